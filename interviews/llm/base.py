@@ -1,0 +1,83 @@
+"""The interface every interviewer provider implements (offline today, LLM providers later).
+
+Providers are synchronous: services call them from worker threads (consumers go through
+`database_sync_to_async`, Celery tasks are sync), and one pooled HTTP client per process is
+simpler to reason about than one per event loop.
+"""
+
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+Source = Literal["llm", "cache", "fallback", "offline"]
+Recommendation = Literal["strong_hire", "hire", "lean_no", "no_hire"]
+
+
+@dataclass(frozen=True)
+class QuestionContext:
+    role: str
+    topic: str
+    difficulty: Literal["easy", "medium", "hard"]
+    language: str
+    index: int  # 1-based number of the question being asked
+    total: int
+    previous_questions: tuple[str, ...] = ()
+    seed: int = 0  # same seed, same choice: lets replays and tests be deterministic
+
+
+@dataclass(frozen=True)
+class GeneratedQuestion:
+    text: str
+    rubric: tuple[str, ...]  # what a good answer covers; never sent to the candidate
+    source: Source
+    provider: str
+    key: str = ""  # stable id of a bank question, "" for generated ones
+
+
+@dataclass(frozen=True)
+class AnsweredQuestion:
+    index: int
+    question: str
+    rubric: tuple[str, ...]
+    answer: str  # the candidate's answers to the question and its follow-up, joined
+    question_source: Source = "offline"
+
+
+@dataclass(frozen=True)
+class QuestionScore:
+    index: int
+    score: int  # 1..5
+    rationale: str
+    evidence: tuple[str, ...] = ()  # verbatim quotes from the candidate's answer
+    flags: tuple[str, ...] = ()  # e.g. "empty", "gibberish", "off_topic"
+
+
+@dataclass(frozen=True)
+class EvaluationResult:
+    method: str  # "offline-heuristic" or "llm:<provider>"
+    overall_score: float  # 1.0..5.0
+    recommendation: Recommendation
+    questions: tuple[QuestionScore, ...]
+    strengths: tuple[str, ...] = ()
+    concerns: tuple[str, ...] = ()
+    confidence: float = 1.0  # 0..1; the heuristic reports how much it trusts itself
+    details: dict[str, object] = field(default_factory=dict)
+
+
+class InterviewerProvider(Protocol):
+    name: str
+
+    def generate_question(self, ctx: QuestionContext) -> GeneratedQuestion:
+        """The next main question for the interview described by `ctx`."""
+        ...
+
+    def follow_up(
+        self, ctx: QuestionContext, question: GeneratedQuestion, answer: str
+    ) -> str | None:
+        """One follow-up question when `answer` is thin, else None."""
+        ...
+
+    def evaluate(
+        self, *, role: str, topic: str, difficulty: str, answers: tuple[AnsweredQuestion, ...]
+    ) -> EvaluationResult:
+        """Score a finished interview."""
+        ...

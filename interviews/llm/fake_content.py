@@ -1,0 +1,354 @@
+"""What the fake LLM says: plausible, schema-valid answers to the interview prompt contract.
+
+The contract: the last user message carries a JSON document with a "task" key
+(generate_question / follow_up / evaluate); the candidate's text travels inside it as data.
+Everything here is deterministic so tests and benchmarks can assert on the output, and every
+input is treated as untrusted (wrong types degrade to defaults instead of raising), because
+the point of the fake is to exercise the callers, not to crash on them.
+"""
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+TASKS = ("generate_question", "follow_up", "evaluate")
+FOLLOW_UP_WORD_LIMIT = 25  # answers shorter than this get a follow-up question
+MAX_QUOTE_CHARS = 200
+
+# (question, rubric) per difficulty; "{topic}" and "{role}" are filled in. Five per level so a
+# typical interview never repeats a question.
+_TEMPLATES: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "easy": (
+        (
+            "What is {topic}, and when would you reach for it in your day-to-day work as a {role}?",
+            (
+                "Gives a correct, plain-language definition of {topic}",
+                "Names a realistic situation where {topic} is the right tool",
+                "Mentions at least one limitation or alternative",
+            ),
+        ),
+        (
+            "Explain the basic building blocks of {topic} to a new teammate.",
+            (
+                "Identifies the core concepts of {topic}",
+                "Explains how those pieces fit together",
+                "Uses a concrete example",
+            ),
+        ),
+        (
+            "Describe a small task you completed using {topic}. What steps did you follow?",
+            (
+                "Describes a real, specific task",
+                "Lays out the steps in a sensible order",
+                "Says how the result was checked",
+            ),
+        ),
+        (
+            "What are common beginner mistakes with {topic}, and how do you avoid them?",
+            (
+                "Names at least two realistic mistakes",
+                "Explains why each one causes trouble",
+                "Gives a practical habit or check that prevents them",
+            ),
+        ),
+        (
+            "How would you check that something you built with {topic} works correctly?",
+            (
+                "Mentions automated tests or repeatable checks",
+                "Covers edge cases, not only the happy path",
+                "Says what evidence would convince a reviewer",
+            ),
+        ),
+    ),
+    "medium": (
+        (
+            "Walk me through how you would design a feature that relies on {topic}. "
+            "Which trade-offs would you weigh?",
+            (
+                "Starts from requirements and constraints",
+                "Names at least two concrete trade-offs involving {topic}",
+                "Justifies the final choice",
+                "Considers how the feature is tested and operated",
+            ),
+        ),
+        (
+            "Tell me about a time {topic} caused a problem in a project. "
+            "How did you find and fix it?",
+            (
+                "Describes a specific incident with context",
+                "Explains the diagnosis, not only the fix",
+                "Mentions what was changed to prevent a repeat",
+            ),
+        ),
+        (
+            "How do you decide between {topic} and an alternative approach? Give an example.",
+            (
+                "Names a credible alternative to {topic}",
+                "Compares them on explicit criteria",
+                "Grounds the comparison in a concrete example",
+            ),
+        ),
+        (
+            "What does good testing look like for code that depends on {topic}?",
+            (
+                "Separates unit tests from integration tests",
+                "Explains how to isolate or fake the {topic} dependency",
+                "Covers failure cases",
+                "Keeps tests fast and deterministic",
+            ),
+        ),
+        (
+            "How would you reason about the performance of {topic}, and how would you measure it?",
+            (
+                "Identifies the main cost drivers of {topic}",
+                "Proposes a concrete measurement or benchmark",
+                "Knows which numbers matter to users",
+            ),
+        ),
+    ),
+    "hard": (
+        (
+            "Design a system where {topic} must keep working under heavy load and partial "
+            "failures. Where does it break first, and how do you protect it?",
+            (
+                "Identifies the first bottleneck or single point of failure",
+                "Proposes isolation such as timeouts, retries with backoff or circuit breakers",
+                "Explains how degradation is observed",
+                "Weighs the cost of each protection",
+            ),
+        ),
+        (
+            "Which subtle failure modes of {topic} only show up at scale, and how would you "
+            "detect them early?",
+            (
+                "Names failure modes beyond the obvious ones",
+                "Links each to an observable signal",
+                "Proposes a way to reproduce or test them before production",
+            ),
+        ),
+        (
+            "You inherit a codebase where {topic} is used incorrectly in many places. "
+            "How do you plan and de-risk the migration?",
+            (
+                "Measures the extent of the problem first",
+                "Migrates incrementally with a way back",
+                "Protects behaviour with tests or shadowing",
+                "Communicates the plan and its risks",
+            ),
+        ),
+        (
+            "Compare two fundamentally different ways to implement {topic}. "
+            "Under which constraints does each one win?",
+            (
+                "Describes two genuinely different designs",
+                "States the constraints that decide between them",
+                "Admits the weaknesses of the preferred option",
+            ),
+        ),
+        (
+            "How would you make a {topic}-heavy system observable, and what would you alert on?",
+            (
+                "Chooses metrics, logs and traces deliberately",
+                "Alerts on symptoms users feel rather than on every cause",
+                "Explains how on-call engineers would use the signals",
+            ),
+        ),
+    ),
+}
+
+
+def message_text(content: object) -> str:
+    """The text of a chat message: a plain string, or the text blocks of a content list."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        texts = [
+            block["text"]
+            for block in content
+            if isinstance(block, dict) and isinstance(block.get("text"), str)
+        ]
+        return "\n".join(texts)
+    return ""
+
+
+def last_user_text(messages: object) -> str:
+    if not isinstance(messages, list):
+        return ""
+    for message in reversed(messages):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return message_text(message.get("content"))
+    return ""
+
+
+def parse_task(text: str) -> dict[str, Any] | None:
+    """The prompt document in `text`, if it is one.
+
+    Real models get prompts wrapped in code fences or with a sentence around the JSON, so the
+    fake accepts those too rather than insisting on a bare document.
+    """
+    candidates = [text.strip()]
+    fenced = re.search(r"```(?:json)?\s*(.*?)```", text, re.DOTALL)
+    if fenced:
+        candidates.append(fenced.group(1))
+    start, end = text.find("{"), text.rfind("}")
+    if 0 <= start < end:
+        candidates.append(text[start : end + 1])
+    for candidate in candidates:
+        try:
+            document = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(document, dict) and isinstance(document.get("task"), str):
+            return document
+    return None
+
+
+def task_name(prompt: Mapping[str, Any] | None) -> str:
+    if prompt is not None and prompt.get("task") in TASKS:
+        return str(prompt["task"])
+    return "other"
+
+
+def reply_for(messages: object) -> tuple[str, str]:
+    """(task name, reply content) for a request's messages."""
+    text = last_user_text(messages)
+    prompt = parse_task(text)
+    task = task_name(prompt)
+    if prompt is None or task == "other":
+        return task, chat_reply(text)
+    return task, json.dumps(_HANDLERS[task](prompt), ensure_ascii=False)
+
+
+def malformed(reply: str) -> str:
+    """A reply that looks almost right but does not parse: prose around truncated JSON."""
+    return "Sure! Here is the JSON you asked for:\n" + reply[: max(1, len(reply) // 2)]
+
+
+def chat_reply(text: str) -> str:
+    gist = " ".join(text.split()[:12])
+    if not gist:
+        return "Hello! How can I help you today?"
+    return f'Thanks for your message about "{gist}". Here is a short, simulated answer.'
+
+
+def _str(value: object, default: str) -> str:
+    return value.strip() if isinstance(value, str) and value.strip() else default
+
+
+def _int(value: object, default: int) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _normalise(question: str) -> str:
+    return " ".join(question.lower().split())
+
+
+def generate_question(prompt: Mapping[str, Any]) -> dict[str, Any]:
+    role = _str(prompt.get("role"), "engineer")
+    topic = _str(prompt.get("topic"), role)
+    difficulty = _str(prompt.get("difficulty"), "medium").lower()
+    templates = _TEMPLATES.get(difficulty, _TEMPLATES["medium"])
+    index = max(_int(prompt.get("index"), 1), 1)
+    previous = prompt.get("previous_questions")
+    if not isinstance(previous, list):
+        previous = []
+    asked = {_normalise(q) for q in previous if isinstance(q, str)}
+
+    def fill(text: str) -> str:
+        return text.format(topic=topic, role=role)
+
+    start = (index - 1) % len(templates)
+    for offset in range(len(templates)):
+        question, rubric = templates[(start + offset) % len(templates)]
+        if _normalise(fill(question)) not in asked:
+            break
+    else:
+        # Every template was used: still return something new rather than a repeat.
+        question, rubric = templates[start]
+        question = f"{question} Answer from a different angle than before (question {index})."
+    return {"question": fill(question), "rubric": [fill(point) for point in rubric]}
+
+
+def follow_up(prompt: Mapping[str, Any]) -> dict[str, Any]:
+    answer = prompt.get("answer")
+    words = len(answer.split()) if isinstance(answer, str) else 0
+    if words >= FOLLOW_UP_WORD_LIMIT:
+        return {"follow_up": None}
+    rubric = prompt.get("rubric")
+    if not isinstance(rubric, list):
+        rubric = []
+    point = next((p for p in rubric if isinstance(p, str) and p), "")
+    if point:
+        focus = point[0].lower() + point[1:]
+        return {"follow_up": f"Could you say more about this: {focus}? A concrete example helps."}
+    return {"follow_up": "Could you expand on that with a concrete example from your own work?"}
+
+
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+# (most words, score, verdict): the score grows with length so tests can predict it.
+_SCORE_BANDS = (
+    (0, 1, "No substantive answer was given."),
+    (14, 2, "Very brief; the main points are asserted rather than explained."),
+    (39, 3, "Covers the basics with some explanation."),
+    (79, 4, "A detailed answer with reasoning."),
+)
+
+
+def first_sentence(answer: str) -> str:
+    """The answer's first sentence (at most MAX_QUOTE_CHARS), sliced verbatim from it."""
+    start = len(answer) - len(answer.lstrip())
+    match = _SENTENCE_END.search(answer, start)
+    end = match.end() if match else len(answer)
+    return answer[start : min(end, start + MAX_QUOTE_CHARS)].rstrip()
+
+
+def score_answer(answer: str) -> tuple[int, str]:
+    words = len(answer.split())
+    for most, score, verdict in _SCORE_BANDS:
+        if words <= most:
+            return score, f"{verdict} ({words} words)"
+    return 5, f"A thorough, well-developed answer. ({words} words)"
+
+
+def _recommendation(overall: float) -> str:
+    if overall >= 4.25:
+        return "strong_hire"
+    if overall >= 3.5:
+        return "hire"
+    if overall >= 2.5:
+        return "lean_no"
+    return "no_hire"
+
+
+def evaluate(prompt: Mapping[str, Any]) -> dict[str, Any]:
+    answers = prompt.get("answers")
+    items = [a for a in answers if isinstance(a, dict)] if isinstance(answers, list) else []
+    questions: list[dict[str, Any]] = []
+    strengths: list[str] = []
+    concerns: list[str] = []
+    for position, item in enumerate(items, start=1):
+        answer = item["answer"] if isinstance(item.get("answer"), str) else ""
+        index = _int(item.get("index"), position)
+        score, rationale = score_answer(answer)
+        quote = first_sentence(answer)
+        evidence = [quote] if quote else []
+        questions.append(
+            {"index": index, "score": score, "rationale": rationale, "evidence": evidence}
+        )
+        if score >= 4:
+            strengths.append(f"Detailed answer to question {index}")
+        elif score <= 2:
+            concerns.append(f"Thin answer to question {index}")
+    scores = [q["score"] for q in questions]
+    overall = round(sum(scores) / len(scores), 2) if scores else 1.0
+    return {
+        "questions": questions,
+        "overall_score": float(overall),
+        "recommendation": _recommendation(overall),
+        "strengths": strengths,
+        "concerns": concerns,
+    }
+
+
+_HANDLERS = {"generate_question": generate_question, "follow_up": follow_up, "evaluate": evaluate}

@@ -1,0 +1,414 @@
+"""A fault-injecting fake LLM: OpenAI Chat Completions and Anthropic Messages over real HTTP.
+
+Tests, benchmarks and outage drills point the real provider clients at it, then break it on
+purpose through `/_control` (docs/operations.md, "Drilling an LLM outage").
+
+It is a plain ASGI callable served by uvicorn rather than a hand-rolled asyncio server:
+uvicorn is already a dependency and parses HTTP properly, and on asyncio a "hang" is a
+request waiting on an Event, which costs no thread, so held requests never block other
+requests or the control endpoint. State is touched only on the server's event loop, so it
+needs no locks; other threads go through HTTP (`FakeLLMHandle`).
+"""
+
+import asyncio
+import contextlib
+import json
+import math
+import random
+import socket
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import uvicorn
+
+from interviews.llm import fake_content
+from interviews.llm.fake_http import (
+    Receive,
+    Scope,
+    Send,
+    completion,
+    drop_connection,
+    error_body,
+    has_key,
+    read_body,
+    request_problem,
+    send_json,
+    until_disconnect,
+)
+
+MODES = ("ok", "error500", "rate_limit", "hang", "malformed", "drop")
+CONTROL_PATH = "/_control"
+DIALECTS = {"/v1/chat/completions": "openai", "/v1/messages": "anthropic"}
+# outcome -> HTTP status of the provider-shaped error it answers with
+_ERROR_STATUS = {
+    "bad_request": 400,
+    "unauthorized": 401,
+    "rate_limit": 429,
+    "error500": 500,
+    "closing": 503,
+}
+CONTROL_FIELDS = ("mode", "latency_ms", "fail_rate", "retry_after", "seed", "reset_counts")
+
+
+class ControlError(ValueError):
+    """A bad option or control change; `field` names the culprit."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _number(name: str, value: object, low: float, high: float = math.inf) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ControlError(name, f"{name} must be a number, got {value!r}")
+    if math.isnan(value) or not low <= value <= high or math.isinf(value):
+        bounds = f"between {low:g} and {high:g}" if high != math.inf else f">= {low:g}"
+        raise ControlError(name, f"{name} must be a finite number {bounds}, got {value!r}")
+    return float(value)
+
+
+def validate_settings(changes: Mapping[str, object]) -> dict[str, Any]:
+    """A checked copy of `changes`, shared by the command line and the control endpoint."""
+    unknown = sorted(set(changes) - set(CONTROL_FIELDS))
+    if unknown:
+        allowed = ", ".join(CONTROL_FIELDS)
+        raise ControlError(unknown[0], f"unknown field(s) {', '.join(unknown)}; allowed: {allowed}")
+    checked: dict[str, Any] = {}
+    if "mode" in changes:
+        if changes["mode"] not in MODES:
+            raise ControlError(
+                "mode", f"mode must be one of {', '.join(MODES)}, got {changes['mode']!r}"
+            )
+        checked["mode"] = changes["mode"]
+    if "latency_ms" in changes:
+        checked["latency_ms"] = _number("latency_ms", changes["latency_ms"], 0)
+    if "fail_rate" in changes:
+        checked["fail_rate"] = _number("fail_rate", changes["fail_rate"], 0, 1)
+    if "retry_after" in changes:
+        value = changes["retry_after"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ControlError("retry_after", f"retry_after must be an integer >= 0, got {value!r}")
+        checked["retry_after"] = value
+    if "seed" in changes:
+        seed = changes["seed"]
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ControlError("seed", f"seed must be an integer or null, got {seed!r}")
+        checked["seed"] = seed
+    if "reset_counts" in changes:
+        if not isinstance(changes["reset_counts"], bool):
+            raise ControlError("reset_counts", "reset_counts must be true or false")
+        checked["reset_counts"] = changes["reset_counts"]
+    return checked
+
+
+@dataclass
+class FakeLLMState:
+    mode: str = "ok"
+    latency_ms: float = 0.0
+    fail_rate: float = 1.0  # share of requests the current fault mode applies to
+    retry_after: int = 1
+    seed: int | None = None  # fixes the fail_rate dice for reproducible runs
+    requests: int = 0
+    by_path: Counter[str] = field(default_factory=Counter)
+    by_task: Counter[str] = field(default_factory=Counter)
+    by_outcome: Counter[str] = field(default_factory=Counter)
+    hanging: int = 0  # requests currently held by "hang"
+    rng: random.Random = field(default_factory=random.Random, repr=False)
+
+    def __post_init__(self) -> None:
+        self.rng.seed(self.seed)
+
+    def apply(self, checked: Mapping[str, Any]) -> None:
+        for name in ("mode", "latency_ms", "fail_rate", "retry_after"):
+            if name in checked:
+                setattr(self, name, checked[name])
+        if "seed" in checked:
+            self.seed = checked["seed"]
+            self.rng.seed(self.seed)
+        if checked.get("reset_counts"):
+            self.requests = 0
+            for counter in (self.by_path, self.by_task, self.by_outcome):
+                counter.clear()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "mode": self.mode,
+            "latency_ms": self.latency_ms,
+            "fail_rate": self.fail_rate,
+            "retry_after": self.retry_after,
+            "seed": self.seed,
+            "requests": self.requests,
+            "by_path": dict(self.by_path),
+            "by_task": dict(self.by_task),
+            "by_outcome": dict(self.by_outcome),
+            "hanging": self.hanging,
+        }
+
+
+def make_state(**options: Any) -> FakeLLMState:
+    state = FakeLLMState()
+    state.apply(validate_settings(options))
+    return state
+
+
+class FakeLLMApp:
+    """The ASGI application. One instance per server; see the module docstring."""
+
+    def __init__(self, state: FakeLLMState | None = None) -> None:
+        self.state = state or FakeLLMState()
+        # Replaced on every mode change so that held requests wake up and look again.
+        self._mode_changed = asyncio.Event()
+        self._closing = asyncio.Event()
+
+    def release_all(self) -> None:
+        """Wake every held request; they answer 503. Call on the server's loop."""
+        self._closing.set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            return  # lifespan and websockets are switched off in uvicorn's config
+        path, method = scope["path"], scope["method"]
+        if path == CONTROL_PATH:
+            await self._control(method, receive, send)
+        elif path not in DIALECTS:
+            await send_json(send, 404, {"error": {"message": f"No route for {path}"}})
+        elif method != "POST":
+            await send_json(send, 405, {"error": {"message": f"{method} is not allowed here"}})
+        else:
+            await self._llm(DIALECTS[path], scope, receive, send)
+
+    async def _control(self, method: str, receive: Receive, send: Send) -> None:
+        if method == "GET":
+            await send_json(send, 200, self.state.snapshot())
+            return
+        if method != "POST":
+            await send_json(send, 405, {"error": "use GET to read or POST to change"})
+            return
+        body = await read_body(receive)
+        try:
+            changes = json.loads(body or b"")
+        except ValueError:
+            changes = None
+        if not isinstance(changes, dict):
+            await send_json(send, 400, {"error": "body must be a JSON object"})
+            return
+        try:
+            checked = validate_settings(changes)
+        except ControlError as exc:
+            await send_json(send, 400, {"error": str(exc), "field": exc.field})
+            return
+        old_mode = self.state.mode
+        self.state.apply(checked)
+        if self.state.mode != old_mode:
+            self._mode_changed.set()
+            self._mode_changed = asyncio.Event()
+        await send_json(send, 200, self.state.snapshot())
+
+    async def _wait(self, receive: Receive, seconds: float | None, *, hang: bool) -> str:
+        """Sleep `seconds` (None: until woken). Returns "elapsed" or what cut it short:
+        "closing" (shutdown), "abandoned" (client disconnected), "mode_changed" (hang only)."""
+        waiters = {
+            asyncio.ensure_future(self._closing.wait()): "closing",
+            asyncio.ensure_future(until_disconnect(receive)): "abandoned",
+        }
+        if hang:
+            waiters[asyncio.ensure_future(self._mode_changed.wait())] = "mode_changed"
+        done, pending = await asyncio.wait(
+            waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED
+        )
+        for task in pending:
+            task.cancel()
+        reasons = {waiters[task] for task in done}
+        return next(
+            (r for r in ("closing", "abandoned", "mode_changed") if r in reasons), "elapsed"
+        )
+
+    async def _hang(self, receive: Receive) -> str:
+        """Hold the request until the mode changes (then act on the new mode), the client
+        gives up, or the server shuts down."""
+        self.state.hanging += 1
+        try:
+            while self.state.mode == "hang":
+                why = await self._wait(receive, None, hang=True)
+                if why != "mode_changed":
+                    return why
+            return self.state.mode
+        finally:
+            self.state.hanging -= 1
+
+    async def _llm(self, dialect: str, scope: Scope, receive: Receive, send: Send) -> None:
+        state = self.state
+        body = await read_body(receive)
+        if body is None:
+            return
+        headers = dict(scope["headers"])
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        messages = payload.get("messages") if isinstance(payload, dict) else None
+        task, reply = fake_content.reply_for(messages)
+        state.requests += 1
+        state.by_path[scope["path"]] += 1
+        state.by_task[task] += 1
+        # Rolled for every request, whatever the mode, so a seeded run stays reproducible
+        # across mode changes.
+        faulty = state.rng.random() < state.fail_rate
+        outcome = await self._outcome(dialect, headers, payload, receive, faulty=faulty)
+        state.by_outcome[outcome] += 1
+        if outcome == "abandoned":
+            return
+        if outcome == "drop":
+            await drop_connection(receive, send)
+        elif outcome in _ERROR_STATUS:
+            status = _ERROR_STATUS[outcome]
+            message = request_problem(dialect, headers, payload) if status == 400 else None
+            extra = {"retry-after": str(state.retry_after)} if status == 429 else {}
+            if status == 503:
+                extra["connection"] = "close"
+            await send_json(send, status, error_body(dialect, status, message), extra)
+        else:
+            text = fake_content.malformed(reply) if outcome == "malformed" else reply
+            prompt = fake_content.last_user_text(messages)
+            await send_json(send, 200, completion(dialect, payload["model"], prompt, text))
+
+    async def _outcome(
+        self,
+        dialect: str,
+        headers: Mapping[bytes, bytes],
+        payload: object,
+        receive: Receive,
+        *,
+        faulty: bool,
+    ) -> str:
+        """How to answer: "ok", a fault mode, or "unauthorized" / "bad_request" / "abandoned" /
+        "closing". Latency comes first because it delays every answer, errors included."""
+        if self.state.latency_ms:
+            why = await self._wait(receive, self.state.latency_ms / 1000, hang=False)
+            if why != "elapsed":
+                return why
+        # A real provider checks the key and the request before anything can go wrong, so
+        # client bugs show up as 401/400 even during a drill.
+        if not has_key(dialect, headers):
+            return "unauthorized"
+        if request_problem(dialect, headers, payload):
+            return "bad_request"
+        mode = self.state.mode if faulty else "ok"
+        return await self._hang(receive) if mode == "hang" else mode
+
+
+class _Server(uvicorn.Server):
+    """uvicorn waits for open requests before it stops, so held requests go first."""
+
+    def __init__(self, config: uvicorn.Config, app: FakeLLMApp) -> None:
+        super().__init__(config)
+        self.fake_app = app
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        self.fake_app.release_all()
+        await super().shutdown(sockets=sockets)
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    # Binding before uvicorn starts means port 0 works and the real port is known up front.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family)
+
+
+def _server(app: FakeLLMApp, *, quiet: bool, access_log: bool = True) -> _Server:
+    logging_options: dict[str, Any] = {"log_config": None, "log_level": None} if quiet else {}
+    config = uvicorn.Config(
+        app,
+        interface="asgi3",
+        lifespan="off",
+        ws="none",
+        proxy_headers=False,
+        server_header=False,
+        access_log=access_log and not quiet,
+        timeout_graceful_shutdown=5,  # a backstop; held requests are released anyway
+        **logging_options,
+    )
+    return _Server(config, app)
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8088,
+    *,
+    access_log: bool = True,
+    on_ready: Callable[[str], None] | None = None,
+    **options: Any,
+) -> None:
+    """Run in the foreground until SIGINT/SIGTERM (the management command)."""
+    app = FakeLLMApp(make_state(**options))
+    sock = _bind(host, port)
+    bound_host, bound_port = sock.getsockname()[:2]
+    if on_ready is not None:
+        shown = f"[{bound_host}]" if ":" in bound_host else bound_host
+        on_ready(f"http://{shown}:{bound_port}")
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is the normal way to stop it
+        _server(app, quiet=False, access_log=access_log).run(sockets=[sock])
+
+
+class FakeLLMHandle:
+    """A running fake LLM, seen from another thread (or process) through HTTP."""
+
+    def __init__(self, base_url: str, port: int) -> None:
+        self.base_url = base_url  # e.g. http://127.0.0.1:18080; OpenAI clients add "/v1"
+        self.port = port
+        # One pooled client: building an httpx.Client costs tens of milliseconds, which
+        # adds up in tests and benchmarks that flip modes often.
+        self.client = httpx.Client(base_url=base_url, timeout=10)
+
+    def control(self, **changes: Any) -> dict[str, Any]:
+        """Apply `changes` (mode, latency_ms, fail_rate, retry_after, seed, reset_counts)."""
+        response = self.client.post(CONTROL_PATH, json=changes)
+        if response.status_code == 400:
+            error = response.json()
+            raise ControlError(error.get("field", ""), error["error"])
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+    def status(self) -> dict[str, Any]:
+        response = self.client.get(CONTROL_PATH)
+        response.raise_for_status()
+        result: dict[str, Any] = response.json()
+        return result
+
+
+@contextlib.contextmanager
+def run_fake_llm_in_thread(port: int = 0, **options: Any) -> Iterator[FakeLLMHandle]:
+    """Serve on 127.0.0.1:`port` (0: any free port) in a background thread.
+
+    Raises OSError if the port is taken and ControlError for bad options, both before any
+    thread starts. Leaving the block stops the server, releasing held requests first.
+    """
+    app = FakeLLMApp(make_state(**options))
+    sock = _bind("127.0.0.1", port)
+    bound_port = sock.getsockname()[1]
+    server = _server(app, quiet=True)
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"fake-llm-{bound_port}", daemon=True
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"fake LLM server on port {bound_port} did not start")
+            time.sleep(0.01)
+        handle = FakeLLMHandle(f"http://127.0.0.1:{bound_port}", bound_port)
+        try:
+            yield handle
+        finally:
+            handle.client.close()
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()

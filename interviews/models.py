@@ -1,0 +1,188 @@
+"""Interviews, their transcript (turns) and their evaluation.
+
+Invariants live in the database (constraints), not only in code: a turn's seq is unique per
+interview, a client_msg_id is stored once per interview, and an evaluation carries a score only
+when it is done, so no code path can ever show a score for a failed evaluation.
+"""
+
+from django.db import models
+from django.db.models import Q
+
+
+class Difficulty(models.TextChoices):
+    EASY = "easy", "Easy"
+    MEDIUM = "medium", "Medium"
+    HARD = "hard", "Hard"
+
+
+class InterviewStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    IN_PROGRESS = "in_progress", "In progress"
+    COMPLETED = "completed", "Completed"
+    ABANDONED = "abandoned", "Abandoned"
+    ERROR = "error", "Error"
+
+
+FINISHED_STATUSES = (InterviewStatus.COMPLETED, InterviewStatus.ABANDONED, InterviewStatus.ERROR)
+
+
+class Interview(models.Model):
+    candidate_name = models.CharField(max_length=200)
+    candidate_email = models.EmailField(blank=True)
+    role = models.CharField(max_length=200)
+    topic = models.CharField(max_length=200)
+    language = models.CharField(max_length=16, default="en")
+    difficulty = models.CharField(max_length=8, choices=Difficulty.choices)
+    question_count = models.PositiveSmallIntegerField()
+    time_limit_seconds = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Optional limit from the first question; empty = none."
+    )
+    status = models.CharField(
+        max_length=16, choices=InterviewStatus.choices, default=InterviewStatus.SCHEDULED
+    )
+    room_id = models.CharField(max_length=32, unique=True, editable=False)
+    # Only a SHA-256 of the invite token is stored: a database leak does not leak invites.
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    token_expires_at = models.DateTimeField()
+    token_revoked_at = models.DateTimeField(null=True, blank=True)
+    last_seq = models.PositiveIntegerField(default=0, editable=False)
+    current_index = models.PositiveSmallIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    last_activity_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "last_activity_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question_count__gte=1) & Q(question_count__lte=50),
+                name="interview_question_count_1_50",
+            ),
+            models.CheckConstraint(
+                condition=Q(current_index__lte=models.F("question_count")),
+                name="interview_current_index_le_count",
+            ),
+            models.CheckConstraint(
+                condition=Q(difficulty__in=Difficulty.values), name="interview_difficulty_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=InterviewStatus.values), name="interview_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate_name} — {self.role} ({self.room_id})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+
+class TurnRole(models.TextChoices):
+    INTERVIEWER = "interviewer", "Interviewer"
+    CANDIDATE = "candidate", "Candidate"
+    SYSTEM = "system", "System"
+
+
+class TurnKind(models.TextChoices):
+    QUESTION = "question", "Question"
+    FOLLOW_UP = "follow_up", "Follow-up"
+    ANSWER = "answer", "Answer"
+    SYSTEM = "system", "System"
+
+
+class TurnSource(models.TextChoices):
+    LLM = "llm", "LLM"
+    CACHE = "cache", "Question cache"
+    FALLBACK = "fallback", "Fallback"
+    OFFLINE = "offline", "Offline interviewer"
+
+
+class Turn(models.Model):
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="turns")
+    seq = models.PositiveIntegerField()
+    role = models.CharField(max_length=16, choices=TurnRole.choices)
+    kind = models.CharField(max_length=16, choices=TurnKind.choices)
+    question_index = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    source = models.CharField(max_length=16, choices=TurnSource.choices, blank=True)
+    provider = models.CharField(max_length=64, blank=True)
+    client_msg_id = models.UUIDField(null=True, blank=True)
+    # Interviewer-only material (rubric, bank key); never sent to the candidate.
+    meta = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["interview", "seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["interview", "seq"], name="turn_seq_unique"),
+            models.UniqueConstraint(
+                fields=["interview", "client_msg_id"],
+                condition=Q(client_msg_id__isnull=False),
+                name="turn_client_msg_id_unique",
+            ),
+            models.CheckConstraint(condition=Q(seq__gte=1), name="turn_seq_positive"),
+            models.CheckConstraint(
+                condition=~Q(kind=TurnKind.ANSWER) | Q(role=TurnRole.CANDIDATE),
+                name="turn_answer_is_candidate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.kind}"
+
+
+class EvaluationStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    DONE = "done", "Done"
+    INCOMPLETE = "incomplete", "Incomplete"
+    ERROR = "error", "Error"
+
+
+class Recommendation(models.TextChoices):
+    STRONG_HIRE = "strong_hire", "Strong hire"
+    HIRE = "hire", "Hire"
+    LEAN_NO = "lean_no", "Lean no"
+    NO_HIRE = "no_hire", "No hire"
+
+
+class Evaluation(models.Model):
+    interview = models.OneToOneField(Interview, on_delete=models.CASCADE, related_name="evaluation")
+    status = models.CharField(
+        max_length=16, choices=EvaluationStatus.choices, default=EvaluationStatus.PENDING
+    )
+    method = models.CharField(max_length=64, blank=True)
+    confidence = models.FloatField(null=True, blank=True)
+    overall_score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
+    recommendation = models.CharField(max_length=16, choices=Recommendation.choices, blank=True)
+    # Validated report (interviews.services.evaluation_schema): per-question scores, evidence,
+    # strengths, concerns, flags, fallback turns.
+    report = models.JSONField(default=dict, blank=True)
+    reason = models.TextField(blank=True, help_text="Why the evaluation is incomplete or failed.")
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status=EvaluationStatus.DONE)
+                | (Q(overall_score__isnull=True) & Q(recommendation="")),
+                name="evaluation_score_only_when_done",
+            ),
+            models.CheckConstraint(
+                condition=Q(overall_score__isnull=True)
+                | (Q(overall_score__gte=1) & Q(overall_score__lte=5)),
+                name="evaluation_score_1_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Evaluation of {self.interview_id} ({self.status})"

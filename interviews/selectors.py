@@ -1,0 +1,75 @@
+"""Reads: how persisted turns look on the wire, replay, and the state a client resumes from."""
+
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+
+from interviews.models import Interview, Turn, TurnKind
+
+Event = dict[str, Any]
+
+
+def turn_event(turn: Turn, *, total: int) -> Event:
+    """The server → client frame for a persisted turn (docs/protocol.md)."""
+    if turn.kind in (TurnKind.QUESTION, TurnKind.FOLLOW_UP):
+        return {
+            "type": turn.kind,
+            "seq": turn.seq,
+            "index": turn.question_index,
+            "total": total,
+            "text": turn.text,
+            "source": turn.source,
+        }
+    if turn.kind == TurnKind.ANSWER:
+        return {
+            "type": "ack",
+            "seq": turn.seq,
+            "client_msg_id": str(turn.client_msg_id) if turn.client_msg_id else None,
+            "text": turn.text,
+        }
+    return {"type": turn.meta.get("event", "system"), "seq": turn.seq, "text": turn.text}
+
+
+def interview_events_since(*, interview: Interview, last_seq: int) -> list[Event]:
+    turns = interview.turns.filter(seq__gt=last_seq).order_by("seq")
+    return [turn_event(t, total=interview.question_count) for t in turns]
+
+
+def interview_last_turn(*, interview: Interview) -> Turn | None:
+    return interview.turns.order_by("-seq").first()
+
+
+def interview_pending_question(*, interview: Interview) -> Turn | None:
+    """The question or follow-up the candidate still has to answer, if any."""
+    last = interview_last_turn(interview=interview)
+    if last is not None and last.kind in (TurnKind.QUESTION, TurnKind.FOLLOW_UP):
+        return last
+    return None
+
+
+def interview_time_remaining(*, interview: Interview) -> int | None:
+    if interview.time_limit_seconds is None:
+        return None
+    if interview.started_at is None:
+        return interview.time_limit_seconds
+    elapsed = (timezone.now() - interview.started_at).total_seconds()
+    return max(0, int(interview.time_limit_seconds - elapsed))
+
+
+def interview_state(*, interview: Interview) -> dict[str, Any]:
+    """The `interview` object of the welcome frame."""
+    answered = interview.turns.filter(kind=TurnKind.ANSWER).values("question_index").distinct()
+    return {
+        "room_id": interview.room_id,
+        "candidate_name": interview.candidate_name,
+        "role": interview.role,
+        "topic": interview.topic,
+        "status": interview.status,
+        "total": interview.question_count,
+        "answered": answered.count(),
+        "current_index": interview.current_index,
+        "last_seq": interview.last_seq,
+        "time_remaining": interview_time_remaining(interview=interview),
+        "ping_interval": settings.WS_PING_INTERVAL,
+    }

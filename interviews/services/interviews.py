@@ -1,0 +1,306 @@
+"""The interview's life: create, start, take answers, advance to the next turn, finish.
+
+Every interviewer turn and every answer is persisted (with the next `seq`, under a row lock on
+the interview) before anyone is told about it. Generating the next turn may call an LLM, so it
+happens outside any transaction: the answer is committed and acknowledged first, then the next
+turn is generated, then appended only if nothing changed meanwhile. `interview_advance` works
+from the database state alone, so a crash between the two steps is repaired by the next call.
+"""
+
+import logging
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from interviews.llm.base import GeneratedQuestion, QuestionContext
+from interviews.llm.gateway import get_interviewer
+from interviews.models import (
+    Interview,
+    InterviewStatus,
+    Turn,
+    TurnKind,
+    TurnRole,
+    TurnSource,
+)
+from interviews.selectors import (
+    interview_last_turn,
+    interview_time_remaining,
+    turn_event,
+)
+from interviews.services.effects import broadcast_on_commit, interview_group
+from interviews.services.evaluation import evaluation_request
+from interviews.services.tokens import token_generate, token_hash
+
+logger = logging.getLogger(__name__)
+
+
+class AnswerRejected(Exception):
+    """An answer that cannot be stored; `code` goes into the error frame."""
+
+    def __init__(self, code: str, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class CreatedInterview:
+    interview: Interview
+    token: str  # shown once; only its hash is stored
+
+    @property
+    def invite_path(self) -> str:
+        return f"/i/{self.token}/"
+
+    @property
+    def ws_path(self) -> str:
+        return f"/ws/interviews/{self.interview.room_id}/?token={self.token}"
+
+    def as_payload(self) -> dict[str, Any]:
+        """The create_interview contract: id, room_id, token, invite_url, ws_url, expires_at."""
+        base = settings.PUBLIC_BASE_URL
+        ws_base = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+        return {
+            "id": self.interview.pk,
+            "room_id": self.interview.room_id,
+            "token": self.token,
+            "invite_url": f"{base}{self.invite_path}",
+            "ws_url": f"{ws_base}{self.ws_path}",
+            "expires_at": self.interview.token_expires_at.isoformat(),
+        }
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    answer: Turn
+    duplicate: bool  # the same client_msg_id was stored before: acknowledge, store nothing
+
+
+def interview_create(
+    *,
+    candidate_name: str,
+    role: str,
+    topic: str,
+    difficulty: str,
+    language: str = "en",
+    question_count: int,
+    candidate_email: str = "",
+    time_limit_seconds: int | None = None,
+    created_by_id: int | None = None,
+) -> CreatedInterview:
+    token = token_generate()
+    interview = Interview(
+        candidate_name=candidate_name.strip(),
+        candidate_email=candidate_email.strip(),
+        role=role.strip(),
+        topic=topic.strip(),
+        difficulty=difficulty,
+        language=language.strip() or "en",
+        question_count=question_count,
+        time_limit_seconds=time_limit_seconds,
+        room_id=secrets.token_hex(8),
+        token_hash=token_hash(token),
+        token_expires_at=timezone.now() + timedelta(hours=settings.INVITE_TTL_HOURS),
+        created_by_id=created_by_id,
+    )
+    interview.full_clean()
+    interview.save()
+    logger.info("interview %s created (room %s)", interview.pk, interview.room_id)
+    return CreatedInterview(interview=interview, token=token)
+
+
+def interview_reissue_token(*, interview: Interview) -> CreatedInterview:
+    """A fresh invite link; the old one stops working at once."""
+    token = token_generate()
+    interview.token_hash = token_hash(token)
+    interview.token_expires_at = timezone.now() + timedelta(hours=settings.INVITE_TTL_HOURS)
+    interview.token_revoked_at = None
+    interview.save(update_fields=["token_hash", "token_expires_at", "token_revoked_at"])
+    return CreatedInterview(interview=interview, token=token)
+
+
+def interview_revoke_token(*, interview: Interview) -> None:
+    interview.token_revoked_at = timezone.now()
+    interview.save(update_fields=["token_revoked_at"])
+
+
+def _append_turn(interview: Interview, **fields: Any) -> Turn:
+    """Persist a turn with the next seq. Caller holds the interview row lock."""
+    interview.last_seq += 1
+    turn = Turn.objects.create(interview=interview, seq=interview.last_seq, **fields)
+    broadcast_on_commit(
+        interview_group(interview.pk), turn_event(turn, total=interview.question_count)
+    )
+    return turn
+
+
+def _touch(interview: Interview, *extra_fields: str) -> None:
+    interview.last_activity_at = timezone.now()
+    interview.save(update_fields=["last_seq", "last_activity_at", *extra_fields])
+
+
+def interview_start(*, interview_id: int) -> Interview:
+    """Mark a scheduled interview in progress (first join). Idempotent."""
+    with transaction.atomic():
+        interview = Interview.objects.select_for_update().get(pk=interview_id)
+        if interview.status == InterviewStatus.SCHEDULED:
+            interview.status = InterviewStatus.IN_PROGRESS
+            interview.started_at = timezone.now()
+            _touch(interview, "status", "started_at")
+    return interview
+
+
+def interview_answer_submit(
+    *, interview_id: int, text: str, client_msg_id: uuid.UUID
+) -> AnswerOutcome:
+    text = text.strip()
+    if not text:
+        raise AnswerRejected("empty_answer", "The answer is empty.")
+    if len(text) > settings.MAX_ANSWER_CHARS:
+        raise AnswerRejected(
+            "answer_too_long", f"Answers are limited to {settings.MAX_ANSWER_CHARS} characters."
+        )
+    with transaction.atomic():
+        interview = Interview.objects.select_for_update().get(pk=interview_id)
+        existing = interview.turns.filter(client_msg_id=client_msg_id).first()
+        if existing is not None:
+            return AnswerOutcome(answer=existing, duplicate=True)
+        if interview.is_finished:
+            raise AnswerRejected("interview_finished", "This interview is already finished.")
+        last = interview_last_turn(interview=interview)
+        if last is None or last.kind not in (TurnKind.QUESTION, TurnKind.FOLLOW_UP):
+            raise AnswerRejected(
+                "no_question_pending",
+                "There is no question waiting for an answer yet.",
+                retryable=True,
+            )
+        answer = _append_turn(
+            interview,
+            role=TurnRole.CANDIDATE,
+            kind=TurnKind.ANSWER,
+            question_index=last.question_index,
+            text=text,
+            client_msg_id=client_msg_id,
+        )
+        _touch(interview)
+    return AnswerOutcome(answer=answer, duplicate=False)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the interviewer does next, decided from a snapshot of the transcript."""
+
+    after_seq: int
+    kind: str  # "question", "follow_up" or "complete"
+    index: int
+    text: str = ""
+    question: GeneratedQuestion | None = None
+    reason: str = ""
+
+
+def _context(interview: Interview, index: int) -> QuestionContext:
+    asked = interview.turns.filter(kind=TurnKind.QUESTION).values_list("text", flat=True)
+    return QuestionContext(
+        role=interview.role,
+        topic=interview.topic,
+        difficulty=interview.difficulty,  # type: ignore[arg-type]
+        language=interview.language,
+        index=index,
+        total=interview.question_count,
+        previous_questions=tuple(asked),
+        seed=interview.pk,
+    )
+
+
+def _plan(interview: Interview) -> _Plan | None:
+    if interview.is_finished or interview.status == InterviewStatus.SCHEDULED:
+        return None
+    last = interview_last_turn(interview=interview)
+    if interview_time_remaining(interview=interview) == 0:
+        return _Plan(interview.last_seq, "complete", interview.current_index, reason="time_up")
+    if last is None:
+        return _plan_question(interview, 1)
+    if last.kind != TurnKind.ANSWER:
+        return None  # a question is pending: the candidate's move
+    asked = interview.turns.filter(seq__lt=last.seq).order_by("-seq").first()
+    provider = get_interviewer()
+    if asked is not None and asked.kind == TurnKind.QUESTION:
+        question = GeneratedQuestion(
+            text=asked.text,
+            rubric=tuple(asked.meta.get("rubric", ())),
+            source=asked.source or "offline",  # type: ignore[arg-type]
+            provider=asked.provider,
+            key=asked.meta.get("key", ""),
+        )
+        follow = provider.follow_up(_context(interview, asked.question_index), question, last.text)
+        if follow:
+            return _Plan(interview.last_seq, "follow_up", asked.question_index, text=follow)
+    if interview.current_index < interview.question_count:
+        return _plan_question(interview, interview.current_index + 1)
+    return _Plan(interview.last_seq, "complete", interview.current_index, reason="all_answered")
+
+
+def _plan_question(interview: Interview, index: int) -> _Plan:
+    question = get_interviewer().generate_question(_context(interview, index))
+    return _Plan(interview.last_seq, "question", index, text=question.text, question=question)
+
+
+def interview_advance(*, interview_id: int) -> list[Turn]:
+    """Append the interviewer's next turn if it is the interviewer's move; return new turns.
+
+    Safe to call at any time and from any process: the plan is applied only if the transcript
+    has not moved since it was made, so concurrent calls produce one turn, not two.
+    """
+    interview = Interview.objects.get(pk=interview_id)
+    plan = _plan(interview)  # may call the LLM: no transaction, no lock held
+    if plan is None:
+        return []
+    with transaction.atomic():
+        interview = Interview.objects.select_for_update().get(pk=interview_id)
+        if interview.last_seq != plan.after_seq or interview.is_finished:
+            return []
+        if plan.kind == "complete":
+            return [_complete(interview, reason=plan.reason)]
+        question = plan.question
+        turn = _append_turn(
+            interview,
+            role=TurnRole.INTERVIEWER,
+            kind=TurnKind.QUESTION if plan.kind == "question" else TurnKind.FOLLOW_UP,
+            question_index=plan.index,
+            text=plan.text,
+            source=question.source if question else TurnSource.OFFLINE,
+            provider=question.provider if question else get_interviewer().name,
+            meta={"rubric": list(question.rubric), "key": question.key} if question else {},
+        )
+        interview.current_index = plan.index
+        _touch(interview, "current_index")
+    return [turn]
+
+
+def _complete(interview: Interview, *, reason: str) -> Turn:
+    text = (
+        "Time is up. Thank you — the interview is complete."
+        if reason == "time_up"
+        else "Thank you — the interview is complete."
+    )
+    turn = _append_turn(
+        interview,
+        role=TurnRole.SYSTEM,
+        kind=TurnKind.SYSTEM,
+        question_index=interview.current_index,
+        text=text,
+        meta={"event": "completed", "reason": reason},
+    )
+    interview.status = InterviewStatus.COMPLETED
+    interview.completed_at = timezone.now()
+    _touch(interview, "status", "completed_at")
+    evaluation_request(interview=interview)
+    logger.info("interview %s completed (%s)", interview.pk, reason)
+    return turn

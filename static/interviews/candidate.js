@@ -1,0 +1,573 @@
+/*
+ * Candidate interview page.
+ *
+ * One WebSocket per tab. The server is the source of truth: on every (re)connect the page says
+ * "hello" with the highest seq it has seen and the server replays what is missing, so a reload
+ * simply rebuilds the transcript from seq 0. The only thing kept locally is an answer that was
+ * sent but not yet acknowledged, so it survives a reload and is re-sent with the same id
+ * (the server treats client_msg_id as an idempotency key).
+ */
+(function () {
+  'use strict';
+
+  var root = document.getElementById('interview');
+  if (!root || typeof window.WebSocket !== 'function') return;
+
+  var DEFAULT_PING_SECONDS = 20;
+  var ACK_TIMEOUT_MS = 15000;
+  var BACKOFF_BASE_MS = 500;
+  var BACKOFF_CAP_MS = 30000;
+  var RATE_LIMIT_EXTRA_MS = 5000;
+  var MAX_CHARS = parseInt(root.dataset.maxChars, 10) || 8000;
+
+  // Close codes after which reconnecting cannot help.
+  var FINAL_CLOSE = {
+    4401: 'This interview link is invalid or has expired. Please ask the recruiter for a new link.',
+    4404: 'This interview could not be found. Please check the link you were sent.',
+    4409: 'This interview was opened in another tab or window.',
+    4410: 'This interview is already finished.'
+  };
+  var FINISHED_STATUS = {
+    abandoned: 'This interview has ended.',
+    error: 'This interview could not be continued. Please contact the recruiter.'
+  };
+  var MSG = {
+    completed: 'Interview complete — thank you. You can close this page.',
+    expired: 'Time is up. Your answers so far are saved.',
+    degraded: 'The interviewer is running in backup mode — your answers are saved.',
+    connecting: 'Connecting to the interview…',
+    connected: 'Connected.',
+    tooLarge: 'Your answer was too large to send. Please shorten it and try again.'
+  };
+
+  function byId(id) { return document.getElementById(id); }
+  var els = {
+    banner: byId('banner'), bannerAction: byId('banner-action'),
+    bannerText: root.querySelector('.banner-text'), bannerDetail: root.querySelector('.banner-detail'),
+    progress: root.querySelector('.progress'), progressLabel: byId('progress-label'),
+    progressBar: byId('progress-bar'), progressFill: byId('progress-fill'),
+    timer: byId('timer'), timerValue: byId('timer-value'),
+    scroller: byId('scroller'), transcript: root.querySelector('[data-testid="transcript"]'),
+    typing: byId('typing'), form: byId('answer-form'), answer: byId('answer'),
+    send: root.querySelector('[data-testid="send"]'), counter: byId('answer-counter')
+  };
+
+  var storageKey = 'interview:' + (root.dataset.roomId || '') + ':pending';
+
+  var state = {
+    // Connection: conn is connecting | open | reconnecting | closed | final.
+    conn: 'connecting', socket: null, welcomed: false, attempt: 0, retryAt: 0,
+    reconnectTimer: null, pingTimer: null, pingSeconds: DEFAULT_PING_SECONDS, lastMessageAt: 0,
+    // Transcript: seqs already rendered, question numbering.
+    lastSeq: 0, seen: new Set(), total: parseInt(root.dataset.total, 10) || 0, index: null, zeroBased: false,
+    // Answering: awaiting = a question waits for an answer; pending = {client_msg_id, text} not yet acked.
+    awaiting: false, pending: null, pendingEl: null, resendTimer: null, resendAttempt: 0, refocus: false,
+    // Interview state shown in the banner.
+    thinking: false, degraded: false, completed: false, expired: false,
+    finalMessage: '', finalCode: 0, notice: '',
+    // Clock: deadline (epoch ms) while running; heldMs while shown but not yet started.
+    deadline: null, heldMs: null
+  };
+
+  window.__interview = {
+    get state() { return els.banner.dataset.state; },
+    get lastSeq() { return state.lastSeq; },
+    get socket() { return state.socket; }
+  };
+
+  /* ---------- small utilities ---------- */
+
+  function uuid4() {
+    if (window.crypto && typeof window.crypto.randomUUID === 'function') return window.crypto.randomUUID();
+    // randomUUID only exists in secure contexts; getRandomValues works everywhere.
+    var b = new Uint8Array(16);
+    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(b);
+    else for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
+    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join('-');
+  }
+
+  // Full jitter: spreads reconnecting tabs out instead of having them retry in lockstep.
+  function backoff(attempt) {
+    return Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * Math.pow(2, attempt));
+  }
+
+  function formatClock(ms) {
+    var s = Math.max(0, Math.ceil(ms / 1000));
+    var m = Math.floor(s / 60);
+    return (m < 10 ? '0' : '') + m + ':' + (s % 60 < 10 ? '0' : '') + (s % 60);
+  }
+
+  function loadPending() {
+    try {
+      var v = JSON.parse(window.localStorage.getItem(storageKey));
+      return v && typeof v.client_msg_id === 'string' && typeof v.text === 'string' ? v : null;
+    } catch (e) { return null; }
+  }
+
+  function savePending(p) {
+    try {
+      if (p) window.localStorage.setItem(storageKey, JSON.stringify(p));
+      else window.localStorage.removeItem(storageKey);
+    } catch (e) { /* storage disabled: the answer is still retried from memory */ }
+  }
+
+  /* ---------- transcript ---------- */
+
+  function node(tag, cls, text) {
+    var el = document.createElement(tag);
+    el.className = cls;
+    if (text) el.textContent = text; // never innerHTML: all text comes from the server or the candidate
+    return el;
+  }
+
+  function makeMsg(kind, seq, text, label, tag) {
+    var el = node('article', 'msg msg--' + kind);
+    el.setAttribute('data-testid', 'msg');
+    el.dataset.kind = kind;
+    if (seq) el.dataset.seq = String(seq);
+    var meta = node('p', 'msg-meta');
+    meta.appendChild(node('span', 'msg-label', label));
+    if (tag) meta.appendChild(node('span', 'tag', tag));
+    el.appendChild(meta);
+    el.appendChild(node('p', 'msg-text', text));
+    return el;
+  }
+
+  function appendMsg(el) {
+    // An unacknowledged answer always stays last: replayed history is inserted above it.
+    if (state.pendingEl && state.pendingEl.parentNode === els.transcript) {
+      els.transcript.insertBefore(el, state.pendingEl);
+    } else {
+      els.transcript.appendChild(el);
+    }
+  }
+
+  function scrollToEnd() { els.scroller.scrollTop = els.scroller.scrollHeight; }
+
+  // Returns false for an event already rendered (replays overlap with what we have).
+  function claimSeq(seq) {
+    if (typeof seq !== 'number') return true;
+    if (state.seen.has(seq)) return false;
+    state.seen.add(seq);
+    if (seq > state.lastSeq) state.lastSeq = seq;
+    return true;
+  }
+
+  function setIndex(v) {
+    if (typeof v !== 'number' || v < 0) return;
+    if (v === 0) state.zeroBased = true; // a question numbered 0 means indexes are 0-based
+    state.index = v;
+  }
+
+  function displayIndex() {
+    if (state.index === null) return 0;
+    var i = state.zeroBased ? state.index + 1 : state.index;
+    return state.total ? Math.min(Math.max(i, 1), state.total) : Math.max(i, 1);
+  }
+
+  /* ---------- server events ---------- */
+
+  function onWelcome(m) {
+    var iv = m.interview || {};
+    state.welcomed = true;
+    state.attempt = 0;
+    state.conn = 'open';
+    state.notice = '';
+    state.thinking = false;
+    if (typeof iv.total === 'number' && iv.total > 0) state.total = iv.total;
+    if (typeof iv.ping_interval === 'number' && iv.ping_interval > 0) state.pingSeconds = iv.ping_interval;
+    startPing();
+    syncTimer(iv.time_remaining, iv.status);
+    if (iv.status === 'completed') markCompleted();
+    else if (FINISHED_STATUS[iv.status]) setFinal(FINISHED_STATUS[iv.status], 0);
+    else if (state.pending) transmitPending();
+  }
+
+  function onQuestion(m) {
+    if (!claimSeq(m.seq)) return;
+    if (typeof m.total === 'number' && m.total > 0) state.total = m.total;
+    setIndex(m.index);
+    var isQuestion = m.type === 'question';
+    var label = isQuestion ? 'Interviewer · Question ' + displayIndex() : 'Interviewer · Follow-up';
+    var tag = m.source === 'fallback' || m.source === 'cache' ? 'backup question' : '';
+    appendMsg(makeMsg(m.type, m.seq, String(m.text || ''), label, tag));
+    state.awaiting = true;
+    state.thinking = false;
+    state.notice = '';
+    if (state.heldMs !== null) { state.deadline = Date.now() + state.heldMs; state.heldMs = null; }
+  }
+
+  function onAck(m) {
+    var mine = state.pending && m.client_msg_id === state.pending.client_msg_id;
+    if (!claimSeq(m.seq) && !mine) return;
+    if (mine) settlePending(m.seq, m.text);
+    else appendMsg(makeMsg('answer', m.seq, String(m.text || ''), 'You'));
+    state.awaiting = false;
+    state.notice = '';
+    // After our own answer is stored the next question is on its way.
+    if (mine && !state.completed) state.thinking = true;
+  }
+
+  function onCompleted(m) {
+    if (!claimSeq(m.seq)) return;
+    appendMsg(makeMsg('completed', m.seq, 'The interview is complete. Thank you for your time.', 'Interviewer'));
+    markCompleted();
+  }
+
+  function onStatus(m) {
+    if (m.state === 'thinking') state.thinking = true;
+    else if (m.state === 'degraded') state.degraded = true;
+    else if (m.state === 'ok') { state.degraded = false; state.thinking = false; }
+  }
+
+  function onError(m) {
+    state.notice = String(m.message || 'Something went wrong. Please try again.');
+    var p = state.pending;
+    // An error naming another message is not about the answer we are waiting on.
+    if (!p || (m.client_msg_id && m.client_msg_id !== p.client_msg_id)) return;
+    if (m.retryable) {
+      scheduleResend(Math.max(1000, backoff(state.resendAttempt++)));
+    } else {
+      returnPendingToComposer(state.notice);
+    }
+  }
+
+  var HANDLERS = {
+    welcome: onWelcome, question: onQuestion, follow_up: onQuestion, ack: onAck,
+    completed: onCompleted, status: onStatus, error: onError, pong: function () {}
+  };
+
+  function dispatch(m) {
+    var handler = HANDLERS[m.type];
+    if (!handler) return; // unknown frame types are ignored so the server can evolve
+    handler(m);
+    render();
+    if (m.type !== 'pong' && m.type !== 'status') scrollToEnd();
+  }
+
+  function markCompleted() {
+    state.completed = true;
+    state.awaiting = false;
+    state.thinking = false;
+    state.deadline = null;
+    state.heldMs = null;
+    dropPending();
+  }
+
+  function setFinal(message, code) {
+    state.conn = 'final';
+    state.finalMessage = message;
+    state.finalCode = code;
+    state.thinking = false;
+    if (code === 4410 || code === 0) dropPending();
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = null;
+    clearTimeout(state.resendTimer);
+    stopPing();
+    detachSocket();
+  }
+
+  /* ---------- answers ---------- */
+
+  function canAnswer() {
+    return state.awaiting && !state.pending && !state.completed && !state.expired && state.conn !== 'final';
+  }
+
+  function submitAnswer() {
+    var text = els.answer.value.trim();
+    if (!text || !canAnswer() || text.length > MAX_CHARS) return;
+    state.pending = { client_msg_id: uuid4(), text: text };
+    savePending(state.pending);
+    showPendingBubble();
+    els.answer.value = '';
+    state.notice = '';
+    transmitPending(); // while offline it goes out right after the next welcome
+    render();
+    scrollToEnd();
+  }
+
+  function showPendingBubble() {
+    state.pendingEl = makeMsg('answer', 0, state.pending.text, 'You · Sending…');
+    state.pendingEl.dataset.status = 'sending';
+    state.pendingEl.dataset.clientMsgId = state.pending.client_msg_id;
+    els.transcript.appendChild(state.pendingEl);
+  }
+
+  // The interview ended before this answer was stored: it can never be submitted now.
+  function dropPending() {
+    if (!state.pending) return;
+    if (state.pendingEl) {
+      state.pendingEl.dataset.status = 'failed';
+      state.pendingEl.querySelector('.msg-label').textContent = 'You · Not sent — the interview had ended';
+    }
+    clearPending();
+  }
+
+  function transmitPending() {
+    if (!state.pending || !state.welcomed) return;
+    send({ type: 'answer', text: state.pending.text, client_msg_id: state.pending.client_msg_id });
+    // Same id on every retry, so re-sending after a silent loss cannot store it twice.
+    scheduleResend(ACK_TIMEOUT_MS);
+  }
+
+  function scheduleResend(ms) {
+    clearTimeout(state.resendTimer);
+    state.resendTimer = setTimeout(transmitPending, ms);
+  }
+
+  function settlePending(seq, text) {
+    var el = state.pendingEl;
+    if (el) {
+      if (seq) el.dataset.seq = String(seq);
+      el.dataset.status = 'sent';
+      el.querySelector('.msg-label').textContent = 'You';
+      if (typeof text === 'string' && text) el.querySelector('.msg-text').textContent = text;
+    }
+    clearPending();
+  }
+
+  function clearPending() {
+    state.pending = null;
+    state.pendingEl = null;
+    state.resendAttempt = 0;
+    clearTimeout(state.resendTimer);
+    savePending(null);
+  }
+
+  // The server refused the answer for good: give the text back so nothing typed is lost.
+  function returnPendingToComposer(notice) {
+    if (!state.pending) return;
+    if (!els.answer.value) els.answer.value = state.pending.text;
+    if (state.pendingEl) state.pendingEl.remove();
+    clearPending();
+    state.notice = notice;
+    state.refocus = true;
+  }
+
+  /* ---------- connection ---------- */
+
+  function wsUrl() {
+    return (window.location.protocol === 'https:' ? 'wss://' : 'ws://') + window.location.host + root.dataset.wsPath;
+  }
+
+  function send(obj) {
+    var ws = state.socket;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(JSON.stringify(obj));
+    return true;
+  }
+
+  function connect() {
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = null;
+    state.retryAt = 0;
+    if (state.conn === 'final') return;
+    detachSocket();
+    state.conn = state.attempt ? 'reconnecting' : 'connecting';
+    var ws;
+    try { ws = new WebSocket(wsUrl()); } catch (e) { scheduleReconnect(0); return; }
+    state.socket = ws;
+    // Handlers ignore events from sockets that have since been replaced.
+    ws.onopen = function () {
+      if (ws !== state.socket) return;
+      state.lastMessageAt = Date.now();
+      send({ type: 'hello', last_seq: state.lastSeq });
+      startPing();
+    };
+    ws.onmessage = function (ev) {
+      if (ws !== state.socket) return;
+      state.lastMessageAt = Date.now();
+      var m;
+      try { m = JSON.parse(ev.data); } catch (e) { return; }
+      if (m && typeof m.type === 'string') dispatch(m);
+    };
+    ws.onclose = function (ev) { if (ws === state.socket) onClose(ev.code); };
+    render();
+  }
+
+  function detachSocket() {
+    var ws = state.socket;
+    state.socket = null;
+    state.welcomed = false;
+    if (!ws) return;
+    ws.onopen = ws.onmessage = ws.onclose = null;
+    try { ws.close(1000); } catch (e) { /* already closing */ }
+  }
+
+  function onClose(code) {
+    state.socket = null;
+    state.welcomed = false;
+    state.thinking = false;
+    stopPing();
+    if (state.completed) { state.conn = 'closed'; render(); return; }
+    if (FINAL_CLOSE[code]) { setFinal(FINAL_CLOSE[code], code); render(); return; }
+    // Re-sending an oversized answer would fail forever; hand it back instead.
+    if (code === 4413) returnPendingToComposer(MSG.tooLarge);
+    scheduleReconnect(code);
+  }
+
+  function scheduleReconnect(code) {
+    var delay = backoff(state.attempt) + (code === 4429 ? RATE_LIMIT_EXTRA_MS : 0);
+    state.attempt += 1;
+    state.conn = 'reconnecting';
+    state.retryAt = Date.now() + delay;
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = setTimeout(connect, delay);
+    render();
+  }
+
+  function startPing() {
+    stopPing();
+    state.pingTimer = setInterval(function () {
+      if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return;
+      // Silence (not even a pong) for several intervals means a dead link the browser missed.
+      if (Date.now() - state.lastMessageAt > state.pingSeconds * 2500 + 5000) {
+        detachSocket();
+        stopPing();
+        scheduleReconnect(0);
+        return;
+      }
+      send({ type: 'ping' });
+    }, state.pingSeconds * 1000);
+  }
+
+  function stopPing() { clearInterval(state.pingTimer); state.pingTimer = null; }
+
+  /* ---------- timer ---------- */
+
+  function syncTimer(seconds, status) {
+    if (typeof seconds !== 'number' || !isFinite(seconds)) {
+      state.deadline = null;
+      state.heldMs = null;
+      return;
+    }
+    var ms = Math.max(0, seconds) * 1000;
+    // The clock starts with the first question; before that, show the limit without counting.
+    if (status === 'scheduled' && !state.awaiting) { state.heldMs = ms; state.deadline = null; }
+    else { state.heldMs = null; state.deadline = Date.now() + ms; }
+    if (ms > 0) state.expired = false;
+  }
+
+  function tick() {
+    if (state.deadline !== null && !state.expired && state.deadline <= Date.now()) {
+      state.expired = true;
+      render();
+    }
+    renderTimer();
+    if (state.conn === 'reconnecting') renderBanner();
+  }
+
+  /* ---------- rendering ---------- */
+
+  function bannerView() {
+    if (state.conn === 'final') return ['final', state.finalMessage, ''];
+    if (state.completed) return ['completed', MSG.completed, ''];
+    if (state.expired) return ['expired', MSG.expired, ''];
+    if (state.conn === 'reconnecting') {
+      var left = Math.ceil((state.retryAt - Date.now()) / 1000);
+      var text = 'Connection lost — reconnecting (attempt ' + state.attempt + ').';
+      return ['reconnecting', text, state.retryAt && left > 0 ? ' Next try in ' + left + 's.' : ''];
+    }
+    if (!state.welcomed) return ['connecting', MSG.connecting, ''];
+    if (state.notice) return ['notice', state.notice, ''];
+    if (state.degraded) return ['degraded', MSG.degraded, ''];
+    return ['connected', MSG.connected, ''];
+  }
+
+  function renderBanner() {
+    var v = bannerView();
+    // Only touch changed text so screen readers are not re-told the same thing every second.
+    if (els.banner.dataset.state !== v[0]) els.banner.dataset.state = v[0];
+    if (els.bannerText.textContent !== v[1]) els.bannerText.textContent = v[1];
+    if (els.bannerDetail.textContent !== v[2]) els.bannerDetail.textContent = v[2];
+    var action = v[0] === 'reconnecting' && state.reconnectTimer ? 'Reconnect now'
+      : v[0] === 'final' && state.finalCode === 4409 ? 'Continue in this tab' : '';
+    els.bannerAction.hidden = !action;
+    if (action && els.bannerAction.textContent !== action) els.bannerAction.textContent = action;
+  }
+
+  function renderProgress() {
+    var i = displayIndex();
+    var n = state.total;
+    els.progressLabel.textContent = i ? 'Question ' + i + ' of ' + n : n + (n === 1 ? ' question' : ' questions');
+    els.progressBar.setAttribute('aria-valuemax', String(n));
+    els.progressBar.setAttribute('aria-valuenow', String(i));
+    els.progressFill.style.width = (n ? Math.min(100, (i / n) * 100) : 0) + '%';
+    els.progress.classList.toggle('is-done', state.completed);
+  }
+
+  function renderTimer() {
+    var ms = state.deadline !== null ? state.deadline - Date.now() : state.heldMs;
+    var show = ms !== null && !state.completed;
+    els.timer.hidden = !show;
+    if (!show) return;
+    var text = state.expired ? 'Time is up' : formatClock(ms);
+    if (els.timerValue.textContent !== text) els.timerValue.textContent = text;
+    els.timer.classList.toggle('is-low', ms < 60000);
+  }
+
+  function renderInput() {
+    var on = canAnswer();
+    var active = document.activeElement;
+    if (!on && (active === els.answer || active === els.send)) state.refocus = true;
+    els.answer.disabled = !on;
+    els.send.disabled = !on || !els.answer.value.trim();
+    els.answer.placeholder = on ? 'Type your answer…'
+      : state.completed || state.expired || state.conn === 'final' ? 'The interview is closed.'
+      : state.pending ? 'Sending your answer…' : 'Waiting for the next question…';
+    // Give focus back to keyboard users whose focus was lost when the box was disabled.
+    if (on && state.refocus && (document.activeElement === document.body || !document.activeElement)) {
+      els.answer.focus();
+    }
+    if (on) state.refocus = false;
+    renderCounter();
+  }
+
+  function renderCounter() {
+    var len = els.answer.value.length;
+    els.counter.textContent = len + ' / ' + MAX_CHARS;
+    els.counter.classList.toggle('is-near', len > MAX_CHARS * 0.9);
+  }
+
+  function render() {
+    renderBanner();
+    renderProgress();
+    renderTimer();
+    renderInput();
+    els.typing.hidden = !(state.thinking && !state.completed && state.conn !== 'final');
+  }
+
+  /* ---------- wiring ---------- */
+
+  els.form.addEventListener('submit', function (e) { e.preventDefault(); submitAnswer(); });
+  els.answer.addEventListener('keydown', function (e) {
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) { e.preventDefault(); submitAnswer(); }
+  });
+  els.answer.addEventListener('input', function () {
+    els.send.disabled = !canAnswer() || !els.answer.value.trim();
+    renderCounter();
+  });
+  els.bannerAction.addEventListener('click', function () {
+    // "Continue in this tab" deliberately takes the interview over from the other tab.
+    if (state.conn === 'final') { state.conn = 'connecting'; state.finalCode = 0; }
+    state.attempt = 0;
+    connect();
+  });
+  // Coming back online is a better signal than any timer: retry at once.
+  window.addEventListener('online', function () { if (state.reconnectTimer) connect(); });
+
+  if (/Mac|iPhone|iPad/.test(navigator.platform || '')) byId('send-key').textContent = 'Cmd';
+
+  if (!root.dataset.wsPath) {
+    setFinal(FINAL_CLOSE[4404], 4404);
+  } else {
+    state.pending = loadPending();
+    if (state.pending) showPendingBubble();
+    connect();
+  }
+  render();
+  setInterval(tick, 500);
+})();
