@@ -5,6 +5,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 WEB_PORT ?= 8000
+# The links printed by demo_setup point at the port `make run` serves on.
+export PUBLIC_BASE_URL ?= http://127.0.0.1:$(WEB_PORT)
 PYTEST_ARGS ?=
 
 .PHONY: install run test lint format bench lock clean

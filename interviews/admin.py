@@ -12,7 +12,14 @@ from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
 from interviews.forms import InterviewCreateForm
-from interviews.models import Evaluation, EvaluationStatus, Interview, Turn, TurnSource
+from interviews.models import (
+    Evaluation,
+    EvaluationStatus,
+    Interview,
+    InterviewStatus,
+    Turn,
+    TurnSource,
+)
 from interviews.services.interviews import (
     interview_create,
     interview_reissue_token,
@@ -81,6 +88,18 @@ def render_report(evaluation: Evaluation) -> str:
     )
 
 
+SETUP_FIELDS = (
+    "candidate_name",
+    "candidate_email",
+    "role",
+    "topic",
+    "language",
+    "difficulty",
+    "question_count",
+    "time_limit_seconds",
+)
+
+
 @admin.register(Interview)
 class InterviewAdmin(admin.ModelAdmin):
     list_display = (
@@ -117,6 +136,12 @@ class InterviewAdmin(admin.ModelAdmin):
         ("question_count", "time_limit_seconds"),
         *readonly_fields,
     )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Once a candidate has joined, the interview's setup is part of the record.
+        if obj is not None and obj.status != InterviewStatus.SCHEDULED:
+            return (*SETUP_FIELDS, *self.readonly_fields)
+        return self.readonly_fields
 
     def get_urls(self) -> list[Any]:
         create = path(

@@ -3,16 +3,27 @@
 import os
 
 from celery import Celery
-from kombu import Queue
+from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interviewsite.settings")
 
 app = Celery("interviewsite")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
-    task_queues=(Queue("evaluation"), Queue("maintenance")),
+    task_queues=tuple(
+        Queue(name, Exchange(name, type="direct"), routing_key=name)
+        for name in ("evaluation", "maintenance")
+    ),
     task_default_queue="maintenance",
-    task_routes={"interviews.tasks.evaluate_interview": {"queue": "evaluation"}},
+    task_default_exchange="maintenance",
+    task_default_routing_key="maintenance",
+    task_routes={
+        "interviews.tasks.evaluate_interview": {
+            "queue": "evaluation",
+            "exchange": "evaluation",
+            "routing_key": "evaluation",
+        }
+    },
     task_create_missing_queues=False,
     # A task is acknowledged after it finishes, so a crashed worker's task is redelivered;
     # its service must therefore be idempotent (evaluation is).

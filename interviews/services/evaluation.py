@@ -137,7 +137,7 @@ def evaluation_run(*, interview_id: int) -> Evaluation:
         evaluation.status = EvaluationStatus.DONE
         evaluation.method = result.method
         evaluation.confidence = result.confidence
-        evaluation.overall_score = Decimal(str(round(result.overall_score, 2)))
+        evaluation.overall_score = Decimal(str(result.overall_score)).quantize(Decimal("0.01"))
         evaluation.recommendation = result.recommendation
         evaluation.report = report
         evaluation.reason = ""
