@@ -4,20 +4,29 @@ Delivery rule: this socket sends persisted events strictly in `seq` order with n
 arrive from the services this consumer calls and from the interview's group (other processes);
 whichever arrives, `_deliver` sends it only if it is the next seq, and reads any gap from the
 database first, so a reconnect, a race or a lost broadcast never skips or repeats a turn.
+
+Timers (idle timeout, the interview's time limit) never act directly: they post a message to
+this consumer's own channel, so every action runs in the consumer's one-at-a-time dispatch
+loop and two coroutines never interleave sends.
 """
 
+import asyncio
 import json
 import logging
+import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
 from interviews import selectors
+from interviews.frames import FrameError, RateLimiter, answer_fields, hello_last_seq, parse_frame
 from interviews.models import Interview, TurnSource
 from interviews.services.effects import interview_group
 from interviews.services.interviews import (
@@ -30,16 +39,12 @@ from interviews.services.tokens import InviteRejected, interview_authenticate
 
 logger = logging.getLogger(__name__)
 
+CLOSE_IDLE = 4408
 CLOSE_SUPERSEDED = 4409
 CLOSE_TOO_LARGE = 4413
+CLOSE_RATE_LIMITED = 4429
 DEGRADED_SOURCES = {TurnSource.FALLBACK, TurnSource.CACHE}
-
-
-class FrameError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+Event = dict[str, Any]
 
 
 @database_sync_to_async
@@ -47,26 +52,41 @@ def _authenticate(room_id: str, token: str) -> Interview:
     return interview_authenticate(room_id=room_id, token=token)
 
 
+@dataclass(frozen=True)
+class _Join:
+    state: dict[str, Any]
+    events: list[Event]  # after the client's last_seq, or all of them for a snapshot
+    pending: Event | None
+    snapshot: bool
+
+
 @database_sync_to_async
-def _join(interview_id: int, last_seq: int) -> tuple[dict[str, Any], list[dict[str, Any]], Any]:
+def _join(interview_id: int, last_seq: int) -> _Join:
     interview = interview_start(interview_id=interview_id)
-    state = selectors.interview_state(interview=interview)
-    events = selectors.interview_events_since(interview=interview, last_seq=last_seq)
-    pending = selectors.interview_pending_question(interview=interview)
-    pending_event = (
-        selectors.turn_event(pending, total=interview.question_count) if pending else None
+    missed = interview.last_seq - last_seq
+    # Too far behind to replay frame by frame, or ahead of the server (its history is not
+    # ours): one snapshot frame with everything instead.
+    snapshot = last_seq > 0 and (missed > settings.WS_REPLAY_CAP or missed < 0)
+    events = selectors.interview_events_since(
+        interview=interview, last_seq=0 if snapshot else last_seq
     )
-    return state, events, pending_event
+    pending = selectors.interview_pending_question(interview=interview)
+    return _Join(
+        state=selectors.interview_state(interview=interview),
+        events=events,
+        pending=selectors.turn_event(pending, total=interview.question_count) if pending else None,
+        snapshot=snapshot,
+    )
 
 
 @database_sync_to_async
-def _events_since(interview_id: int, last_seq: int) -> list[dict[str, Any]]:
+def _events_since(interview_id: int, last_seq: int) -> list[Event]:
     interview = Interview.objects.get(pk=interview_id)
     return selectors.interview_events_since(interview=interview, last_seq=last_seq)
 
 
 @database_sync_to_async
-def _submit(interview_id: int, text: str, client_msg_id: uuid.UUID) -> tuple[dict[str, Any], bool]:
+def _submit(interview_id: int, text: str, client_msg_id: uuid.UUID) -> tuple[Event, bool]:
     outcome = interview_answer_submit(
         interview_id=interview_id, text=text, client_msg_id=client_msg_id
     )
@@ -74,7 +94,7 @@ def _submit(interview_id: int, text: str, client_msg_id: uuid.UUID) -> tuple[dic
 
 
 @database_sync_to_async
-def _advance(interview_id: int) -> list[dict[str, Any]]:
+def _advance(interview_id: int) -> list[Event]:
     turns = interview_advance(interview_id=interview_id)
     total = turns[0].interview.question_count if turns else 0
     return [selectors.turn_event(turn, total=total) for turn in turns]
@@ -84,9 +104,13 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     interview_id: int | None = None
     group: str | None = None
     last_sent_seq: int | None = None  # None until the client said hello
+    last_frame_at: float = 0.0
+    timers: dict[str, asyncio.Task[None]]
+    limiter: RateLimiter
 
     # --- lifecycle -----------------------------------------------------------------------
     async def connect(self) -> None:
+        self.timers = {}
         # Accept first: a close code (4401…) can only be sent on an accepted socket.
         await self.accept()
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
@@ -99,29 +123,43 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             return
         self.interview_id = interview.pk
         self.group = interview_group(interview.pk)
+        self.limiter = RateLimiter(
+            settings.WS_RATE_LIMIT_MESSAGES, settings.WS_RATE_LIMIT_WINDOW_SECONDS
+        )
         # One live socket per interview: tell older ones to go before joining the group.
         await self.channel_layer.group_send(
             self.group, {"type": "interview.supersede", "by": self.channel_name}
         )
         await self.channel_layer.group_add(self.group, self.channel_name)
+        self.last_frame_at = time.monotonic()
+        self._wake_after("idle", settings.WS_IDLE_TIMEOUT, "interview.idle_check")
 
     async def disconnect(self, code: int) -> None:
+        for task in self.timers.values():
+            task.cancel()
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.interview_id is None:
             return
+        self.last_frame_at = time.monotonic()
         raw = text_data if text_data is not None else bytes_data or b""
         if len(raw) > settings.WS_MAX_FRAME_BYTES:
-            await self._error("frame_too_large", "The message is too large.", retryable=False)
-            await self.close(code=CLOSE_TOO_LARGE)
+            await self._close_with("frame_too_large", "The message is too large.", CLOSE_TOO_LARGE)
+            return
+        verdict = self.limiter.hit()
+        if verdict == "close":
+            await self._close_with("rate_limited", "Too many messages.", CLOSE_RATE_LIMITED)
+            return
+        if verdict == "warn":
+            await self._error("rate_limited", "Too many messages; slow down.", retryable=True)
             return
         try:
-            frame = self._parse(raw)
+            frame = parse_frame(raw)
             handler = getattr(self, f"handle_{frame['type']}", None)
             if handler is None:
-                raise FrameError("unknown_type", f"Unknown message type {frame['type']!r}.")
+                raise FrameError("unknown_type", f"Unknown message type {frame['type'][:40]!r}.")
             await handler(frame)
         except FrameError as exc:
             await self._error(exc.code, exc.message, retryable=False)
@@ -130,44 +168,36 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         except DatabaseError:
             logger.exception("database error on interview %s", self.interview_id)
             await self._error(
-                "service_unavailable", "We could not save that just now; retrying.", retryable=True
+                "service_unavailable",
+                "We could not save that just now; please retry.",
+                retryable=True,
             )
-
-    @staticmethod
-    def _parse(raw: str | bytes) -> dict[str, Any]:
-        try:
-            frame = json.loads(raw)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise FrameError("invalid_json", "Messages must be JSON objects.") from exc
-        if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
-            raise FrameError("invalid_frame", "Messages must be JSON objects with a 'type'.")
-        return frame
 
     # --- client → server -----------------------------------------------------------------
     async def handle_hello(self, frame: dict[str, Any]) -> None:
-        last_seq = frame.get("last_seq", 0)
-        if not isinstance(last_seq, int) or isinstance(last_seq, bool) or last_seq < 0:
-            raise FrameError("invalid_last_seq", "'last_seq' must be a non-negative integer.")
+        last_seq = hello_last_seq(frame)
         assert self.interview_id is not None
-        state, events, pending = await _join(self.interview_id, last_seq)
-        await self._send({"type": "welcome", "interview": state})
-        self.last_sent_seq = min(last_seq, state["last_seq"])
-        for event in events:
-            await self._deliver(event)
-        if pending is not None and pending["seq"] <= last_seq:
-            await self._send(pending)  # the client has it, but shows it again as current
+        join = await _join(self.interview_id, last_seq)
+        await self._send({"type": "welcome", "interview": join.state})
+        if join.snapshot:
+            snapshot = {"type": "snapshot", "events": join.events, "pending": join.pending}
+            await self._send({**snapshot, "interview": join.state})
+            self.last_sent_seq = join.state["last_seq"]
+        else:
+            self.last_sent_seq = last_seq
+            for event in join.events:
+                await self._deliver(event)
+            if join.pending is not None and join.pending["seq"] <= last_seq:
+                await self._send(join.pending)  # the client has it; show it again as current
+        remaining = join.state["time_remaining"]
+        if remaining is not None and join.state["status"] == "in_progress":
+            self._wake_after("deadline", remaining + 0.5, "interview.deadline")
         await self._advance()
 
     async def handle_answer(self, frame: dict[str, Any]) -> None:
         if self.last_sent_seq is None:
             raise FrameError("hello_required", "Send 'hello' before anything else.")
-        text = frame.get("text")
-        if not isinstance(text, str):
-            raise FrameError("invalid_answer", "'text' must be a string.")
-        try:
-            client_msg_id = uuid.UUID(str(frame.get("client_msg_id")))
-        except ValueError as exc:
-            raise FrameError("invalid_client_msg_id", "'client_msg_id' must be a UUID.") from exc
+        text, client_msg_id = answer_fields(frame)
         assert self.interview_id is not None
         ack, duplicate = await _submit(self.interview_id, text, client_msg_id)
         if duplicate:
@@ -178,19 +208,38 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     async def handle_ping(self, frame: dict[str, Any]) -> None:
         await self._send({"type": "pong"})
 
-    # --- group messages --------------------------------------------------------------------
+    # --- channel-layer messages ------------------------------------------------------------
     async def interview_event(self, message: dict[str, Any]) -> None:
         if self.last_sent_seq is not None:
             await self._deliver(message["event"])
 
     async def interview_supersede(self, message: dict[str, Any]) -> None:
         if message["by"] != self.channel_name:
-            await self._error(
-                "superseded", "This interview was opened somewhere else.", retryable=False
+            await self._close_with(
+                "superseded", "This interview was opened somewhere else.", CLOSE_SUPERSEDED
             )
-            await self.close(code=CLOSE_SUPERSEDED)
+
+    async def interview_idle_check(self, message: dict[str, Any]) -> None:
+        idle = time.monotonic() - self.last_frame_at
+        if idle >= settings.WS_IDLE_TIMEOUT:
+            await self._close_with("idle_timeout", "Closed after a period of silence.", CLOSE_IDLE)
+        else:
+            self._wake_after("idle", settings.WS_IDLE_TIMEOUT - idle, "interview.idle_check")
+
+    async def interview_deadline(self, message: dict[str, Any]) -> None:
+        if self.last_sent_seq is not None:
+            await self._advance()  # completes the interview once its time is up
 
     # --- helpers ---------------------------------------------------------------------------
+    def _wake_after(self, name: str, delay: float, message_type: str) -> None:
+        async def wake() -> None:
+            await asyncio.sleep(max(delay, 0))
+            await self.channel_layer.send(self.channel_name, {"type": message_type})
+
+        if old := self.timers.get(name):
+            old.cancel()
+        self.timers[name] = asyncio.create_task(wake())
+
     async def _advance(self) -> None:
         assert self.interview_id is not None
         await self._send({"type": "status", "state": "thinking"})
@@ -200,7 +249,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         degraded = any(e.get("source") in DEGRADED_SOURCES for e in events)
         await self._send({"type": "status", "state": "degraded" if degraded else "ok"})
 
-    async def _deliver(self, event: dict[str, Any]) -> None:
+    async def _deliver(self, event: Event) -> None:
         """Send `event` if it is the next seq; fill a gap from the database first."""
         if self.last_sent_seq is None or event["seq"] <= self.last_sent_seq:
             return
@@ -218,5 +267,18 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             {"type": "error", "code": code, "message": message, "retryable": retryable}
         )
 
-    async def _send(self, payload: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(payload))
+    async def _close_with(self, code: str, message: str, close_code: int) -> None:
+        await self._error(code, message, retryable=False)
+        await self.close(code=close_code)
+
+    async def _send(self, payload: Event) -> None:
+        # A client that stops reading must not hold this socket's events (or the process)
+        # hostage: past WS_SEND_TIMEOUT the socket is dropped and the client resumes later.
+        try:
+            await asyncio.wait_for(
+                self.send(text_data=json.dumps(payload)), timeout=settings.WS_SEND_TIMEOUT
+            )
+        except TimeoutError:
+            logger.warning("send timed out on interview %s; dropping socket", self.interview_id)
+            await self.disconnect(code=1011)
+            raise StopConsumer() from None

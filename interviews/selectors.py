@@ -1,5 +1,6 @@
 """Reads: how persisted turns look on the wire, replay, and the state a client resumes from."""
 
+import math
 from typing import Any
 
 from django.conf import settings
@@ -54,7 +55,8 @@ def interview_time_remaining(*, interview: Interview) -> int | None:
     if interview.started_at is None:
         return interview.time_limit_seconds
     elapsed = (timezone.now() - interview.started_at).total_seconds()
-    return max(0, int(interview.time_limit_seconds - elapsed))
+    # Rounded up: the clock shows the full limit at the start and 0 only once time is up.
+    return max(0, math.ceil(interview.time_limit_seconds - elapsed))
 
 
 def interview_state(*, interview: Interview) -> dict[str, Any]:

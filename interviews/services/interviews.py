@@ -163,6 +163,8 @@ def interview_answer_submit(
     text = text.strip()
     if not text:
         raise AnswerRejected("empty_answer", "The answer is empty.")
+    if "\x00" in text:
+        raise AnswerRejected("invalid_answer", "The answer contains characters that are not text.")
     if len(text) > settings.MAX_ANSWER_CHARS:
         raise AnswerRejected(
             "answer_too_long", f"Answers are limited to {settings.MAX_ANSWER_CHARS} characters."

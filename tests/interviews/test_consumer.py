@@ -6,42 +6,15 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
-from channels.testing.websocket import WebsocketCommunicator
 
 from interviews.models import Interview, InterviewStatus
-from interviewsite.asgi import application
 from tests.factories import STRONG_ANSWER, make_interview
+from tests.interviews.ws import closed_with as _closed_with
+from tests.interviews.ws import connect as _connect
+from tests.interviews.ws import recv as _recv
+from tests.interviews.ws import until as _until
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ORIGIN = [(b"origin", b"http://127.0.0.1:8000")]
-
-
-async def _connect(path: str) -> WebsocketCommunicator:
-    comm = WebsocketCommunicator(application, path, headers=ORIGIN)
-    connected, _ = await comm.connect()
-    assert connected
-    return comm
-
-
-async def _recv(comm: WebsocketCommunicator) -> dict[str, Any]:
-    return json.loads(await comm.receive_from(timeout=10))
-
-
-async def _until(comm: WebsocketCommunicator, *types: str) -> list[dict[str, Any]]:
-    """Frames up to and including the first one whose type is in `types`."""
-    frames = [await _recv(comm)]
-    while frames[-1]["type"] not in types:
-        frames.append(await _recv(comm))
-    return frames
-
-
-async def _closed_with(comm: WebsocketCommunicator) -> int:
-    output = await comm.receive_output(timeout=10)
-    while output["type"] != "websocket.close":
-        output = await comm.receive_output(timeout=10)
-    await comm.disconnect()  # let the consumer finish, or its DB connection outlives the test
-    return int(output["code"])
 
 
 @database_sync_to_async

@@ -1,0 +1,74 @@
+"""Validation of client frames and the per-socket rate limit, kept apart from the consumer so
+both are plain, synchronous and testable on their own."""
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+MAX_SEQ = 2**31 - 1  # beyond any real interview, and inside every database's integer column
+
+
+class FrameError(Exception):
+    """A frame the server cannot act on; the client gets an error frame with `code`."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def parse_frame(raw: str | bytes) -> dict[str, Any]:
+    try:
+        frame = json.loads(raw)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise FrameError("invalid_json", "Messages must be JSON objects.") from exc
+    if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
+        raise FrameError("invalid_frame", "Messages must be JSON objects with a 'type'.")
+    return frame
+
+
+def hello_last_seq(frame: dict[str, Any]) -> int:
+    last_seq = frame.get("last_seq", 0)
+    valid = isinstance(last_seq, int) and not isinstance(last_seq, bool)
+    if not valid or not 0 <= last_seq <= MAX_SEQ:
+        raise FrameError("invalid_last_seq", "'last_seq' must be a non-negative integer.")
+    return int(last_seq)
+
+
+def answer_fields(frame: dict[str, Any]) -> tuple[str, uuid.UUID]:
+    text = frame.get("text")
+    if not isinstance(text, str):
+        raise FrameError("invalid_answer", "'text' must be a string.")
+    raw_id = frame.get("client_msg_id")
+    if not isinstance(raw_id, str):
+        raise FrameError("invalid_client_msg_id", "'client_msg_id' must be a UUID string.")
+    try:
+        return text, uuid.UUID(raw_id)
+    except ValueError as exc:
+        raise FrameError("invalid_client_msg_id", "'client_msg_id' must be a UUID.") from exc
+
+
+@dataclass
+class RateLimiter:
+    """Fixed-window frame counter: over `limit` → warn; over twice the limit → disconnect.
+
+    A window rather than a token bucket because the answer is a yes/no per frame and the
+    client only needs to slow down, not be shaped precisely.
+    """
+
+    limit: int
+    window: float
+    started: float = field(default_factory=time.monotonic)
+    count: int = 0
+
+    def hit(self) -> str:
+        """'ok', 'warn' (over the limit) or 'close' (far over it)."""
+        now = time.monotonic()
+        if now - self.started >= self.window:
+            self.started, self.count = now, 0
+        self.count += 1
+        if self.count > 2 * self.limit:
+            return "close"
+        return "warn" if self.count > self.limit else "ok"
