@@ -166,6 +166,8 @@ class Evaluation(models.Model):
     report = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True, help_text="Why the evaluation is incomplete or failed.")
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Set when the stuck sweep requeued this evaluation; it does so only once.
+    auto_requeued_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
@@ -186,3 +188,21 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return f"Evaluation of {self.interview_id} ({self.status})"
+
+
+class SweepRun(models.Model):
+    """One run of the stuck sweep: its counts, and proof for health checks that beat is alive."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField()
+    dry_run = models.BooleanField(default=False)
+    abandoned = models.PositiveIntegerField(default=0)
+    evaluations_failed = models.PositiveIntegerField(default=0)
+    evaluations_requeued = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+
+    def __str__(self) -> str:
+        return f"Sweep at {self.started_at:%Y-%m-%d %H:%M:%S}"

@@ -7,6 +7,7 @@ from celery import shared_task
 
 from interviews.models import Interview
 from interviews.services.evaluation import evaluation_fail, evaluation_run
+from interviews.services.maintenance import stuck_sweep
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +26,13 @@ def evaluate_interview(self: Any, interview_id: int) -> str:
             raise
         logger.warning("evaluation of interview %s failed, retrying: %s", interview_id, exc)
         raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+
+
+@shared_task(acks_late=True)
+def sweep_stuck() -> dict[str, int]:
+    report = stuck_sweep()
+    return {
+        "abandoned": len(report.abandoned),
+        "evaluations_failed": len(report.evaluations_failed),
+        "evaluations_requeued": len(report.evaluations_requeued),
+    }

@@ -11,7 +11,7 @@ import logging
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -269,7 +269,7 @@ def interview_advance(*, interview_id: int) -> list[Turn]:
         if interview.last_seq != plan.after_seq or interview.is_finished:
             return []
         if plan.kind == "complete":
-            return [_complete(interview, reason=plan.reason)]
+            return [_finish(interview, reason=plan.reason)]
         question = plan.question
         turn = _append_turn(
             interview,
@@ -286,23 +286,41 @@ def interview_advance(*, interview_id: int) -> list[Turn]:
     return [turn]
 
 
-def _complete(interview: Interview, *, reason: str) -> Turn:
-    text = (
-        "Time is up. Thank you — the interview is complete."
-        if reason == "time_up"
-        else "Thank you — the interview is complete."
-    )
+FINISH_TEXT = {
+    "all_answered": "Thank you — the interview is complete.",
+    "time_up": "Time is up. Thank you — the interview is complete.",
+    "abandoned": "This interview was closed after a long period of inactivity.",
+}
+
+
+def _finish(interview: Interview, *, reason: str, status: str = InterviewStatus.COMPLETED) -> Turn:
+    """End the interview with a `completed` event; evaluate it if the candidate answered.
+
+    Caller holds the interview row lock.
+    """
     turn = _append_turn(
         interview,
         role=TurnRole.SYSTEM,
         kind=TurnKind.SYSTEM,
         question_index=interview.current_index,
-        text=text,
+        text=FINISH_TEXT[reason],
         meta={"event": "completed", "reason": reason},
     )
-    interview.status = InterviewStatus.COMPLETED
+    interview.status = status
     interview.completed_at = timezone.now()
     _touch(interview, "status", "completed_at")
-    evaluation_request(interview=interview)
-    logger.info("interview %s completed (%s)", interview.pk, reason)
+    if interview.turns.filter(kind=TurnKind.ANSWER).exists():
+        evaluation_request(interview=interview)
+    logger.info("interview %s finished: %s (%s)", interview.pk, status, reason)
     return turn
+
+
+def interview_abandon(*, interview_id: int, inactive_since: datetime) -> bool:
+    """Mark an in-progress interview abandoned if it is still idle since `inactive_since`."""
+    with transaction.atomic():
+        interview = Interview.objects.select_for_update().get(pk=interview_id)
+        idle = interview.last_activity_at is None or interview.last_activity_at < inactive_since
+        if interview.status != InterviewStatus.IN_PROGRESS or not idle:
+            return False  # the candidate came back after the sweep looked
+        _finish(interview, reason="abandoned", status=InterviewStatus.ABANDONED)
+    return True

@@ -1,0 +1,111 @@
+"""The stuck sweep: interviews nobody is taking any more, evaluations nobody is finishing.
+
+Each row is re-checked under its own lock when it is changed, so a candidate who comes back or
+a worker that finishes while the sweep runs is never overwritten. A dry run reports the same
+rows and changes nothing.
+"""
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from interviews.models import (
+    Evaluation,
+    EvaluationStatus,
+    Interview,
+    InterviewStatus,
+    SweepRun,
+)
+from interviews.services.effects import enqueue_on_commit
+from interviews.services.interviews import interview_abandon
+
+logger = logging.getLogger(__name__)
+
+SWEEP_HISTORY_DAYS = 7
+
+
+@dataclass
+class SweepReport:
+    dry_run: bool
+    abandoned: list[int] = field(default_factory=list)  # interview ids
+    evaluations_failed: list[int] = field(default_factory=list)  # evaluation ids
+    evaluations_requeued: list[int] = field(default_factory=list)
+
+
+def _stuck_interviews(inactive_since: datetime) -> list[int]:
+    return list(
+        Interview.objects.filter(
+            status=InterviewStatus.IN_PROGRESS, last_activity_at__lt=inactive_since
+        ).values_list("pk", flat=True)
+    )
+
+
+def _stuck_evaluations(running_since: datetime) -> list[Evaluation]:
+    return list(
+        Evaluation.objects.filter(status=EvaluationStatus.RUNNING, started_at__lt=running_since)
+    )
+
+
+def _fail_stuck_evaluation(evaluation_id: int, running_since: datetime, hours: float) -> str:
+    """Mark a stuck evaluation `error` and requeue it once: "skipped", "failed" or "requeued"."""
+    from interviews.tasks import evaluate_interview  # tasks import services: import late
+
+    with transaction.atomic():
+        evaluation = Evaluation.objects.select_for_update().get(pk=evaluation_id)
+        if evaluation.status != EvaluationStatus.RUNNING or (
+            evaluation.started_at and evaluation.started_at >= running_since
+        ):
+            return "skipped"  # it finished while the sweep was looking
+        evaluation.status = EvaluationStatus.ERROR
+        evaluation.reason = f"Stuck: still running after {hours:g} h (worker lost?)."
+        evaluation.finished_at = timezone.now()
+        requeue = evaluation.auto_requeued_at is None
+        if requeue:
+            evaluation.auto_requeued_at = timezone.now()
+            enqueue_on_commit(evaluate_interview, interview_id=evaluation.interview_id)
+        evaluation.save()
+    logger.warning("evaluation %s was stuck; requeued=%s", evaluation_id, requeue)
+    return "requeued" if requeue else "failed"
+
+
+def stuck_sweep(*, dry_run: bool = False) -> SweepReport:
+    started = timezone.now()
+    inactive_since = started - timedelta(minutes=settings.INTERVIEW_ABANDON_AFTER_MINUTES)
+    hours = settings.STUCK_EPISODE_THRESHOLD_HOURS
+    running_since = started - timedelta(hours=hours)
+    report = SweepReport(dry_run=dry_run)
+
+    for interview_id in _stuck_interviews(inactive_since):
+        if dry_run or interview_abandon(interview_id=interview_id, inactive_since=inactive_since):
+            report.abandoned.append(interview_id)
+    for evaluation in _stuck_evaluations(running_since):
+        if dry_run:
+            report.evaluations_failed.append(evaluation.pk)
+            continue
+        outcome = _fail_stuck_evaluation(evaluation.pk, running_since, hours)
+        if outcome != "skipped":
+            report.evaluations_failed.append(evaluation.pk)
+        if outcome == "requeued":
+            report.evaluations_requeued.append(evaluation.pk)
+
+    SweepRun.objects.create(
+        started_at=started,
+        finished_at=timezone.now(),
+        dry_run=dry_run,
+        abandoned=len(report.abandoned),
+        evaluations_failed=len(report.evaluations_failed),
+        evaluations_requeued=len(report.evaluations_requeued),
+    )
+    SweepRun.objects.filter(started_at__lt=started - timedelta(days=SWEEP_HISTORY_DAYS)).delete()
+    logger.info(
+        "stuck sweep%s: %s interviews abandoned, %s evaluations failed, %s requeued",
+        " (dry run)" if dry_run else "",
+        len(report.abandoned),
+        len(report.evaluations_failed),
+        len(report.evaluations_requeued),
+    )
+    return report

@@ -1,0 +1,116 @@
+import uuid
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+from django_celery_beat.models import PeriodicTask
+
+from interviews.models import Evaluation, EvaluationStatus, Interview, InterviewStatus, SweepRun
+from interviews.services.interviews import (
+    interview_advance,
+    interview_answer_submit,
+    interview_start,
+)
+from interviews.services.maintenance import stuck_sweep
+from tests.factories import STRONG_ANSWER, make_interview, run_to_completion
+
+pytestmark = pytest.mark.django_db
+
+LONG_AGO = timedelta(hours=5)
+
+
+def _in_progress(idle_for: timedelta, *, answered: bool = False) -> Interview:
+    interview = make_interview(question_count=3).interview
+    interview_start(interview_id=interview.pk)
+    interview_advance(interview_id=interview.pk)
+    if answered:
+        interview_answer_submit(
+            interview_id=interview.pk, text=STRONG_ANSWER, client_msg_id=uuid.uuid4()
+        )
+    Interview.objects.filter(pk=interview.pk).update(last_activity_at=timezone.now() - idle_for)
+    return interview
+
+
+def _running_evaluation(running_for: timedelta) -> Evaluation:
+    interview = run_to_completion(make_interview(question_count=1).interview.pk)
+    evaluation = Evaluation.objects.get(interview=interview)
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        status=EvaluationStatus.RUNNING, started_at=timezone.now() - running_for
+    )
+    return evaluation
+
+
+@pytest.fixture
+def rows() -> dict[str, object]:
+    return {
+        "idle": _in_progress(LONG_AGO, answered=True),
+        "idle_unanswered": _in_progress(LONG_AGO),
+        "active": _in_progress(timedelta(minutes=1)),
+        "stuck_eval": _running_evaluation(LONG_AGO),
+        "fresh_eval": _running_evaluation(timedelta(minutes=1)),
+    }
+
+
+def _snapshot() -> list[tuple[object, ...]]:
+    interviews = list(Interview.objects.order_by("pk").values_list("pk", "status", "last_seq"))
+    evaluations = list(Evaluation.objects.order_by("pk").values_list("pk", "status", "reason"))
+    return [*interviews, *evaluations]
+
+
+def test_dry_run__reports_the_stuck_rows_and_changes_nothing(rows: dict) -> None:
+    before = _snapshot()
+    out = StringIO()
+    call_command("sweep_stuck", "--dry-run", stdout=out)
+    assert _snapshot() == before
+    text = out.getvalue()
+    assert "Interviews abandoned (would): 2" in text
+    assert "Evaluations failed (would): 1" in text
+    assert SweepRun.objects.get().dry_run is True
+
+
+def test_sweep__changes_exactly_the_stuck_rows(
+    rows: dict, django_capture_on_commit_callbacks
+) -> None:
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        report = stuck_sweep()
+    assert sorted(report.abandoned) == sorted([rows["idle"].pk, rows["idle_unanswered"].pk])
+    assert report.evaluations_failed == [rows["stuck_eval"].pk]
+    assert report.evaluations_requeued == [rows["stuck_eval"].pk]
+
+    statuses = dict(Interview.objects.values_list("pk", "status"))
+    assert statuses[rows["idle"].pk] == InterviewStatus.ABANDONED
+    assert statuses[rows["idle_unanswered"].pk] == InterviewStatus.ABANDONED
+    assert statuses[rows["active"].pk] == InterviewStatus.IN_PROGRESS
+    stuck = Evaluation.objects.get(pk=rows["stuck_eval"].pk)
+    assert stuck.status == EvaluationStatus.ERROR
+    assert "Stuck" in stuck.reason
+    assert stuck.overall_score is None
+    assert stuck.auto_requeued_at is not None
+    assert Evaluation.objects.get(pk=rows["fresh_eval"].pk).status == EvaluationStatus.RUNNING
+    # The answered abandoned interview is evaluated; the one without answers is not.
+    assert Evaluation.objects.filter(interview=rows["idle"]).exists()
+    assert not Evaluation.objects.filter(interview=rows["idle_unanswered"]).exists()
+    assert len(callbacks) >= 2  # the requeue and the new evaluation, both on commit
+    abandoned = rows["idle"].turns.order_by("-seq").first()
+    assert abandoned.meta == {"event": "completed", "reason": "abandoned"}
+    assert SweepRun.objects.get().abandoned == 2
+
+
+def test_second_sweep__does_not_requeue_the_same_evaluation_again(rows: dict) -> None:
+    stuck_sweep()
+    Evaluation.objects.filter(pk=rows["stuck_eval"].pk).update(
+        status=EvaluationStatus.RUNNING, started_at=timezone.now() - LONG_AGO
+    )
+    report = stuck_sweep()
+    assert report.evaluations_failed == [rows["stuck_eval"].pk]
+    assert report.evaluations_requeued == []
+
+
+def test_beat_schedule__runs_the_sweep_every_5_minutes_expiring_before_the_next() -> None:
+    task = PeriodicTask.objects.get(task="interviews.tasks.sweep_stuck")
+    assert (task.interval.every, task.interval.period) == (5, "minutes")
+    assert task.expire_seconds is not None
+    assert task.expire_seconds < 300
+    assert task.queue == "maintenance"
