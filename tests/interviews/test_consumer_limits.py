@@ -195,3 +195,16 @@ async def test_binary_frame__is_parsed_like_text() -> None:
     await comm.send_to(bytes_data=b"\xff\xfe")
     assert (await recv(comm))["code"] == "invalid_json"
     await comm.disconnect()
+
+
+@pytest.mark.services
+async def test_redis_layer__a_socket_idle_longer_than_a_redis_read_timeout_survives(
+    redis_url: str,
+) -> None:
+    # redis-py 8 cut channels-redis's blocking read after 5 s and killed every quiet socket.
+    _, comm = await _joined()
+    await until(comm, "status")
+    assert await comm.receive_nothing(timeout=7, interval=0.5)
+    await comm.send_json_to({"type": "ping"})
+    assert await recv(comm) == {"type": "pong"}
+    await comm.disconnect()
