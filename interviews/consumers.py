@@ -94,6 +94,12 @@ def _submit(interview_id: int, text: str, client_msg_id: uuid.UUID) -> tuple[Eve
 
 
 @database_sync_to_async
+def _interviewers_move(interview_id: int) -> bool:
+    interview = Interview.objects.get(pk=interview_id)
+    return selectors.interview_awaits_interviewer(interview=interview)
+
+
+@database_sync_to_async
 def _advance(interview_id: int) -> list[Event]:
     turns = interview_advance(interview_id=interview_id)
     total = turns[0].interview.question_count if turns else 0
@@ -242,6 +248,8 @@ class InterviewConsumer(AsyncWebsocketConsumer):
 
     async def _advance(self) -> None:
         assert self.interview_id is not None
+        if not await _interviewers_move(self.interview_id):
+            return  # the candidate's move: nothing to prepare, so no "thinking"
         await self._send({"type": "status", "state": "thinking"})
         events = await _advance(self.interview_id)
         for event in events:

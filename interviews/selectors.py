@@ -49,6 +49,19 @@ def interview_pending_question(*, interview: Interview) -> Turn | None:
     return None
 
 
+def interview_awaits_interviewer(*, interview: Interview) -> bool:
+    """True when the next move is the interviewer's: no question yet, an answer waiting for a
+    reply, or the time is up."""
+    if interview.status != "in_progress":
+        return False
+    last = interview_last_turn(interview=interview)
+    return (
+        last is None
+        or last.kind == TurnKind.ANSWER
+        or interview_time_remaining(interview=interview) == 0
+    )
+
+
 def interview_time_remaining(*, interview: Interview) -> int | None:
     if interview.time_limit_seconds is None:
         return None

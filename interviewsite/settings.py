@@ -105,7 +105,12 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [_redis_db(REDIS_URL, 1)], "prefix": "interviewsite:ch"},
+            "CONFIG": {
+                # An explicit read timeout above channels-redis's 5 s blocking receive: redis-py
+                # 8's default of 5 s races it and kills idle sockets (docs/operations.md).
+                "hosts": [{"address": _redis_db(REDIS_URL, 1), "socket_timeout": 30}],
+                "prefix": "interviewsite:ch",
+            },
         }
     }
     CACHES = {

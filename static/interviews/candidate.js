@@ -66,7 +66,9 @@
     thinking: false, degraded: false, completed: false, expired: false,
     finalMessage: '', finalCode: 0, notice: '',
     // Clock: deadline (epoch ms) while running; heldMs while shown but not yet started.
-    deadline: null, heldMs: null
+    deadline: null, heldMs: null,
+    // Scrolling: pinned = the newest message should stay in view (the reader has not scrolled up).
+    pinned: true, scrollTop: 0
   };
 
   window.__interview = {
@@ -145,7 +147,14 @@
     }
   }
 
-  function scrollToEnd() { els.scroller.scrollTop = els.scroller.scrollHeight; }
+  function scrollToEnd() {
+    state.pinned = true;
+    els.scroller.scrollTop = els.scroller.scrollHeight;
+  }
+
+  function atEnd() {
+    return els.scroller.scrollHeight - els.scroller.scrollTop - els.scroller.clientHeight < 24;
+  }
 
   // Returns false for an event already rendered (replays overlap with what we have).
   function claimSeq(seq) {
@@ -213,8 +222,21 @@
 
   function onCompleted(m) {
     if (!claimSeq(m.seq)) return;
-    appendMsg(makeMsg('completed', m.seq, 'The interview is complete. Thank you for your time.', 'Interviewer'));
+    // The server says why it ended (all answered, time up, closed after inactivity).
+    var text = String(m.text || 'The interview is complete. Thank you for your time.');
+    appendMsg(makeMsg('completed', m.seq, text, 'Interviewer'));
     markCompleted();
+  }
+
+  // Sent instead of a replay when this page is far behind or ahead of the server: the
+  // server's history replaces what is rendered, then the pending question is current again.
+  function onSnapshot(m) {
+    Array.prototype.slice.call(els.transcript.querySelectorAll('[data-testid="msg"]'))
+      .forEach(function (el) { if (el !== state.pendingEl) el.remove(); });
+    state.seen = new Set();
+    state.lastSeq = 0;
+    (m.events || []).forEach(function (e) { if (HANDLERS[e.type]) HANDLERS[e.type](e); });
+    if (m.pending && !state.completed) state.awaiting = true;
   }
 
   function onStatus(m) {
@@ -237,7 +259,8 @@
 
   var HANDLERS = {
     welcome: onWelcome, question: onQuestion, follow_up: onQuestion, ack: onAck,
-    completed: onCompleted, status: onStatus, error: onError, pong: function () {}
+    completed: onCompleted, status: onStatus, error: onError, snapshot: onSnapshot,
+    pong: function () {}
   };
 
   function dispatch(m) {
@@ -511,6 +534,8 @@
 
   function renderInput() {
     var on = canAnswer();
+    // Once the interview is over the composer only takes space from the transcript.
+    els.form.hidden = state.completed;
     var active = document.activeElement;
     if (!on && (active === els.answer || active === els.send)) state.refocus = true;
     els.answer.disabled = !on;
@@ -556,6 +581,19 @@
     state.attempt = 0;
     connect();
   });
+  els.scroller.addEventListener('scroll', function () {
+    var top = els.scroller.scrollTop;
+    if (atEnd()) state.pinned = true;
+    else if (top < state.scrollTop) state.pinned = false; // the reader scrolled up
+    state.scrollTop = top;
+  }, { passive: true });
+  // A phone's on-screen keyboard, a rotation or a resized window shrinks the transcript, and the
+  // typing indicator grows its content: keep the newest message in view unless the reader
+  // scrolled up (otherwise the question being answered slides out of sight under the keyboard).
+  if (typeof window.ResizeObserver === 'function') {
+    var keepEnd = new window.ResizeObserver(function () { if (state.pinned) scrollToEnd(); });
+    [els.scroller, els.transcript, els.typing].forEach(function (el) { keepEnd.observe(el); });
+  }
   // Coming back online is a better signal than any timer: retry at once.
   window.addEventListener('online', function () { if (state.reconnectTimer) connect(); });
 

@@ -60,7 +60,8 @@ async def test_reconnect_with_last_seq__replays_exactly_the_missed_events() -> N
 
     again = await _connect(created.ws_path)
     await again.send_json_to({"type": "hello", "last_seq": 1})
-    frames = await _until(again, "status")  # replay ends before the status of the advance
+    frames = await _until(again, "question", "follow_up")
+    assert await again.receive_nothing(timeout=0.5), "the candidate's move: nothing more"
     persisted = [f for f in frames if "seq" in f]
     assert frames[0]["type"] == "welcome"
     assert [f["seq"] for f in persisted] == [2, 3]
