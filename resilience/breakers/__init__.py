@@ -1,0 +1,42 @@
+"""Circuit breakers shared by every process (see docs: operations, "Circuit breakers").
+
+    from resilience.breakers import get_breaker, protect, BreakerOpen
+
+    breaker = get_breaker("llm.openai")
+    result = breaker.call(client.post, url, json=body)       # sync
+    async with breaker.guard():                               # async
+        ...
+    with breaker.guard_sync():                                # sync block
+        ...
+
+    @protect("llm.openai", fallback=lambda exc, *args, **kwargs: offline_answer())
+    def ask(prompt: str) -> str: ...
+
+An open breaker raises BreakerOpen (with `retry_after` seconds) without running the call.
+Importing this package does not need Django's app registry.
+"""
+
+from resilience.breakers.breaker import Breaker, Guard
+from resilience.breakers.classify import Classifier, classify_exception
+from resilience.breakers.config import BreakerPolicy, Mode, WindowType
+from resilience.breakers.errors import BreakerOpen
+from resilience.breakers.protect import protect
+from resilience.breakers.registry import get_breaker
+from resilience.breakers.state import Outcome, Snapshot, State, Transition
+
+__all__ = [
+    "Breaker",
+    "BreakerOpen",
+    "BreakerPolicy",
+    "Classifier",
+    "Guard",
+    "Mode",
+    "Outcome",
+    "Snapshot",
+    "State",
+    "Transition",
+    "WindowType",
+    "classify_exception",
+    "get_breaker",
+    "protect",
+]

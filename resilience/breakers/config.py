@@ -1,0 +1,199 @@
+"""A breaker's configuration as a typed, immutable value, and its validation.
+
+`BreakerPolicy` is what the hot path reads; `resilience.models.BreakerConfig` is the editable
+row it is built from. Validation lives here so the model's `clean()`, the system check and the
+settings defaults all reject the same combinations with the same messages.
+"""
+
+import re
+import struct
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
+
+from django.db import models
+
+# Names become Redis keys, metric labels and admin rows: keep them plain.
+NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
+MAX_COUNT_WINDOW = 10_000  # calls; the count window is a byte per call in the store
+MAX_TIME_WINDOW = 3_600  # seconds; the time window keeps one bucket per second with calls
+
+
+class Mode(models.TextChoices):
+    NORMAL = "normal", "Normal"
+    FORCED_OPEN = "forced_open", "Forced open (reject every call)"
+    FORCED_CLOSED = "forced_closed", "Forced closed (admit every call, record nothing)"
+    METRICS_ONLY = "metrics_only", "Metrics only (admit every call, record, never open)"
+
+
+class WindowType(models.TextChoices):
+    COUNT = "count", "Last N calls"
+    TIME = "time", "Last N seconds"
+
+
+class InvalidPolicy(ValueError):
+    """Raised by `BreakerPolicy.validate`; `errors` maps a field name to its message."""
+
+    def __init__(self, name: str, errors: Mapping[str, str]) -> None:
+        self.errors = dict(errors)
+        detail = "; ".join(f"{key}: {msg}" for key, msg in self.errors.items())
+        super().__init__(f"invalid circuit breaker configuration {name!r}: {detail}")
+
+
+@dataclass(frozen=True, slots=True)
+class BreakerPolicy:
+    name: str
+    enabled: bool = True  # off: calls pass straight through, nothing is recorded
+    mode: str = Mode.NORMAL  # operator override; see Mode
+    failure_threshold: int = 10  # consecutive failures that open it; 0 disables the rule
+    failure_rate_threshold: float = 50.0  # % failed calls in the window that open it; 0 = off
+    window_type: str = WindowType.COUNT  # what the window holds: last N calls or N seconds
+    window_size: int = 100  # N calls (count window) or N seconds (time window)
+    minimum_calls: int = 20  # calls the window needs before the rates are judged
+    slow_call_duration: float = 30.0  # seconds from which a call counts as slow; 0 = never
+    slow_call_rate_threshold: float = 100.0  # % slow calls in the window that open it; 0 = off
+    recovery_timeout: float = 10.0  # seconds it stays open before the first trial
+    recovery_backoff: float = 2.0  # open time multiplier for each consecutive re-opening
+    recovery_timeout_max: float = 300.0  # cap on the open time however often it re-opens
+    half_open_max_calls: int = 3  # trial calls admitted while half-open, across all processes
+    success_threshold: int = 3  # successful trials that close it again
+    max_half_open_wait: float = 60.0  # seconds a trial may take before its slot is released
+    call_timeout: float = 0.0  # seconds; async calls are cancelled, sync ones fail late; 0 = off
+    critical: bool = False  # staff are alerted (mail, webhook) when it opens
+
+    # Derived once per policy so the hot path neither converts units nor encodes JSON.
+    recovery_ms: int = field(init=False, repr=False, compare=False)
+    recovery_max_ms: int = field(init=False, repr=False, compare=False)
+    trial_wait_ms: int = field(init=False, repr=False, compare=False)
+    time_window: bool = field(init=False, repr=False, compare=False)
+    routine: bool = field(init=False, repr=False, compare=False)  # enabled, mode normal
+    metrics_only: bool = field(init=False, repr=False, compare=False)
+    wire: bytes = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        derived = {
+            "recovery_ms": round(self.recovery_timeout * 1000),
+            "recovery_max_ms": round(self.recovery_timeout_max * 1000),
+            "trial_wait_ms": round(self.max_half_open_wait * 1000),
+            "time_window": self.window_type == WindowType.TIME,
+            "routine": self.enabled and self.mode == Mode.NORMAL,
+            "metrics_only": self.mode == Mode.METRICS_ONLY,
+        }
+        for key, value in derived.items():
+            object.__setattr__(self, key, value)
+        # The Redis script receives the rules packed as 13 little-endian doubles: unpacking them
+        # is far cheaper inside Redis than JSON (see stores/redis_scripts.py).
+        wire = (
+            1 if self.mode == Mode.METRICS_ONLY else 0,
+            self.failure_threshold,
+            self.failure_rate_threshold,
+            1 if self.time_window else 0,
+            self.window_size,
+            self.minimum_calls,
+            self.slow_call_rate_threshold,
+            self.recovery_ms,
+            self.recovery_backoff,
+            self.recovery_max_ms,
+            self.half_open_max_calls,
+            self.success_threshold,
+            self.trial_wait_ms,
+        )
+        object.__setattr__(self, "wire", struct.pack("<13d", *wire))
+
+    def open_duration_ms(self, trips: int) -> int:
+        """Open time after the `trips`-th consecutive opening (exponential, capped)."""
+        exponent = min(max(trips - 1, 0), 64)  # 64 doublings exceed any sane cap already
+        return int(min(self.recovery_ms * self.recovery_backoff**exponent, self.recovery_max_ms))
+
+    def errors(self) -> dict[str, str]:
+        return policy_errors(self)
+
+    def validate(self) -> "BreakerPolicy":
+        errors = policy_errors(self)
+        if errors:
+            raise InvalidPolicy(self.name, errors)
+        return self
+
+
+EDITABLE_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in fields(BreakerPolicy) if f.init and f.name != "name"
+)
+
+
+def policy_from_mapping(name: str, values: Mapping[str, Any]) -> BreakerPolicy:
+    """A policy from defaults plus `values` (settings, a model row); unknown keys are errors."""
+    unknown = sorted(set(values) - set(EDITABLE_FIELDS))
+    if unknown:
+        raise InvalidPolicy(name, {key: "unknown breaker setting" for key in unknown})
+    return replace(BreakerPolicy(name=name), **dict(values))
+
+
+def policy_errors(p: BreakerPolicy) -> dict[str, str]:
+    """Every invalid value or combination in `p`, keyed by the field to fix."""
+    errors: dict[str, str] = {}
+
+    def bad(key: str, message: str) -> None:
+        errors.setdefault(key, message)
+
+    if p.mode not in Mode.values:
+        bad("mode", f"must be one of {', '.join(Mode.values)}")
+    if p.window_type not in WindowType.values:
+        bad("window_type", f"must be one of {', '.join(WindowType.values)}")
+    if p.failure_threshold < 0:
+        bad("failure_threshold", "must be 0 (off) or a positive number of failures")
+    for key in ("failure_rate_threshold", "slow_call_rate_threshold"):
+        if not 0 <= getattr(p, key) <= 100:
+            bad(key, "must be a percentage between 0 (off) and 100")
+    limit = MAX_TIME_WINDOW if p.window_type == WindowType.TIME else MAX_COUNT_WINDOW
+    if not 1 <= p.window_size <= limit:
+        unit = "seconds" if p.window_type == WindowType.TIME else "calls"
+        bad("window_size", f"must be between 1 and {limit} {unit} for this window type")
+    if p.minimum_calls < 1:
+        bad("minimum_calls", "must be at least 1")
+    elif p.window_type == WindowType.COUNT and p.minimum_calls > p.window_size:
+        bad(
+            "minimum_calls",
+            "cannot exceed window_size for a count window, or the rates are never judged",
+        )
+    if p.slow_call_duration < 0:
+        bad("slow_call_duration", "must be 0 (off) or a positive number of seconds")
+    if p.slow_call_rate_threshold > 0 and p.slow_call_duration <= 0:
+        bad(
+            "slow_call_rate_threshold",
+            "needs slow_call_duration > 0; set the rate to 0 to disable the slow-call rule",
+        )
+    if (
+        p.failure_threshold == 0
+        and p.failure_rate_threshold == 0
+        and p.slow_call_rate_threshold == 0
+    ):
+        bad(
+            "failure_threshold",
+            "every opening rule is off (failure_threshold, failure_rate_threshold and "
+            "slow_call_rate_threshold are 0); use mode metrics_only or forced_closed instead",
+        )
+    if p.recovery_timeout <= 0:
+        bad("recovery_timeout", "must be more than 0 seconds")
+    if p.recovery_backoff < 1:
+        bad("recovery_backoff", "must be at least 1 (1 keeps the open time constant)")
+    if p.recovery_timeout_max < p.recovery_timeout:
+        bad("recovery_timeout_max", "must be at least recovery_timeout")
+    if p.half_open_max_calls < 1:
+        bad("half_open_max_calls", "must be at least 1")
+    if p.success_threshold < 1:
+        bad("success_threshold", "must be at least 1")
+    elif p.success_threshold > p.half_open_max_calls:
+        bad(
+            "success_threshold",
+            "cannot exceed half_open_max_calls, or the breaker could never close",
+        )
+    if p.max_half_open_wait <= 0:
+        bad("max_half_open_wait", "must be more than 0 seconds")
+    if p.call_timeout < 0:
+        bad("call_timeout", "must be 0 (off) or a positive number of seconds")
+    elif p.call_timeout > 0 and p.max_half_open_wait < p.call_timeout:
+        bad(
+            "max_half_open_wait",
+            "must be at least call_timeout, or a trial still running would lose its slot",
+        )
+    return errors

@@ -1,0 +1,83 @@
+"""One breaker per name per process, wired to the configured store and the database policies."""
+
+import threading
+
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
+
+from resilience.breakers.breaker import Breaker, Listener
+from resilience.breakers.config import NAME_PATTERN
+from resilience.breakers.policies import DatabasePolicies
+from resilience.breakers.stores.base import BreakerStore
+
+_lock = threading.Lock()
+_breakers: dict[str, Breaker] = {}
+_store: BreakerStore | None = None
+_policies: DatabasePolicies | None = None
+
+
+def get_breaker(name: str) -> Breaker:
+    """The process-wide breaker called `name` (its config row is created on first use)."""
+    breaker = _breakers.get(name)
+    if breaker is None:
+        if not NAME_PATTERN.match(name):
+            raise ValueError(
+                f"invalid breaker name {name!r}: lower-case letters, digits, '.', '_' and '-'"
+            )
+        with _lock:
+            breaker = _breakers.get(name)
+            if breaker is None:
+                breaker = Breaker(
+                    name, store=default_store(), policies=default_policies(), listener=_listener()
+                )
+                _breakers[name] = breaker
+    return breaker
+
+
+def default_store() -> BreakerStore:
+    global _store
+    if _store is None:
+        path = settings.BREAKER_STORE
+        try:
+            store_class = import_string(path)
+        except ImportError as exc:
+            raise ImproperlyConfigured(f"BREAKER_STORE {path!r} cannot be imported") from exc
+        if not (isinstance(store_class, type) and issubclass(store_class, BreakerStore)):
+            raise ImproperlyConfigured(f"BREAKER_STORE {path!r} is not a BreakerStore")
+        _store = store_class.from_settings()
+    return _store
+
+
+def default_policies() -> DatabasePolicies:
+    global _policies
+    if _policies is None:
+        _policies = DatabasePolicies()
+    return _policies
+
+
+def expire_policies() -> None:
+    """Make this process reload breaker configuration on its next call."""
+    if _policies is not None:
+        _policies.expire()
+
+
+def known_breakers() -> dict[str, Breaker]:
+    return dict(_breakers)
+
+
+def reset_registry() -> None:
+    """Forget every breaker, the store and the cached policies (tests, settings changes)."""
+    global _store, _policies
+    with _lock:
+        _breakers.clear()
+        _store = None
+        _policies = None
+
+
+def _listener() -> Listener:
+    # Imported late: the services import models, and this module must stay importable before
+    # Django's app registry is ready (worker processes import breakers early).
+    from resilience.services.breakers import breaker_transition_notify
+
+    return breaker_transition_notify

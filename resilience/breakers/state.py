@@ -1,0 +1,101 @@
+"""The breaker's states and the values the stores hand back.
+
+States, outcomes and reasons are small integers because the Redis store's Lua scripts return
+them as integer replies; the names are what logs, events and the admin show.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+from typing import NamedTuple
+
+
+class State(IntEnum):
+    CLOSED = 0
+    OPEN = 1
+    HALF_OPEN = 2
+
+    @property
+    def slug(self) -> str:
+        """Lower-case name used in events, metrics labels and the admin."""
+        return self.name.lower()
+
+
+class Outcome(IntEnum):
+    SUCCESS = 1  # the dependency answered (client errors such as HTTP 404 included)
+    FAILURE = 2  # the dependency is unhealthy: timeouts, 5xx, 429, connection errors
+    IGNORED = 3  # says nothing about the dependency (e.g. the caller was cancelled)
+
+
+class Reason(IntEnum):
+    NONE = 0
+    CONSECUTIVE_FAILURES = 1
+    FAILURE_RATE = 2
+    SLOW_CALL_RATE = 3
+    TRIAL_FAILED = 4
+    TRIALS_SUCCEEDED = 5
+    RECOVERY_ELAPSED = 6
+    RESET = 7
+
+    @property
+    def slug(self) -> str:
+        return self.name.lower()
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """One change of state, with the counters that caused it (for logs, events, alerts)."""
+
+    name: str
+    from_state: State
+    to_state: State
+    reason: Reason
+    gen: int  # generation after the change; every transition increments it
+    calls: int  # calls in the window at the time
+    failures: int
+    slow: int
+    consecutive_failures: int
+    trips: int  # consecutive openings without a successful close
+    open_for: float  # seconds until the next trial when to_state is OPEN, else 0
+    local: bool = False  # decided by a process-local fallback store, not the shared one
+
+
+class Reply(NamedTuple):
+    """A store's answer to acquire/record: whether the call may run, and the state after.
+
+    A named tuple because one is built for every guarded call: cheaper than a dataclass.
+    """
+
+    admitted: bool
+    state: State
+    gen: int
+    lease: str  # half-open trial lease to hand back on record; "" when none
+    retry_after: float  # seconds until a trial may be admitted, when not admitted
+    transition: Transition | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The live state of one breaker as the store sees it now (admin, health checks)."""
+
+    name: str
+    state: State
+    gen: int
+    calls: int  # calls in the current window
+    failures: int
+    slow: int
+    consecutive_failures: int
+    trips: int
+    retry_after: float  # seconds until the next trial while OPEN (0 when one is due)
+    active_trials: int  # unexpired half-open leases
+    trial_successes: int
+    opened_at: datetime | None  # when it last opened, if it is open or half-open
+
+    @property
+    def failure_rate(self) -> float:
+        """Percentage of failed calls in the window (0 when it is empty)."""
+        return 100.0 * self.failures / self.calls if self.calls else 0.0
+
+    @property
+    def slow_rate(self) -> float:
+        return 100.0 * self.slow / self.calls if self.calls else 0.0

@@ -1,0 +1,120 @@
+"""Breaker state in the project's database: the embedded default (SQLite), or PostgreSQL.
+
+Each operation is one short transaction on the breaker's BreakerStoreRecord row: lock it
+(SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE, which the settings configure,
+serialises writers), apply machine.Machine, write it back if it changed, commit. The protected
+call never runs inside that transaction. Times are this machine's wall clock, which all the
+processes of an embedded deployment share.
+
+Called inside a caller's transaction, the operation must neither keep the row locked until the
+caller commits nor vanish if the caller rolls back, so on PostgreSQL it runs on its own
+connection in a helper thread. SQLite has a single database-wide write lock, which the caller's
+transaction already holds: there the operation joins the caller's transaction (a savepoint),
+since waiting for another connection would deadlock.
+"""
+
+import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Self, TypeVar
+
+from django.db import connections, transaction
+
+from resilience.breakers.config import BreakerPolicy
+from resilience.breakers.machine import Machine
+from resilience.breakers.state import Outcome, Reply, Snapshot, Transition
+from resilience.breakers.stores.base import BreakerStore, Clock, to_ms, wall_clock
+
+T = TypeVar("T")
+Operation = Callable[[Machine, int], T]
+
+_executor: ThreadPoolExecutor | None = None
+_executor_pid = 0
+_executor_lock = threading.Lock()
+
+
+def _isolated() -> ThreadPoolExecutor:
+    global _executor, _executor_pid
+    with _executor_lock:
+        if _executor is None or _executor_pid != os.getpid():  # threads do not survive a fork
+            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="breaker-db")
+            _executor_pid = os.getpid()
+        return _executor
+
+
+class DatabaseStore(BreakerStore):
+    label = "database"
+
+    def __init__(self, *, clock: Clock = wall_clock, using: str = "default") -> None:
+        self._clock = clock
+        self._using = using
+
+    @classmethod
+    def from_settings(cls) -> Self:
+        return cls()
+
+    def acquire(self, name: str, policy: BreakerPolicy) -> Reply:
+        return self._apply(name, lambda machine, now: machine.acquire(name, policy, now))
+
+    def record(
+        self,
+        name: str,
+        policy: BreakerPolicy,
+        gen: int,
+        lease: str,
+        outcome: Outcome,
+        slow: bool,
+    ) -> Reply:
+        return self._apply(
+            name,
+            lambda machine, now: machine.record(
+                name, policy, lambda: now, gen, lease, outcome, slow
+            ),
+        )
+
+    def reset(self, name: str, policy: BreakerPolicy) -> Transition:
+        return self._apply(name, lambda machine, now: machine.reset(name, policy, now))
+
+    def snapshot(self, name: str, policy: BreakerPolicy) -> Snapshot:
+        from resilience.models import BreakerStoreRecord
+
+        data = (
+            BreakerStoreRecord.objects.using(self._using)
+            .filter(name=name)
+            .values_list("data", flat=True)
+            .first()
+        )
+        machine = Machine.from_dict(data) if data else Machine()
+        return machine.snapshot(name, policy, to_ms(self._clock()))
+
+    def _apply(self, name: str, operation: Operation[T]) -> T:
+        connection = connections[self._using]
+        if connection.in_atomic_block and connection.vendor != "sqlite":
+            return _isolated().submit(self._apply_isolated, name, operation).result()
+        return self._apply_here(name, operation)
+
+    def _apply_isolated(self, name: str, operation: Operation[T]) -> T:
+        try:
+            return self._apply_here(name, operation)
+        finally:
+            # Rare (calls inside a caller's transaction): hold no idle connection meanwhile.
+            connections[self._using].close()
+
+    def _apply_here(self, name: str, operation: Operation[T]) -> T:
+        from resilience.models import BreakerStoreRecord
+
+        records = BreakerStoreRecord.objects.using(self._using)
+        with transaction.atomic(using=self._using):
+            row = records.select_for_update().filter(name=name).first()
+            if row is None:
+                # Two processes may create it at once; the loser's insert is a no-op.
+                records.bulk_create([BreakerStoreRecord(name=name)], ignore_conflicts=True)
+                row = records.select_for_update().get(name=name)
+            machine = Machine.from_dict(row.data) if row.data else Machine()
+            result = operation(machine, to_ms(self._clock()))
+            data = machine.to_dict()
+            if data != row.data:
+                row.data = data
+                row.save(update_fields=["data", "updated_at"])
+        return result

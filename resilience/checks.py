@@ -1,0 +1,137 @@
+"""System checks: breaker and retry settings at start-up, stored breaker configs with --database.
+
+Registered in ResilienceConfig.ready(). The settings check runs with every management command
+and server start; the configuration rows are checked by `manage.py check --database default`
+and before `migrate` (the database constraints already forbid invalid rows; this catches rows
+edited around them).
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.apps import AppConfig
+from django.conf import settings
+from django.core.checks import CheckMessage, Error
+from django.db import DatabaseError
+from django.utils.module_loading import import_string
+
+from resilience.breakers.config import NAME_PATTERN, InvalidPolicy, policy_from_mapping
+from resilience.breakers.stores.base import BreakerStore
+
+
+def check_breaker_settings(
+    app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
+) -> list[CheckMessage]:
+    return [*_store_errors(), *_default_errors(), *_retry_errors()]
+
+
+def check_breaker_configs(
+    app_configs: Sequence[AppConfig] | None = None,
+    databases: Sequence[str] | None = None,
+    **kwargs: Any,
+) -> list[CheckMessage]:
+    from resilience.models import BreakerConfig
+
+    errors: list[CheckMessage] = []
+    for alias in databases or ():
+        try:
+            rows = list(BreakerConfig.objects.using(alias).all())
+        except DatabaseError:
+            continue  # not migrated yet: nothing stored to check
+        for row in rows:
+            for key, message in row.to_policy().errors().items():
+                errors.append(
+                    Error(
+                        f"Circuit breaker {row.name!r} ({alias}): {key} {message}.",
+                        hint="Fix it in the admin (Resilience > Circuit breakers).",
+                        obj=row,
+                        id="resilience.E010",
+                    )
+                )
+    return errors
+
+
+def _store_errors() -> list[CheckMessage]:
+    path = getattr(settings, "BREAKER_STORE", "")
+    try:
+        store_class = import_string(path)
+    except ImportError:
+        return [
+            Error(
+                f"BREAKER_STORE {path!r} cannot be imported.",
+                hint="Use resilience.breakers.stores.redis.RedisStore, "
+                "resilience.breakers.stores.database.DatabaseStore or "
+                "resilience.breakers.stores.memory.MemoryStore.",
+                id="resilience.E001",
+            )
+        ]
+    if not (isinstance(store_class, type) and issubclass(store_class, BreakerStore)):
+        return [Error(f"BREAKER_STORE {path!r} is not a BreakerStore.", id="resilience.E002")]
+    from resilience.breakers.stores.redis import RedisStore
+
+    if issubclass(store_class, RedisStore) and not getattr(settings, "BREAKER_REDIS_URL", ""):
+        return [
+            Error(
+                "BREAKER_STORE is the Redis store but BREAKER_REDIS_URL is empty.",
+                hint="Set REDIS_URL, or choose the database store.",
+                id="resilience.E003",
+            )
+        ]
+    return []
+
+
+def _default_errors() -> list[CheckMessage]:
+    defaults = getattr(settings, "BREAKER_DEFAULTS", {}) or {}
+    per_name = getattr(settings, "BREAKERS", {}) or {}
+    if not isinstance(defaults, dict) or not isinstance(per_name, dict):
+        return [
+            Error(
+                "BREAKER_DEFAULTS must be a dict of field: value and BREAKERS a dict of "
+                "name: {field: value}.",
+                id="resilience.E004",
+            )
+        ]
+    errors: list[CheckMessage] = []
+    candidates: dict[str, dict[str, Any]] = {"BREAKER_DEFAULTS": defaults}
+    for name, values in per_name.items():
+        if (
+            not isinstance(name, str)
+            or not NAME_PATTERN.match(name)
+            or not isinstance(values, dict)
+        ):
+            errors.append(
+                Error(
+                    f"BREAKERS[{name!r}]: the name must match {NAME_PATTERN.pattern} and the "
+                    "value be a dict.",
+                    id="resilience.E006",
+                )
+            )
+            continue
+        candidates[f"BREAKERS[{name!r}]"] = {**defaults, **values}
+    for label, values in candidates.items():
+        try:
+            policy_from_mapping("settings", values).validate()
+        except InvalidPolicy as exc:
+            errors.extend(
+                Error(f"{label}: {key} {message}.", id="resilience.E005")
+                for key, message in exc.errors.items()
+            )
+        except TypeError as exc:
+            errors.append(Error(f"{label}: {exc}.", id="resilience.E005"))
+    return errors
+
+
+def _retry_errors() -> list[CheckMessage]:
+    attempts = getattr(settings, "MAX_RETRY_ATTEMPTS", 3)
+    base = getattr(settings, "RETRY_BASE_DELAY", 1.0)
+    cap = getattr(settings, "RETRY_MAX_DELAY", 10.0)
+    errors: list[CheckMessage] = []
+    if not isinstance(attempts, int) or attempts < 1:
+        errors.append(Error("MAX_RETRY_ATTEMPTS must be at least 1.", id="resilience.E007"))
+    if not isinstance(base, int | float) or base <= 0:
+        errors.append(Error("RETRY_BASE_DELAY must be more than 0 seconds.", id="resilience.E008"))
+    elif not isinstance(cap, int | float) or cap < base:
+        errors.append(
+            Error("RETRY_MAX_DELAY must be at least RETRY_BASE_DELAY.", id="resilience.E009")
+        )
+    return errors

@@ -1,0 +1,46 @@
+"""Prometheus metrics of the resilience app (exposed by the monitoring app's /metrics)."""
+
+from prometheus_client import Counter, Gauge
+
+BREAKER_TRANSITIONS = Counter(
+    "resilience_breaker_transitions_total",
+    "Circuit breaker state changes seen by this process.",
+    ["breaker", "from_state", "to_state"],
+)
+BREAKER_REJECTIONS = Counter(
+    "resilience_breaker_rejections_total",
+    "Calls rejected by an open (or forced-open) circuit breaker without running.",
+    ["breaker"],
+)
+BREAKER_STATE = Gauge(
+    "resilience_breaker_state",
+    "Last state seen by a live process: 0 closed, 1 open, 2 half-open.",
+    ["breaker"],
+    # With several processes (prometheus multiprocess mode), the newest value wins.
+    multiprocess_mode="livemostrecent",
+)
+BREAKER_STORE_UNAVAILABLE = Counter(
+    "resilience_breaker_store_unavailable_total",
+    "Times the shared breaker store became unreachable and breakers failed open to local state.",
+    ["store"],
+)
+BREAKER_STORE_FALLBACK_CALLS = Counter(
+    "resilience_breaker_store_fallback_calls_total",
+    "Breaker operations served by the process-local fallback store while the shared one was down.",
+    ["store"],
+)
+BREAKER_STORE_ERRORS = Counter(
+    "resilience_breaker_store_errors_total",
+    "Breaker store operations that raised; the call was let through (fail open).",
+    ["breaker"],
+)
+BREAKER_ALERTS = Counter(
+    "resilience_breaker_alerts_total",
+    "Alerts sent because a critical breaker opened, by channel and result.",
+    ["channel", "result"],
+)
+RETRY_ATTEMPTS = Counter(
+    "resilience_retry_attempts_total",
+    "Retries scheduled by resilience.retry, by the exception that caused them.",
+    ["error"],
+)
