@@ -4,6 +4,8 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from celery.utils.time import get_exponential_backoff_interval
+from django.conf import settings
 
 from interviews.models import Interview
 from interviews.services.evaluation import evaluation_fail, evaluation_run
@@ -12,7 +14,20 @@ from interviews.services.maintenance import stuck_sweep
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, max_retries=3, acks_late=True)
+def evaluation_retry_delay(retries: int) -> int:
+    """Seconds before retry number `retries + 1`: exponential, capped, full jitter (so a
+    provider outage does not get every queued evaluation back at the same moment)."""
+    return int(
+        get_exponential_backoff_interval(
+            factor=settings.EVALUATION_RETRY_BASE_SECONDS,
+            retries=retries,
+            maximum=settings.EVALUATION_RETRY_MAX_SECONDS,
+            full_jitter=True,
+        )
+    )
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
 def evaluate_interview(self: Any, interview_id: int) -> str:
     try:
         return evaluation_run(interview_id=interview_id).status
@@ -21,11 +36,23 @@ def evaluate_interview(self: Any, interview_id: int) -> str:
         logger.warning("interview %s no longer exists; evaluation dropped", interview_id)
         return "missing"
     except Exception as exc:
-        if self.request.retries >= self.max_retries:
-            evaluation_fail(interview_id=interview_id, reason=f"{type(exc).__name__}: {exc}")
+        attempt = self.request.retries + 1
+        if attempt >= settings.MAX_RETRY_ATTEMPTS:
+            evaluation_fail(
+                interview_id=interview_id,
+                reason=f"Failed after {attempt} attempts: {type(exc).__name__}: {exc}",
+            )
             raise
-        logger.warning("evaluation of interview %s failed, retrying: %s", interview_id, exc)
-        raise self.retry(exc=exc, countdown=2 ** (self.request.retries + 1)) from exc
+        delay = evaluation_retry_delay(self.request.retries)
+        logger.warning(
+            "evaluation of interview %s failed (attempt %s of %s), retrying in %ss: %s",
+            interview_id,
+            attempt,
+            settings.MAX_RETRY_ATTEMPTS,
+            delay,
+            exc,
+        )
+        raise self.retry(exc=exc, countdown=delay) from exc
 
 
 @shared_task(acks_late=True)

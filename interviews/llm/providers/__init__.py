@@ -1,0 +1,1 @@
+"""LLM providers behind the InterviewerProvider interface: plain httpx, no vendor SDK."""

@@ -1,0 +1,162 @@
+"""Validation of the models' structured replies: plain Python, no schema library.
+
+Each parser takes the raw reply text and returns typed values or raises MalformedReply with a
+`problem` that can be sent back to the model in the repair prompt. Problems describe the shape
+only; they never quote the reply, so nothing the candidate wrote is echoed back as an
+instruction.
+"""
+
+import json
+import re
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+from interviews.llm.base import QuestionScore, Recommendation
+from interviews.llm.errors import MalformedReply
+
+MAX_QUESTION_CHARS = 1000
+MAX_RUBRIC_POINTS = 8
+MAX_POINT_CHARS = 400
+MAX_TEXT_CHARS = 4000  # rationales, strengths, concerns, evidence quotes
+RECOMMENDATIONS: tuple[Recommendation, ...] = ("strong_hire", "hire", "lean_no", "no_hire")
+# A rubric point this long appearing verbatim in a question or follow-up gives the answer away;
+# shorter ones ("Uses an example") can match by chance.
+MIN_LEAK_WORDS = 3
+
+_FENCED = re.compile(r"\A```(?:json|JSON)?[ \t]*\n?(.*?)\n?```\Z", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class QuestionReply:
+    question: str
+    rubric: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class EvaluationReply:
+    questions: tuple[QuestionScore, ...]
+    overall_score: float
+    recommendation: Recommendation
+    strengths: tuple[str, ...]
+    concerns: tuple[str, ...]
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def parse_object(text: str) -> dict[str, Any]:
+    """The JSON object in `text`: bare, or wrapped in one ```json fence and nothing else."""
+    body = text.strip()
+    fenced = _FENCED.match(body)
+    if fenced:
+        body = fenced.group(1).strip()
+    try:
+        value = json.loads(body)
+    except ValueError:
+        raise MalformedReply(
+            "the reply is not a JSON object (no prose, no truncation, at most one ```json fence)"
+        ) from None
+    if not isinstance(value, dict):
+        raise MalformedReply(f"the reply is a JSON {type(value).__name__}, not an object")
+    return value
+
+
+def _text(value: object, where: str, *, limit: int = MAX_TEXT_CHARS) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise MalformedReply(f"{where} must be a non-empty string")
+    if len(value) > limit:
+        raise MalformedReply(f"{where} must be at most {limit} characters")
+    return value.strip()
+
+
+def _texts(value: object, where: str, *, most: int = 20) -> tuple[str, ...]:
+    if not isinstance(value, list) or len(value) > most:
+        raise MalformedReply(f"{where} must be a list of at most {most} strings")
+    return tuple(_text(item, f"{where}[{i}]") for i, item in enumerate(value))
+
+
+def _integer(value: object, where: str, low: int, high: int) -> int:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise MalformedReply(f"{where} must be an integer from {low} to {high}")
+    return value
+
+
+def _leaks(text: str, rubric: Sequence[str]) -> bool:
+    said = _norm(text)
+    return any(len(p.split()) >= MIN_LEAK_WORDS and _norm(p) in said for p in rubric)
+
+
+def parse_question(text: str, *, previous: Collection[str] = ()) -> QuestionReply:
+    data = parse_object(text)
+    question = _text(data.get("question"), '"question"', limit=MAX_QUESTION_CHARS)
+    raw = data.get("rubric")
+    if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_RUBRIC_POINTS:
+        raise MalformedReply(f'"rubric" must be a list of 1 to {MAX_RUBRIC_POINTS} strings')
+    rubric = tuple(
+        _text(point, f'"rubric"[{i}]', limit=MAX_POINT_CHARS) for i, point in enumerate(raw)
+    )
+    if _norm(question) in {_norm(q) for q in previous}:
+        raise MalformedReply('"question" repeats one of previous_questions; ask a new one')
+    if _leaks(question, rubric):
+        raise MalformedReply('"question" must not contain the rubric; the candidate sees it')
+    return QuestionReply(question, rubric)
+
+
+def parse_follow_up(text: str, *, rubric: Sequence[str] = ()) -> str | None:
+    data = parse_object(text)
+    if "follow_up" not in data:
+        raise MalformedReply('the object needs a "follow_up" key (a string or null)')
+    value = data["follow_up"]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None  # an empty question is no question: move on
+    follow_up = _text(value, '"follow_up"', limit=MAX_QUESTION_CHARS)
+    if _leaks(follow_up, rubric):
+        raise MalformedReply('"follow_up" must not reveal the rubric or how answers are scored')
+    return follow_up
+
+
+def _score(raw: object, i: int, expected: Collection[int]) -> QuestionScore:
+    where = f'"questions"[{i}]'
+    if not isinstance(raw, dict):
+        raise MalformedReply(f"{where} must be an object")
+    item = cast(dict[str, Any], raw)
+    index = item.get("index")
+    if isinstance(index, bool) or not isinstance(index, int) or index not in expected:
+        raise MalformedReply(f"{where}.index must be one of {sorted(expected)}")
+    evidence = item.get("evidence", [])
+    return QuestionScore(
+        index=index,
+        score=_integer(item.get("score"), f"{where}.score", 1, 5),
+        rationale=_text(item.get("rationale"), f"{where}.rationale"),
+        evidence=tuple(e.strip() for e in _texts(evidence, f"{where}.evidence", most=10)),
+    )
+
+
+def parse_evaluation(text: str, *, indexes: Collection[int]) -> EvaluationReply:
+    data = parse_object(text)
+    raw = data.get("questions")
+    if not isinstance(raw, list):
+        raise MalformedReply('"questions" must be a list with one entry per answered question')
+    scores = tuple(_score(item, i, indexes) for i, item in enumerate(raw))
+    seen = [s.index for s in scores]
+    if sorted(seen) != sorted(indexes):
+        raise MalformedReply(
+            f'"questions" must score each of {sorted(indexes)} exactly once, got {sorted(seen)}'
+        )
+    overall = data.get("overall_score")
+    if isinstance(overall, bool) or not isinstance(overall, int | float) or not 1 <= overall <= 5:
+        raise MalformedReply('"overall_score" must be a number from 1 to 5')
+    recommendation = data.get("recommendation")
+    if recommendation not in RECOMMENDATIONS:
+        raise MalformedReply(f'"recommendation" must be one of {", ".join(RECOMMENDATIONS)}')
+    return EvaluationReply(
+        questions=tuple(sorted(scores, key=lambda s: s.index)),
+        overall_score=float(overall),
+        recommendation=cast(Recommendation, recommendation),
+        strengths=_texts(data.get("strengths", []), '"strengths"'),
+        concerns=_texts(data.get("concerns", []), '"concerns"'),
+    )

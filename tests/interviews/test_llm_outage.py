@@ -1,0 +1,129 @@
+"""An LLM outage in the middle of a real interview, through the real services and the real
+breaker registry: the breaker opens, fallback questions keep the interview going, no turn is
+lost, and once the LLM is back a half-open trial brings the LLM questions back."""
+
+import contextlib
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from celery import current_app
+
+from interviews.llm.fake_server import FakeLLMHandle
+from interviews.models import EvaluationStatus, Interview, InterviewStatus, TurnKind
+from interviews.services.interviews import (
+    interview_advance,
+    interview_answer_submit,
+    interview_start,
+)
+from resilience.breakers import State, get_breaker
+from resilience.breakers.registry import reset_registry
+from resilience.services.background import breaker_side_effects
+from tests.factories import STRONG_ANSWER, make_interview
+from tests.interviews.test_llm_support import KEY, start_fake
+
+# Transactional: the breaker writes its transitions from a background thread, which must not
+# wait on a test transaction that never commits.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+RECOVERY_SECONDS = 1.0
+
+
+@pytest.fixture
+def fake(settings: Any) -> Iterator[FakeLLMHandle]:
+    with contextlib.ExitStack() as stack:
+        handle = start_fake(stack)
+        settings.LLM_PROVIDERS = ["openai"]  # no offline: an outage must reach the fallback
+        settings.OPENAI_BASE_URL = f"{handle.base_url}/v1"
+        settings.OPENAI_API_KEY = KEY
+        settings.LLM_TIMEOUT_SECONDS = 1.0
+        settings.MAX_RETRY_ATTEMPTS = 3
+        settings.RETRY_BASE_DELAY = 0.01
+        settings.RETRY_MAX_DELAY = 0.05
+        # A fresh store, and a breaker that opens after 3 failures and tries again after 1 s.
+        settings.BREAKER_STORE = "resilience.breakers.stores.memory.MemoryStore"
+        settings.BREAKERS = {
+            "llm.openai": {
+                "failure_threshold": 3,
+                "recovery_timeout": RECOVERY_SECONDS,
+                "recovery_backoff": 1.0,
+                "half_open_max_calls": 1,
+                "success_threshold": 1,
+            }
+        }
+        reset_registry()
+        try:
+            yield handle
+        finally:
+            breaker_side_effects.drain(10)
+            reset_registry()
+
+
+def _answer(interview_id: int) -> None:
+    interview_answer_submit(
+        interview_id=interview_id, text=STRONG_ANSWER, client_msg_id=uuid.uuid4()
+    )
+    interview_advance(interview_id=interview_id)
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Tasks enqueued on commit run in-process (the evaluation goes through the same gateway)."""
+    previous = current_app.conf.task_always_eager
+    current_app.conf.task_always_eager = True
+    try:
+        yield
+    finally:
+        current_app.conf.task_always_eager = previous
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_llm_outage_mid_interview__fallback_keeps_it_going_then_llm_questions_return(
+    fake: FakeLLMHandle,
+) -> None:
+    interview_id = make_interview(question_count=5).interview.pk
+    interview_start(interview_id=interview_id)
+    interview_advance(interview_id=interview_id)  # question 1
+    _answer(interview_id)  # question 2
+
+    fake.control(mode="error500")
+    _answer(interview_id)  # question 3: the follow-up check fails 3 times, the breaker opens
+    breaker = get_breaker("llm.openai")
+    assert breaker.snapshot().state == State.OPEN
+    requests = fake.status()["requests"]
+    _answer(interview_id)  # question 4: straight to the fallback
+    assert fake.status()["requests"] == requests, "an open breaker sends nothing upstream"
+
+    fake.control(mode="ok")
+    time.sleep(RECOVERY_SECONDS + 0.2)
+    _answer(interview_id)  # question 5: the half-open trial succeeds
+    assert breaker.snapshot().state == State.CLOSED
+    _answer(interview_id)  # the end
+
+    interview = Interview.objects.get(pk=interview_id)
+    assert interview.status == InterviewStatus.COMPLETED
+    turns = list(interview.turns.order_by("seq"))
+    assert [t.seq for t in turns] == list(range(1, len(turns) + 1))
+    assert [t.kind for t in turns] == [TurnKind.QUESTION, TurnKind.ANSWER] * 5 + [TurnKind.SYSTEM]
+    questions = [t for t in turns if t.kind == TurnKind.QUESTION]
+    assert [q.question_index for q in questions] == [1, 2, 3, 4, 5]
+    assert [(q.source, q.provider) for q in questions] == [
+        ("llm", "openai"),
+        ("llm", "openai"),
+        ("fallback", "fallback"),
+        ("fallback", "fallback"),
+        ("llm", "openai"),
+    ]
+    assert len({q.text for q in questions}) == 5, "no question is asked twice"
+    assert all(q.meta["rubric"] for q in questions)
+    evaluation = interview.evaluation
+    assert (evaluation.status, evaluation.method) == (EvaluationStatus.DONE, "llm:openai")
+    assert [q["question_source"] for q in evaluation.report["questions"]] == [
+        "llm",
+        "llm",
+        "fallback",
+        "fallback",
+        "llm",
+    ]
