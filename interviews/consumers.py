@@ -25,7 +25,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from interviews import selectors
+from interviews import metrics, selectors
 from interviews.frames import FrameError, RateLimiter, answer_fields, hello_last_seq, parse_frame
 from interviews.models import Interview, TurnSource
 from interviews.services.effects import interview_group
@@ -115,16 +115,22 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     limiter: RateLimiter
 
     # --- lifecycle -----------------------------------------------------------------------
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        with metrics.socket_open():
+            await super().__call__(scope, receive, send)
+
     async def connect(self) -> None:
         self.timers = {}
         # Accept first: a close code (4401…) can only be sent on an accepted socket.
         await self.accept()
+        metrics.CONNECTS.inc()
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
         token = parse_qs(self.scope.get("query_string", b"").decode()).get("token", [""])[0]
         try:
             interview = await _authenticate(room_id, token)
         except InviteRejected as exc:
             await self._error(exc.problem.code, exc.problem.message, retryable=False)
+            metrics.ERROR_CLOSES.labels(code=metrics.close_code(exc.problem.close_code)).inc()
             await self.close(code=exc.problem.close_code)
             return
         self.interview_id = interview.pk
@@ -141,12 +147,14 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         self._wake_after("idle", settings.WS_IDLE_TIMEOUT, "interview.idle_check")
 
     async def disconnect(self, code: int) -> None:
+        metrics.DISCONNECTS.labels(code=metrics.close_code(code)).inc()
         for task in self.timers.values():
             task.cancel()
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        metrics.FRAMES_IN.inc()
         if self.interview_id is None:
             return
         self.last_frame_at = time.monotonic()
@@ -182,6 +190,8 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     # --- client → server -----------------------------------------------------------------
     async def handle_hello(self, frame: dict[str, Any]) -> None:
         last_seq = hello_last_seq(frame)
+        if last_seq > 0:
+            metrics.RECONNECTS.inc()
         assert self.interview_id is not None
         join = await _join(self.interview_id, last_seq)
         await self._send({"type": "welcome", "interview": join.state})
@@ -276,6 +286,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         )
 
     async def _close_with(self, code: str, message: str, close_code: int) -> None:
+        metrics.ERROR_CLOSES.labels(code=metrics.close_code(close_code)).inc()
         await self._error(code, message, retryable=False)
         await self.close(code=close_code)
 
@@ -288,5 +299,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             )
         except TimeoutError:
             logger.warning("send timed out on interview %s; dropping socket", self.interview_id)
+            metrics.ERROR_CLOSES.labels(code=metrics.close_code(1011)).inc()
             await self.disconnect(code=1011)
             raise StopConsumer() from None
+        metrics.FRAMES_OUT.labels(type=payload.get("type", "")).inc()

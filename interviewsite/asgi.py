@@ -17,10 +17,16 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
 from interviews.routing import websocket_urlpatterns  # noqa: E402
+from monitoring.asgi import BodySizeLimit, RequestId, lifespan  # noqa: E402
 
-application = ProtocolTypeRouter(
-    {
-        "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
-    }
+# RequestId first, so every log line of a request or socket carries its id.
+application = RequestId(
+    ProtocolTypeRouter(
+        {
+            # Django reads a whole body before its middleware runs: the size limit acts first.
+            "http": BodySizeLimit(django_asgi_app),
+            "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns)),
+            "lifespan": lifespan,  # shutdown: drop this process's live Prometheus gauges
+        }
+    )
 )

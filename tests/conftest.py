@@ -36,3 +36,14 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
     # Consumers reach the database from worker threads; persistent connections there would
     # outlive the test and keep PostgreSQL from dropping the test database at the end.
     settings.DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+
+@pytest.fixture(autouse=True)
+def fresh_channel_layer() -> None:
+    # Each async test runs on its own event loop, but channels keeps one layer object per
+    # process. channels-redis's layer holds loop-bound state (its receive lock, the process
+    # channel's clean lock); a receive cancelled at the end of one test could leave that state
+    # for the next loop, whose consumers then wait on it forever. A fresh layer per test.
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()

@@ -153,6 +153,7 @@ async def test_foreign_origin__refused_at_the_handshake() -> None:
     )
     connected, _ = await comm.connect()
     assert not connected
+    await comm.disconnect()  # let the refusing consumer finish inside the test
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class MonitoringConfig(AppConfig):
+    name = "monitoring"
+    verbose_name = "Monitoring"
+
+    def ready(self) -> None:
+        from monitoring import hooks
+
+        # Celery signals: request ids travel with tasks, and a worker process that exits
+        # removes its live Prometheus gauges. Connected here because every process (web,
+        # worker, beat) loads the app registry before it publishes or runs a task.
+        hooks.connect()

@@ -1,0 +1,146 @@
+"""ASGI wrappers that must act before Django sees a request.
+
+- BodySizeLimit: Django's ASGIHandler reads the whole body into a temporary file before any
+  middleware runs, so a too-large upload must be stopped here: by Content-Length before
+  reading anything, and for bodies without one (chunked) as soon as the bytes received pass
+  MAX_REQUEST_SIZE_BYTES. It answers 413 with the error envelope and stops reading.
+- RequestId (outermost): binds the request id for the whole request or socket, so every log
+  line carries it, including Django's own request log written after the middleware ran, and
+  the tasks a socket enqueues.
+- lifespan: on shutdown a web process removes its live Prometheus gauges.
+"""
+
+import json
+import logging
+import time
+import uuid
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from django.conf import settings
+
+from monitoring import errors
+from monitoring.context import (
+    REQUEST_ID_HEADER,
+    bind_request_id,
+    current_request_id,
+    request_id_from,
+    unbind_request_id,
+)
+from monitoring.hooks import mark_process_dead
+from monitoring.metrics import observe_request
+
+logger = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[..., Awaitable[None]]
+
+TOO_LARGE_ROUTE = "<body-too-large>"
+
+
+def _header(scope: Scope, name: bytes) -> str | None:
+    for key, value in scope.get("headers", ()):
+        if key.lower() == name:
+            return bytes(value).decode("latin-1")
+    return None
+
+
+class BodySizeLimit:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        limit = settings.MAX_REQUEST_SIZE_BYTES
+        declared = _header(scope, b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._reject(scope, send, f"Content-Length {declared}", started)
+            return
+
+        received = 0
+        rejected = False
+        response_started = False
+
+        async def limited_receive() -> Message:
+            nonlocal received, rejected
+            if rejected:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    rejected = True
+                    if not response_started:
+                        await self._reject(scope, send, f"{received}+ bytes received", started)
+                    # Django stops reading and answers nothing more.
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: Message) -> None:
+            nonlocal response_started
+            if rejected:
+                return  # our 413 is the answer
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+
+    @staticmethod
+    async def _reject(scope: Scope, send: Send, what: str, started: float) -> None:
+        request_id = current_request_id() or request_id_from(_header(scope, b"x-request-id"))
+        limit = settings.MAX_REQUEST_SIZE_BYTES
+        info = errors.ErrorInfo.standard(413, f"{what} exceeds MAX_REQUEST_SIZE_BYTES ({limit})")
+        body = errors.envelope(
+            info,
+            error_id=uuid.uuid4().hex,
+            request_id=request_id,
+            privileged=settings.DEBUG,
+        )
+        logger.warning("request body too large: %s > %s bytes", what, limit)
+        payload = json.dumps(body).encode()
+        elapsed = time.perf_counter() - started
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(payload)).encode()),
+            (b"connection", b"close"),
+            (REQUEST_ID_HEADER.lower().encode(), request_id.encode()),
+            (b"x-response-time", f"{elapsed * 1000:.1f}ms".encode()),
+        ]
+        await send({"type": "http.response.start", "status": 413, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})
+        observe_request(scope.get("method", ""), TOO_LARGE_ROUTE, 413, elapsed)
+
+
+class RequestId:
+    """Binds a request id (the client's X-Request-ID if valid) for a request or socket."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        token = bind_request_id(request_id_from(_header(scope, b"x-request-id")))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            unbind_request_id(token)
+
+
+async def lifespan(scope: Scope, receive: Receive, send: Send) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            mark_process_dead()
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,119 @@
+"""Prometheus series of the web process, and the registry /metrics serves.
+
+Multiprocess: settings.py sets PROMETHEUS_MULTIPROC_DIR before prometheus_client is first
+imported, so every metric of every process (uvicorn workers, Celery workers, beat) lives in
+mmap files there, and a scrape of any web process reads them all. Values that are cheaper to
+read than to track (evaluations by status, queue depth) are computed at scrape time.
+"""
+
+import logging
+import os
+from collections.abc import Iterable, Iterator
+
+from django.db import DatabaseError
+from django.db.models import Count
+from django.http import HttpRequest
+from prometheus_client import REGISTRY, CollectorRegistry, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
+
+from monitoring.celery_status import (
+    BrokerUnreachable,
+    broker_connection,
+    celery_app,
+    queue_depths,
+)
+
+logger = logging.getLogger(__name__)
+
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED = "<unmatched>"
+
+HTTP_REQUEST_SECONDS = Histogram(
+    "http_request_duration_seconds",
+    "Time from the first middleware to the response, by URL pattern (never the raw path).",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+
+
+def route_of(request: HttpRequest) -> str:
+    """The matched URL pattern, e.g. `i/<str:token>/`: bounded, and free of secrets."""
+    match = getattr(request, "resolver_match", None)
+    return str(match.route) if match is not None and match.route else UNMATCHED
+
+
+def observe_request(method: str, route: str, status: int, seconds: float) -> None:
+    method = method if method in METHODS else "OTHER"
+    HTTP_REQUEST_SECONDS.labels(method=method, route=route, status=str(status)).observe(seconds)
+
+
+def evaluations_family() -> Metric | None:
+    """interviews_evaluations{status}: evaluations in each status; None if unreadable."""
+    from interviews.models import Evaluation, EvaluationStatus
+
+    try:
+        counts = dict(Evaluation.objects.values_list("status").annotate(n=Count("id")).order_by())
+    except DatabaseError:
+        logger.exception("metrics: cannot count evaluations")
+        return None
+    gauge = GaugeMetricFamily(
+        "interviews_evaluations", "Evaluations in each status.", labels=["status"]
+    )
+    for status in EvaluationStatus.values:
+        gauge.add_metric([status], counts.get(status, 0))
+    return gauge
+
+
+def queue_depth_family() -> Metric | None:
+    """celery_queue_depth{queue}: messages waiting in each queue; None if unreadable."""
+    app = celery_app()
+    try:
+        with broker_connection(app) as conn:
+            depths = queue_depths(app, conn)
+    except (BrokerUnreachable, OSError) as exc:
+        logger.warning("metrics: cannot read queue depths: %s", exc)
+        return None
+    gauge = GaugeMetricFamily(
+        "celery_queue_depth", "Messages waiting in each Celery queue.", labels=["queue"]
+    )
+    for queue, depth in depths.items():
+        gauge.add_metric([queue], depth)
+    return gauge
+
+
+class ScrapeTimeCollector:
+    """Series read from their source at each scrape, and whether each source could be read."""
+
+    sources = {"evaluations": evaluations_family, "queue_depth": queue_depth_family}
+
+    def collect(self) -> Iterator[Metric]:
+        up = GaugeMetricFamily(
+            "monitoring_collector_up",
+            "1 if the scrape-time collector could read its source, 0 if not.",
+            labels=["collector"],
+        )
+        for name, read in self.sources.items():
+            family = read()
+            if family is not None:
+                yield family
+            up.add_metric([name], 0 if family is None else 1)
+        yield up
+
+
+class _ProcessRegistry:
+    """Adapts the default registry (single-process mode) to a collector."""
+
+    def collect(self) -> Iterable[Metric]:
+        return REGISTRY.collect()
+
+
+def scrape_registry() -> CollectorRegistry:
+    """A registry for one scrape: every process's series plus the scrape-time collectors."""
+    registry = CollectorRegistry(auto_describe=False)
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        MultiProcessCollector(registry)
+    else:
+        registry.register(_ProcessRegistry())
+    registry.register(ScrapeTimeCollector())
+    return registry

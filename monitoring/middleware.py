@@ -1,0 +1,164 @@
+"""Every HTTP request gets an id, a timing, a size check, a latency sample and typed errors.
+
+First in MIDDLEWARE, so it times everything after it and every log line of the request
+carries the id. Under ASGI the body is read before any middleware runs, so bodies are also
+limited as they arrive by monitoring.asgi.BodySizeLimit; the Content-Length check here covers
+WSGI and the test client.
+"""
+
+import logging
+import time
+from contextvars import Token
+from typing import Any
+
+from asgiref.sync import iscoroutinefunction, markcoroutinefunction
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.multipartparser import MultiPartParserError
+
+from monitoring import errors
+from monitoring.context import (
+    REQUEST_ID_HEADER,
+    bind_request_id,
+    current_request_id,
+    request_id_from,
+    unbind_request_id,
+)
+from monitoring.metrics import observe_request, route_of
+
+logger = logging.getLogger(__name__)
+
+# Answered by Django's own handlers (our handler400/403/404 in the URLconf), which also do
+# Django's security logging.
+DJANGO_HANDLED = (Http404, PermissionDenied, BadRequest, SuspiciousOperation, MultiPartParserError)
+# Health reports wait for workers' broadcast replies (1 s) by design; still timed, not logged.
+SLOW_LOG_EXEMPT_ROUTES = ("health/",)
+
+
+class RequestMonitoringMiddleware:
+    sync_capable = True
+    async_capable = True
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+        self.is_async = iscoroutinefunction(get_response)
+        if self.is_async:
+            markcoroutinefunction(self)
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if self.is_async:
+            return self.__acall__(request)
+        started = time.perf_counter()
+        token = self._bind_request_id(request)
+        try:
+            response = self._too_large(request) or self.get_response(request)
+            if self._needs_envelope(request, response):
+                response = self._not_allowed(request, response, errors.is_privileged(request))
+            return self._finish(request, response, started)
+        finally:
+            if token is not None:
+                unbind_request_id(token)
+
+    async def __acall__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        token = self._bind_request_id(request)
+        try:
+            response = self._too_large(request) or await self.get_response(request)
+            if self._needs_envelope(request, response):
+                user = await request.auser() if hasattr(request, "auser") else None
+                privileged = settings.DEBUG or bool(user is not None and user.is_staff)
+                response = self._not_allowed(request, response, privileged)
+            return self._finish(request, response, started)
+        finally:
+            if token is not None:
+                unbind_request_id(token)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        info = errors.exception_info(exception)
+        if info is not None:
+            response = errors.error_response(request, info)
+            if info.status >= 500:
+                logger.warning(
+                    "%s on %s: %s",
+                    info.code,
+                    route_of(request),
+                    exception,
+                    extra={"route": route_of(request), "status": info.status},
+                )
+            return response
+        if isinstance(exception, DJANGO_HANDLED):
+            return None
+        if settings.DEBUG and not errors.wants_json(request):
+            return None  # Django's debug page
+        # Error reporters listen for this; returning a response here skips Django's send.
+        signals.got_request_exception.send(sender=type(self), request=request)
+        return errors.internal_error_response(request, exception)
+
+    # --- helpers ---------------------------------------------------------------------------
+    @staticmethod
+    def _bind_request_id(request: HttpRequest) -> Token[str | None] | None:
+        """Use the id monitoring.asgi.RequestId bound for this request; bind one otherwise
+        (WSGI, the test client), which then ends with this middleware."""
+        bound = current_request_id()
+        request_id = bound or request_id_from(request.headers.get(REQUEST_ID_HEADER))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        return None if bound else bind_request_id(request_id)
+
+    @staticmethod
+    def _too_large(request: HttpRequest) -> HttpResponse | None:
+        limit = settings.MAX_REQUEST_SIZE_BYTES
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return None
+        if length <= limit:
+            return None
+        technical = f"Content-Length {length} exceeds MAX_REQUEST_SIZE_BYTES ({limit})"
+        info = errors.ErrorInfo.standard(413, technical)
+        return errors.error_response(request, info, privileged=settings.DEBUG)
+
+    @staticmethod
+    def _needs_envelope(request: HttpRequest, response: HttpResponse) -> bool:
+        return isinstance(response, HttpResponseNotAllowed) and errors.wants_json(request)
+
+    @staticmethod
+    def _not_allowed(
+        request: HttpRequest, response: HttpResponse, privileged: bool
+    ) -> HttpResponse:
+        allowed = response.get("Allow", "")
+        info = errors.ErrorInfo.standard(405, f"{request.method} not allowed; allowed: {allowed}")
+        enveloped = errors.error_response(request, info, privileged=privileged)
+        enveloped["Allow"] = allowed
+        return enveloped
+
+    @staticmethod
+    def _finish(request: HttpRequest, response: HttpResponse, started: float) -> HttpResponse:
+        elapsed = time.perf_counter() - started
+        route = route_of(request)
+        response[REQUEST_ID_HEADER] = request.request_id  # type: ignore[attr-defined]
+        response["X-Response-Time"] = f"{elapsed * 1000:.1f}ms"
+        observe_request(request.method or "", route, response.status_code, elapsed)
+        level = (
+            logging.ERROR
+            if elapsed >= settings.VERY_SLOW_REQUEST_THRESHOLD_SECONDS
+            else logging.WARNING
+            if elapsed >= settings.SLOW_REQUEST_THRESHOLD_SECONDS
+            else None
+        )
+        if level is not None and not route.startswith(SLOW_LOG_EXEMPT_ROUTES):
+            logger.log(
+                level,
+                "slow request: %s %s took %.0f ms (status %s)",
+                request.method,
+                route,
+                elapsed * 1000,
+                response.status_code,
+                extra={
+                    "route": route,
+                    "duration_ms": round(elapsed * 1000, 1),
+                    "status": response.status_code,
+                },
+            )
+        return response
