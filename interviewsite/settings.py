@@ -5,6 +5,7 @@ a file-based Celery broker, local-memory cache); setting DATABASE_URL / REDIS_UR
 piece to its production engine. Every variable is documented in docs/operations.md.
 """
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -16,6 +17,12 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Prometheus multiprocess mode: every process (uvicorn workers, Celery workers) writes its
+# metrics to files here, and /metrics reads them all. prometheus_client reads this variable
+# when it is first imported, which is after settings load, so it is set here. The directory is
+# emptied by `make run` (and should be at every deployment's start), not per process.
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus"))
+Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=False)
 _EMBEDDED_SECRET = "embedded-default-insecure-key-do-not-use-in-production"  # noqa: S105
@@ -38,9 +45,12 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "resilience",
     "interviews",
+    "monitoring",  # before health_check: its `health_check` command replaces the stock one
+    "health_check",
 ]
 
 MIDDLEWARE = [
+    "monitoring.middleware.RequestMonitoringMiddleware",  # first: ids, timing, errors for all
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -95,10 +105,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env.str("REDIS_URL", default="")
 
 
-def _redis_db(url: str, db: int) -> str:
-    """The same Redis server, another logical database."""
+def _redis_db(url: str, offset: int) -> str:
+    """The same Redis server, the logical database `offset` places after REDIS_URL's own.
+
+    REDIS_URL's database number is the first of four (broker, channel layer, cache, breaker
+    state), so two deployments (or two test runs) can share one Redis server: /0 and /4.
+    """
     parts = urlsplit(url)
-    return urlunsplit(parts._replace(path=f"/{db}"))
+    base = parts.path.strip("/") or "0"
+    if not base.isdigit():
+        raise ImproperlyConfigured(f"REDIS_URL must end in a database number, not {base!r}.")
+    return urlunsplit(parts._replace(path=f"/{int(base) + offset}"))
 
 
 if REDIS_URL:
@@ -161,6 +178,9 @@ LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=15.0)
 MAX_RETRY_ATTEMPTS = env.int("MAX_RETRY_ATTEMPTS", default=3)
 RETRY_BASE_DELAY = env.float("RETRY_BASE_DELAY", default=1.0)
 RETRY_MAX_DELAY = env.float("RETRY_MAX_DELAY", default=10.0)
+# Evaluations run in Celery, where waiting out a provider outage is cheap: longer delays.
+EVALUATION_RETRY_BASE_SECONDS = env.int("EVALUATION_RETRY_BASE_SECONDS", default=10)
+EVALUATION_RETRY_MAX_SECONDS = env.int("EVALUATION_RETRY_MAX_SECONDS", default=300)
 
 # --- Interviews -----------------------------------------------------------------------------
 INVITE_TTL_HOURS = env.int("INVITE_TTL_HOURS", default=168)
@@ -177,9 +197,21 @@ SLOW_REQUEST_THRESHOLD_SECONDS = env.float("SLOW_REQUEST_THRESHOLD_SECONDS", def
 VERY_SLOW_REQUEST_THRESHOLD_SECONDS = env.float("VERY_SLOW_REQUEST_THRESHOLD_SECONDS", default=5.0)
 STUCK_EPISODE_THRESHOLD_HOURS = env.float("STUCK_EPISODE_THRESHOLD_HOURS", default=2.0)
 INTERVIEW_ABANDON_AFTER_MINUTES = env.int("INTERVIEW_ABANDON_AFTER_MINUTES", default=60)
+
+# --- Question cache (resilience app; docs/operations.md, "Question cache") ------------------
+QUESTION_CACHE_BACKEND = env.str(
+    "QUESTION_CACHE_BACKEND", default="resilience.question_cache.backends.database.DatabaseBackend"
+)
 QUESTION_CACHE_TTL_DAYS = env.int("QUESTION_CACHE_TTL_DAYS", default=7)
 QUESTION_CACHE_MAX_PER_KEY = env.int("QUESTION_CACHE_MAX_PER_KEY", default=10)
+# What the pre-warm task fills while the breakers are closed: "topic:difficulty:language" items.
+QUESTION_CACHE_PREWARM = env.list("QUESTION_CACHE_PREWARM", default=[])
+
+# --- Dead-letter queue (resilience app; docs/operations.md, "Dead-letter queue") ------------
 DLQ_RETENTION_DAYS = env.int("DLQ_RETENTION_DAYS", default=30)
+DLQ_MAX_ROWS = env.int("DLQ_MAX_ROWS", default=10_000)
+# Tasks whose terminal failure alerts (mail_admins and ALERT_WEBHOOK_URL).
+CRITICAL_TASKS = env.list("CRITICAL_TASKS", default=["interviews.tasks.evaluate_interview"])
 ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_SIZE_BYTES
 
@@ -205,8 +237,17 @@ SERVE_STATIC = env.bool("SERVE_STATIC", default=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"console": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "console"}},
+    # Every record gets the current request id; the format (json or console) follows
+    # LOG_FORMAT (see "Monitoring" below).
+    "filters": {"request_id": {"()": "monitoring.logging.RequestIdFilter"}},
+    "formatters": {"default": {"()": "monitoring.logging.build_formatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "default",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
@@ -222,3 +263,19 @@ BREAKER_STORE = env.str(
     ),
 )
 BREAKER_REDIS_URL = _redis_db(REDIS_URL, 3) if REDIS_URL else ""
+
+# --- Monitoring -----------------------------------------------------------------------------
+# docs/operations.md, "Monitoring". Empty tokens disable that way in.
+HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+QUEUE_DEPTH_WARNING = env.int("QUEUE_DEPTH_WARNING", default=100)
+# JSON lines for log pipelines in production; readable lines in the embedded default.
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if DATABASE_URL else "console")
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or console, not {LOG_FORMAT!r}.")
+# Workers log through LOGGING above (same format, request ids) instead of Celery's own setup.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Sources of /health/workers/ "failed" counts: callables returning {queue: count}, summed.
+HEALTH_FAILED_TASK_COUNTERS = ["monitoring.selectors.failed_evaluations_by_queue"]
+CSRF_FAILURE_VIEW = "monitoring.errors.csrf_failure"

@@ -3,5 +3,13 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("monitoring.urls")),  # /health/…, /metrics; check lists live there
+    path("", include("resilience.urls")),  # /api/admin/dlq/
     path("", include("interviews.urls")),
 ]
+
+# One error envelope for JSON clients, plain pages for browsers (monitoring/errors.py).
+handler400 = "monitoring.errors.bad_request"
+handler403 = "monitoring.errors.permission_denied"
+handler404 = "monitoring.errors.page_not_found"
+handler500 = "monitoring.errors.server_error"

@@ -1,0 +1,1 @@
+"""Question cache admin."""

@@ -1,0 +1,22 @@
+"""The resilience app's models, one module per subdomain; Django finds them through here."""
+
+from resilience.models import dead_letters, question_cache
+from resilience.models.breakers import (
+    BreakerConfig,
+    BreakerEvent,
+    BreakerEventKind,
+    BreakerState,
+    BreakerStateChoice,
+    BreakerStoreRecord,
+)
+
+__all__ = [
+    "BreakerConfig",
+    "BreakerEvent",
+    "BreakerEventKind",
+    "BreakerState",
+    "BreakerStateChoice",
+    "BreakerStoreRecord",
+    "dead_letters",
+    "question_cache",
+]

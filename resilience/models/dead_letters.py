@@ -1,0 +1,1 @@
+"""dead_letters models (filled in by the dead_letters work)."""

@@ -1,0 +1,1 @@
+"""question_cache models (filled in by the question_cache work)."""

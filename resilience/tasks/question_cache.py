@@ -1,0 +1,1 @@
+"""Question cache beat tasks (purge, pre-warm)."""
