@@ -1,12 +1,20 @@
 """Reads: how persisted turns look on the wire, replay, and the state a client resumes from."""
 
 import math
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
 
-from interviews.models import Interview, Turn, TurnKind
+from interviews.models import (
+    Evaluation,
+    EvaluationStatus,
+    Interview,
+    InterviewStatus,
+    Turn,
+    TurnKind,
+)
 
 Event = dict[str, Any]
 
@@ -87,4 +95,19 @@ def interview_state(*, interview: Interview) -> dict[str, Any]:
         "last_seq": interview.last_seq,
         "time_remaining": interview_time_remaining(interview=interview),
         "ping_interval": settings.WS_PING_INTERVAL,
+    }
+
+
+def stuck_counts() -> dict[str, int]:
+    """What the stuck sweep would act on now (interviews/services/maintenance.py's rules)."""
+    now = timezone.now()
+    inactive_since = now - timedelta(minutes=settings.INTERVIEW_ABANDON_AFTER_MINUTES)
+    running_since = now - timedelta(hours=settings.STUCK_EPISODE_THRESHOLD_HOURS)
+    return {
+        "interviews": Interview.objects.filter(
+            status=InterviewStatus.IN_PROGRESS, last_activity_at__lt=inactive_since
+        ).count(),
+        "evaluations": Evaluation.objects.filter(
+            status=EvaluationStatus.RUNNING, started_at__lt=running_since
+        ).count(),
     }

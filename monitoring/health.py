@@ -30,6 +30,7 @@ from monitoring.celery_status import (
     workers_report,
 )
 from monitoring.checks import NotApplicable
+from monitoring.operations import breaker_rows, counters_snapshot
 
 logger = logging.getLogger(__name__)
 
@@ -196,4 +197,26 @@ def workers_payload() -> dict[str, Any]:
         ],
         "problems": problems + warnings,
         "eager": eager,
+    }
+
+
+# --- /health/circuit-breakers/ -----------------------------------------------------------------
+def breakers_payload() -> dict[str, Any]:
+    """Every breaker's state and counters, and the headline counters of the realtime path."""
+    started = time.perf_counter()
+    rows = breaker_rows()
+    opened = [row for row in rows if row.is_open]
+    if any(row.critical for row in opened):
+        status = UNHEALTHY
+    elif opened or not all(row.readable for row in rows):
+        status = DEGRADED
+    else:
+        status = HEALTHY
+    return {
+        "status": status,
+        "timestamp": now_iso(),
+        "responseTime": round((time.perf_counter() - started) * 1000, 1),
+        "breakers": {row.name: row.as_json() for row in rows},
+        "open": [row.name for row in opened],
+        "metrics": counters_snapshot(),
     }

@@ -7,7 +7,7 @@ allowed address.
 
 from django.urls import path
 
-from monitoring import checks, views
+from monitoring import checks, ops_checks, views
 from monitoring.access import staff_or_health_token
 
 # What a web process needs to serve candidates; a failure takes it out of rotation.
@@ -17,7 +17,7 @@ READY_CHECKS = (checks.Database, checks.Cache, checks.ChannelLayer)
 CELERY_CHECKS = (checks.CeleryWorkers, checks.QueueDepth, checks.BeatHeartbeat)
 
 # Operations checks: open circuit breakers, dead-letter backlog, stuck interviews.
-OPERATIONS_CHECKS: tuple[type[checks.HealthCheck], ...] = ()
+OPERATIONS_CHECKS = (ops_checks.CircuitBreakers, ops_checks.StuckWork)
 
 FULL_CHECKS = (*READY_CHECKS, *CELERY_CHECKS, *OPERATIONS_CHECKS)
 
@@ -30,6 +30,11 @@ urlpatterns = [
         name="health",
     ),
     path("health/workers/", staff_or_health_token(views.workers), name="health_workers"),
+    path(
+        "health/circuit-breakers/",
+        staff_or_health_token(views.circuit_breakers),
+        name="health_circuit_breakers",
+    ),
     path(
         "health/infrastructure/",
         staff_or_health_token(views.InfrastructureView.as_view(checks=FULL_CHECKS)),

@@ -60,6 +60,13 @@ def workers(request: HttpRequest) -> JsonResponse:
 
 @never_cache
 @require_GET
+def circuit_breakers(request: HttpRequest) -> JsonResponse:
+    payload = health.breakers_payload()
+    return JsonResponse(payload, status=health.http_status(payload["status"]))
+
+
+@never_cache
+@require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
     if not metrics_allowed(request):
         info = ErrorInfo.standard(403, "address not in METRICS_ALLOWED_IPS and no METRICS_TOKEN")

@@ -1,0 +1,76 @@
+"""Operations health checks: open circuit breakers and stuck work (see monitoring/checks.py
+for the conventions: typed errors, a recommendation, details without secrets)."""
+
+import dataclasses
+import datetime
+from typing import Any, ClassVar
+
+from health_check.base import HealthCheck
+from health_check.exceptions import ServiceUnavailable, ServiceWarning
+
+from monitoring.operations import breaker_rows, stuck_work
+
+
+@dataclasses.dataclass
+class CircuitBreakers(HealthCheck):
+    """A critical breaker open makes the service unhealthy; any other open one warns."""
+
+    name: ClassVar[str] = "circuit_breakers"
+    recommendation: ClassVar[str] = (
+        "A dependency behind an open breaker is failing or slow: check it (for LLM providers, "
+        "their status page and our llm_calls_total by outcome). Interviews continue on "
+        "fallbacks meanwhile. A breaker forced open by staff stays open until restored in "
+        "Admin → Circuit breakers."
+    )
+    timeout: datetime.timedelta = dataclasses.field(
+        default=datetime.timedelta(seconds=3), repr=False
+    )
+    observed: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)
+
+    def run(self) -> None:
+        rows = breaker_rows()
+        opened = [row for row in rows if row.is_open]
+        unreadable = [row.name for row in rows if not row.readable]
+        self.observed = {
+            "breakers": len(rows),
+            "open": [row.name for row in opened],
+            "unreadable": unreadable,
+        }
+        critical = [row.name for row in opened if row.critical]
+        if critical:
+            raise ServiceUnavailable(f"critical breaker(s) open: {', '.join(critical)}")
+        if opened:
+            raise ServiceWarning(f"breaker(s) open: {', '.join(row.name for row in opened)}")
+        if unreadable:
+            raise ServiceWarning(f"state store unreadable for: {', '.join(unreadable)}")
+
+    def details(self) -> dict[str, Any]:
+        return self.observed
+
+
+@dataclasses.dataclass
+class StuckWork(HealthCheck):
+    """Warns while interviews or evaluations are stuck (the sweep has not dealt with them)."""
+
+    name: ClassVar[str] = "stuck_work"
+    recommendation: ClassVar[str] = (
+        "The stuck sweep runs every 5 minutes on beat; if this persists, check that beat and a "
+        "maintenance worker run (celery_beat, celery_workers) or run "
+        "`python manage.py sweep_stuck --dry-run` to see the rows, then without --dry-run."
+    )
+    timeout: datetime.timedelta = dataclasses.field(
+        default=datetime.timedelta(seconds=2), repr=False
+    )
+    observed: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)
+
+    def run(self) -> None:
+        counts = stuck_work()
+        if counts is None:
+            raise ServiceUnavailable("cannot count stuck work (database error)")
+        self.observed = counts
+        if any(counts.values()):
+            listed = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+            raise ServiceWarning(f"stuck: {listed}")
+
+    def details(self) -> dict[str, Any]:
+        return self.observed
