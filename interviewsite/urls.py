@@ -1,7 +1,11 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from monitoring.dashboard import admin_urls as dashboard_urls
+
 urlpatterns = [
+    # Before admin/: the admin would answer this path with its own 404.
+    path("admin/dashboard/", include(dashboard_urls())),
     path("admin/", admin.site.urls),
     path("", include("monitoring.urls")),  # /health/…, /metrics; check lists live there
     path("", include("resilience.urls")),  # /api/admin/dlq/

@@ -1,0 +1,112 @@
+"""The staff operations dashboard: one admin page for breakers, cache, DLQ, queues and stuck work.
+
+The page renders its panels once, then its script re-fetches only the panels fragment every
+few seconds (no full reload, no build step). Breaker buttons POST (CSRF-protected) to a view
+that calls the same breaker services as the admin actions, with the staff user recorded.
+"""
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from interviews.models import Evaluation, EvaluationStatus
+from monitoring import health
+from monitoring.operations import breaker_rows, stuck_work
+from resilience.breakers.config import NAME_PATTERN
+from resilience.models import BreakerConfig
+from resilience.services.breakers import (
+    breaker_force_closed,
+    breaker_force_open,
+    breaker_restore_normal,
+)
+
+logger = logging.getLogger(__name__)
+
+REFRESH_SECONDS = 10
+BREAKER_ACTIONS: dict[str, tuple[Callable[..., BreakerConfig], str]] = {
+    "force_open": (breaker_force_open, "forced open"),
+    "force_closed": (breaker_force_closed, "forced closed"),
+    "restore": (breaker_restore_normal, "back to normal"),
+}
+
+
+def _evaluations_by_status() -> dict[str, int] | None:
+    try:
+        counts = dict(Evaluation.objects.values_list("status").annotate(n=Count("id")).order_by())
+    except DatabaseError:
+        logger.exception("dashboard: cannot count evaluations")
+        return None
+    return {status: counts.get(status, 0) for status in EvaluationStatus.values}
+
+
+def panels_context() -> dict[str, Any]:
+    """Everything the panels show, read fresh (each source fails on its own)."""
+    from monitoring.dashboard_sources import dead_letter_summary, question_cache_summary
+
+    return {
+        "breakers": breaker_rows(),
+        "workers": health.workers_payload(),
+        "stuck": stuck_work(),
+        "evaluations": _evaluations_by_status(),
+        "cache": question_cache_summary(),
+        "dead_letters": dead_letter_summary(),
+        "refreshed_at": health.now_iso(),
+    }
+
+
+@never_cache
+def dashboard(request: HttpRequest) -> HttpResponse:
+    context = {
+        **admin.site.each_context(request),
+        "title": "Operations dashboard",
+        "refresh_seconds": REFRESH_SECONDS,
+        **panels_context(),
+    }
+    return render(request, "monitoring/dashboard.html", context)
+
+
+@never_cache
+def dashboard_panels(request: HttpRequest) -> HttpResponse:
+    return render(request, "monitoring/dashboard_panels.html", panels_context())
+
+
+@never_cache
+@require_POST
+def breaker_action(request: HttpRequest, name: str, action: str) -> HttpResponse:
+    if not request.user.has_perm("resilience.change_breakerconfig"):
+        raise PermissionDenied("changing circuit breakers needs the change permission")
+    if action not in BREAKER_ACTIONS or not NAME_PATTERN.fullmatch(name):
+        raise Http404("no such breaker action")
+    if not BreakerConfig.objects.filter(name=name).exists():
+        raise Http404(f"no circuit breaker named {name!r}")
+    service, done = BREAKER_ACTIONS[action]
+    reason = request.POST.get("reason", "")[:200] or "from the operations dashboard"
+    service(name=name, user=request.user, reason=reason)
+    messages.success(request, f"Circuit breaker {name} {done}.")
+    return HttpResponseRedirect(reverse("ops_dashboard"))
+
+
+def admin_urls() -> list[Any]:
+    """URL patterns for the admin namespace's neighbour (see interviewsite/urls.py)."""
+    from django.urls import path
+
+    wrap = admin.site.admin_view
+    return [
+        path("", wrap(dashboard), name="ops_dashboard"),
+        path("panels/", wrap(dashboard_panels), name="ops_dashboard_panels"),
+        path(
+            "breakers/<str:name>/<str:action>/",
+            wrap(breaker_action),
+            name="ops_dashboard_breaker_action",
+        ),
+    ]
