@@ -7,9 +7,11 @@
 - RequestId (outermost): binds the request id for the whole request or socket, so every log
   line carries it, including Django's own request log written after the middleware ran, and
   the tasks a socket enqueues.
-- lifespan: on shutdown a web process removes its live Prometheus gauges.
+- lifespan: on start-up a web process builds the interviewer chain (a bad LLM configuration
+  stops it there); on shutdown it removes its live Prometheus gauges.
 """
 
+import asyncio
 import json
 import logging
 import time
@@ -135,10 +137,27 @@ class RequestId:
             unbind_request_id(token)
 
 
+def warm_up() -> None:
+    """Build the interviewer chain before the first request: the offline interviewer compiles
+    its question bank's patterns (seconds on a busy machine), which the first candidate of
+    every new process would otherwise wait for."""
+    from interviews.llm.gateway import get_interviewer
+
+    get_interviewer()
+
+
 async def lifespan(scope: Scope, receive: Receive, send: Send) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
+            started = time.perf_counter()
+            try:
+                await asyncio.to_thread(warm_up)
+            except Exception as exc:  # a bad LLM configuration must stop the process loudly
+                logger.exception("start-up failed: cannot build the interviewer chain")
+                await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                return
+            logger.info("interviewer chain ready in %.2f s", time.perf_counter() - started)
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             mark_process_dead()

@@ -1,0 +1,54 @@
+"""A real uvicorn process builds the interviewer chain at start-up, before serving anyone."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.stack import ROOT, free_port
+
+UVICORN = str(Path(sys.executable).parent / "uvicorn")
+
+
+def _uvicorn(env: dict[str, str], port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [UVICORN, "interviewsite.asgi:application", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def test_startup__a_bad_llm_configuration_stops_the_process_with_the_reason(
+    tmp_path: Path,
+) -> None:
+    env = {**os.environ, "LLM_PROVIDERS": "gemini", "VAR_DIR": str(tmp_path)}
+    proc = _uvicorn(env, free_port())
+    try:
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode != 0
+    assert "LLM_PROVIDERS names unknown provider(s) 'gemini'" in output
+    assert "Application startup failed" in output
+
+
+def test_startup__the_chain_is_built_before_the_server_accepts_requests(tmp_path: Path) -> None:
+    env = {**os.environ, "LLM_PROVIDERS": "offline", "VAR_DIR": str(tmp_path)}
+    proc = _uvicorn(env, free_port())
+    lines: list[str] = []
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            lines.append(line)
+            if "Uvicorn running on" in line:
+                break
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+    text = "".join(lines)
+    assert "interviewer chain ready in" in text
+    assert text.index("interviewer chain ready in") < text.index("Application startup complete")
