@@ -1,15 +1,18 @@
 """Staff views of interviews. Creating an interview goes through the same service as the CLI,
 and the invite link is shown once (only its hash is stored); "new invite link" reissues it."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+from django.views.decorators.http import require_POST
 
 from interviews.forms import InterviewCreateForm
 from interviews.models import (
@@ -20,6 +23,8 @@ from interviews.models import (
     Turn,
     TurnSource,
 )
+from interviews.services.evaluation import EvaluationRerunRefused, evaluation_rerun
+from interviews.services.evidence import FLAG_LABELS
 from interviews.services.interviews import (
     interview_create,
     interview_reissue_token,
@@ -50,42 +55,36 @@ class TurnInline(admin.TabularInline):
 
 def render_report(evaluation: Evaluation) -> str:
     """The evaluation as staff read it; no score is shown unless the evaluation is done."""
-    if evaluation.status != EvaluationStatus.DONE:
-        return format_html(
-            "<strong>{}</strong> — no score. {}", evaluation.get_status_display(), evaluation.reason
-        )
-    report = evaluation.report
-    label = (
-        f"Offline heuristic (confidence {evaluation.confidence:.0%}), not an LLM judgement"
-        if report.get("heuristic")
-        else evaluation.method
-    )
-    rows = format_html_join(
-        "",
-        "<li><strong>Q{}: {}/5</strong>{} — {}<br><em>{}</em>{}</li>",
-        (
-            (
-                q["index"],
-                q["score"],
-                " (fallback question)" if q.get("fallback") else "",
-                q["rationale"],
-                q["question"],
-                format_html_join("", "<br>“{}”", ((quote,) for quote in q["evidence"])),
-            )
-            for q in report.get("questions", [])
-        ),
-    )
-    return format_html(
-        "<p><strong>{} / 5 — {}</strong> · {}</p><ul>{}</ul><p>Strengths: {}</p><p>Concerns: {}</p>"
-        "<p>Unverifiable quotes dropped: {}</p>",
-        evaluation.overall_score,
-        evaluation.get_recommendation_display(),
-        label,
-        rows,
-        "; ".join(report.get("strengths", [])) or "—",
-        "; ".join(report.get("concerns", [])) or "—",
-        report.get("dropped_quotes", 0),
-    )
+    done = evaluation.status == EvaluationStatus.DONE
+    report = evaluation.report if done else {}
+    questions = [
+        {**q, "flag_labels": [FLAG_LABELS.get(f, f) for f in q.get("flags", [])]}
+        for q in report.get("questions", [])
+    ]
+    context = {
+        "evaluation": evaluation,
+        "done": done,
+        "report": report,
+        "questions": questions,
+        "confidence_pct": round((evaluation.confidence or 0) * 100),
+    }
+    return render_to_string("admin/interviews/evaluation_report.html", context)
+
+
+def rerun_evaluations(request: HttpRequest, interviews: Iterable[Interview]) -> None:
+    """Re-run each interview's evaluation through the service; one message per outcome."""
+    started, refused = 0, []
+    for interview in interviews:
+        try:
+            evaluation_rerun(interview=interview)
+        except EvaluationRerunRefused as exc:
+            refused.append(f"{interview}: {exc}")
+        else:
+            started += 1
+    if started:
+        messages.success(request, f"Re-running {started} evaluation(s); refresh in a minute.")
+    for why in refused:
+        messages.warning(request, f"Not re-run — {why}")
 
 
 SETUP_FIELDS = (
@@ -116,7 +115,7 @@ class InterviewAdmin(admin.ModelAdmin):
     search_fields = ("candidate_name", "candidate_email", "role", "topic", "room_id")
     list_select_related = ("evaluation",)
     inlines = [TurnInline]
-    actions = ["action_new_invite", "action_revoke_invite"]
+    actions = ["action_new_invite", "action_revoke_invite", "action_rerun_evaluation"]
     readonly_fields = (
         "room_id",
         "status",
@@ -147,7 +146,12 @@ class InterviewAdmin(admin.ModelAdmin):
         create = path(
             "create/", self.admin_site.admin_view(self.create_view), name="interviews_create"
         )
-        return [create, *super().get_urls()]
+        rerun = path(
+            "<int:pk>/rerun-evaluation/",
+            self.admin_site.admin_view(require_POST(self.rerun_evaluation_view)),
+            name="interviews_rerun_evaluation",
+        )
+        return [create, rerun, *super().get_urls()]
 
     def add_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return redirect("admin:interviews_create")
@@ -176,6 +180,14 @@ class InterviewAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/interviews/create_interview.html", context)
 
+    def rerun_evaluation_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The change page's "Re-run evaluation" button: the bulk action for one interview."""
+        interview = get_object_or_404(Interview, pk=pk)
+        if not self.has_change_permission(request, interview):
+            return redirect("admin:index")
+        rerun_evaluations(request, [interview])
+        return redirect("admin:interviews_interview_change", interview.pk)
+
     @admin.display(description="progress")
     def progress(self, interview: Interview) -> str:
         return f"{interview.current_index}/{interview.question_count}"
@@ -199,6 +211,10 @@ class InterviewAdmin(admin.ModelAdmin):
         for interview in queryset:
             link = interview_reissue_token(interview=interview).as_payload()["invite_url"]
             messages.success(request, format_html("{}: <code>{}</code>", interview, link))
+
+    @admin.action(description="Re-run evaluation", permissions=["change"])
+    def action_rerun_evaluation(self, request: HttpRequest, queryset: QuerySet[Interview]) -> None:
+        rerun_evaluations(request, queryset)
 
     @admin.action(description="Revoke invite link")
     def action_revoke_invite(self, request: HttpRequest, queryset: QuerySet[Interview]) -> None:
@@ -227,8 +243,30 @@ class EvaluationAdmin(admin.ModelAdmin):
     list_display = ("interview", "status", "score", "method", "attempts", "finished_at")
     list_filter = ("status", "method")
     list_select_related = ("interview",)
-    readonly_fields = ("interview_link", "status", "method", "attempts", "report_html", "reason")
-    exclude = ("report",)
+    # Read-only: an evaluation changes only through the service (re-run), never by hand, so
+    # nobody can type a score onto an evaluation that has none.
+    fields = (
+        "interview_link",
+        "status",
+        "score",
+        "method",
+        "attempts",
+        "reason",
+        "report_html",
+        "created_at",
+        "started_at",
+        "finished_at",
+    )
+    readonly_fields = fields
+    actions = ["action_rerun_evaluation"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Evaluation]:
+        # The report is only rendered on the change page, never in the list.
+        queryset = super().get_queryset(request)
+        match = request.resolver_match
+        if match and (match.url_name or "").endswith("changelist"):
+            return queryset.defer("report")
+        return queryset
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -236,7 +274,9 @@ class EvaluationAdmin(admin.ModelAdmin):
     @admin.display(description="score")
     def score(self, evaluation: Evaluation) -> str:
         # Never a number for an evaluation that is not done.
-        return str(evaluation.overall_score) if evaluation.status == EvaluationStatus.DONE else "—"
+        if evaluation.status != EvaluationStatus.DONE:
+            return "—"
+        return f"{evaluation.overall_score} ({evaluation.get_recommendation_display()})"
 
     @admin.display(description="interview")
     def interview_link(self, evaluation: Evaluation) -> str:
@@ -246,3 +286,7 @@ class EvaluationAdmin(admin.ModelAdmin):
     @admin.display(description="report")
     def report_html(self, evaluation: Evaluation) -> str:
         return render_report(evaluation)
+
+    @admin.action(description="Re-run evaluation", permissions=["change"])
+    def action_rerun_evaluation(self, request: HttpRequest, queryset: QuerySet[Evaluation]) -> None:
+        rerun_evaluations(request, (e.interview for e in queryset.select_related("interview")))

@@ -29,6 +29,13 @@ def evaluation_retry_delay(retries: int) -> int:
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
 def evaluate_interview(self: Any, interview_id: int) -> str:
+    """Evaluate once; retry any failure with jittered back-off, MAX_RETRY_ATTEMPTS in all.
+
+    Every failure is worth a retry here: provider errors, open breakers and timeouts
+    (ProvidersUnavailable, SoftTimeLimitExceeded) pass, and a malformed reply may be fine next
+    time. After the last attempt the evaluation is marked incomplete and the exception is
+    re-raised, so Celery records the failure (and the dead-letter hook sees it).
+    """
     try:
         return evaluation_run(interview_id=interview_id).status
     except Interview.DoesNotExist:

@@ -53,6 +53,12 @@ _FLAG_REASONS = {
     "gibberish": "The answer does not read as language (keyboard mash or mostly non-words).",
     "off_topic": "The answer does not touch the question or its topic.",
 }
+# Words any answer may use whatever the question, so they prove no relevance to it.
+_COMMON_WORDS = frozenset(
+    "about after again because before being between could describe example explain first "  # noqa: SIM905
+    "other should something their there these thing things think those through under using "
+    "walk where which while would write years".split()
+)
 _THRESHOLDS: tuple[tuple[float, Recommendation], ...] = (
     (4.2, "strong_hire"),
     (3.4, "hire"),
@@ -279,17 +285,34 @@ def _derived_points(rubric: tuple[str, ...]) -> tuple[RubricPoint, ...]:
     return tuple(RubricPoint(p, tuple(map(_pattern, kws))) for p, kws in words if kws)
 
 
-def _score_answer(aq: AnsweredQuestion, topic: str) -> tuple[QuestionScore, str, str]:
-    """The question's score plus one strength and one concern sentence ("" when none apply)."""
-    bank, text, n = load_bank(), aq.answer, aq.index
+def _question_terms(question: str) -> list[re.Pattern[str]]:
+    """The question's content words, as patterns: what an on-topic answer is likely to reuse."""
+    terms = dict.fromkeys(re.findall(r"[a-z0-9_]{5,}", question.lower()))
+    return [_pattern(t) for t in terms if t not in _COMMON_WORDS]
+
+
+@dataclass(frozen=True)
+class _Assessment:
+    flag: str  # "" or one of _FLAG_REASONS
+    points: tuple[RubricPoint, ...]
+    covered: tuple[RubricPoint, ...]
+    words: int
+
+
+def _assess(aq: AnsweredQuestion, topic: str) -> _Assessment:
+    """Rubric coverage and, when the answer cannot be scored on substance, why not."""
+    bank, text = load_bank(), aq.answer
     entry = bank.by_text.get(_norm(aq.question))
     points = entry.rubric if entry else _derived_points(aq.rubric)
     keys = {*(TECHNICAL if topic == MIXED else (topic,)), *([entry.topic] if entry else [])}
     related = [p for k in keys for p in bank.topics[k].aliases]
     if not points:  # no coverage to measure, so the topic's vocabulary has to show relevance
         related += [p for k in keys for p in bank.topics[k].vocabulary]
+    if entry is None:
+        # A generated question carries no keywords; talking about what it asks is on topic.
+        related += _question_terms(aq.question)
     words = _words(text)
-    covered = [p for p in points if p.hits(text)]
+    covered = tuple(p for p in points if p.hits(text))
     flag = ""
     if words < 3:
         flag = "empty"
@@ -297,6 +320,24 @@ def _score_answer(aq: AnsweredQuestion, topic: str) -> tuple[QuestionScore, str,
         flag = "gibberish"
     elif words >= OFF_TOPIC_MIN_WORDS and not covered and not any(p.search(text) for p in related):
         flag = "off_topic"
+    return _Assessment(flag, tuple(points), covered, words)
+
+
+def answer_flag(aq: AnsweredQuestion, *, topic: str) -> str:
+    """ "" or why the answer cannot be scored on substance: "empty", "gibberish", "off_topic".
+
+    The evaluation service runs it on every report, whoever wrote it, so an LLM cannot give a
+    high score to an answer the heuristic sees is blank, keyboard mash or about something else.
+    """
+    return _assess(aq, resolve_topic(topic)).flag
+
+
+def _score_answer(aq: AnsweredQuestion, topic: str) -> tuple[QuestionScore, str, str]:
+    """The question's score plus one strength and one concern sentence ("" when none apply)."""
+    n, text = aq.index, aq.answer
+    assessed = _assess(aq, topic)
+    flag, points, words = assessed.flag, assessed.points, assessed.words
+    covered = list(assessed.covered)
     if flag:
         concern = f"Question {n}: the answer was flagged as {flag.replace('_', '-')}."
         return QuestionScore(n, 1, _FLAG_REASONS[flag], (), (flag,)), "", concern

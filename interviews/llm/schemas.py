@@ -20,6 +20,8 @@ MAX_RUBRIC_POINTS = 8
 MAX_POINT_CHARS = 400
 MAX_TEXT_CHARS = 4000  # rationales, strengths, concerns, evidence quotes
 RECOMMENDATIONS: tuple[Recommendation, ...] = ("strong_hire", "hire", "lean_no", "no_hire")
+# What a model may flag an answer as; the server checks every answer for these itself too.
+ANSWER_FLAGS = ("empty", "gibberish", "off_topic")
 # A rubric point this long appearing verbatim in a question or follow-up gives the answer away;
 # shorter ones ("Uses an example") can match by chance.
 MIN_LEAK_WORDS = 3
@@ -128,11 +130,15 @@ def _score(raw: object, i: int, expected: Collection[int]) -> QuestionScore:
     if isinstance(index, bool) or not isinstance(index, int) or index not in expected:
         raise MalformedReply(f"{where}.index must be one of {sorted(expected)}")
     evidence = item.get("evidence", [])
+    flags = _texts(item.get("flags", []), f"{where}.flags", most=len(ANSWER_FLAGS))
+    if not set(flags) <= set(ANSWER_FLAGS):
+        raise MalformedReply(f"{where}.flags may only contain {', '.join(ANSWER_FLAGS)}")
     return QuestionScore(
         index=index,
         score=_integer(item.get("score"), f"{where}.score", 1, 5),
         rationale=_text(item.get("rationale"), f"{where}.rationale"),
         evidence=tuple(e.strip() for e in _texts(evidence, f"{where}.evidence", most=10)),
+        flags=tuple(dict.fromkeys(flags)),
     )
 
 

@@ -1,13 +1,15 @@
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from interviews.models import Interview
+from interviews.models import Evaluation, EvaluationStatus, Interview
 from interviews.services.evaluation import evaluation_fail, evaluation_run
-from tests.factories import make_interview, run_to_completion
+from tests.factories import STRONG_ANSWER, make_interview, run_to_completion
+from tests.interviews.test_evaluation_support import eager_celery
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +110,110 @@ def test_invite_link__unknown_404_expired_410_finished_410(client: Client) -> No
     finished = make_interview()
     Interview.objects.filter(pk=finished.interview.pk).update(status="completed")
     assert client.get(finished.invite_path).status_code == 410
+
+
+def _finished(text: str = STRONG_ANSWER) -> Interview:
+    return run_to_completion(make_interview(question_count=1).interview.pk, text)
+
+
+@pytest.mark.parametrize("status", [EvaluationStatus.ERROR, EvaluationStatus.INCOMPLETE])
+def test_staff__evaluation_that_is_not_done_shows_no_score_anywhere(
+    staff_client: Client, status: str
+) -> None:
+    interview = _finished()
+    evaluation_run(interview_id=interview.pk)
+    # What a report left behind would look like; the score columns are already empty.
+    Evaluation.objects.filter(interview=interview).update(
+        status=status, overall_score=None, recommendation="", reason="worker lost"
+    )
+    evaluation = Evaluation.objects.get(interview=interview)
+    pages = [
+        f"/admin/interviews/interview/{interview.pk}/change/",
+        "/admin/interviews/interview/",
+        f"/admin/interviews/evaluation/{evaluation.pk}/change/",
+        "/admin/interviews/evaluation/",
+    ]
+    for url in pages:
+        body = staff_client.get(url).content.decode()
+        assert "/ 5" not in body, url
+        assert "/5" not in body, url
+        assert "Hire" not in body, url
+    change = staff_client.get(f"/admin/interviews/evaluation/{evaluation.pk}/change/")
+    assert "no score" in change.content.decode()
+    assert "worker lost" in change.content.decode()
+    assert 'name="overall_score"' not in change.content.decode(), "nobody types a score in"
+
+
+def test_staff__report_shows_flags_and_labels_the_offline_heuristic(staff_client: Client) -> None:
+    interview = _finished("asdf qwer zxcv hjkl fdsa qwerty uiop zxcvbn mnbv")
+    evaluation_run(interview_id=interview.pk)
+    body = staff_client.get(f"/admin/interviews/interview/{interview.pk}/change/").content.decode()
+    assert "does not read as language" in body
+    assert "Offline heuristic" in body
+    assert "confidence 30%" in body
+
+
+def test_staff__bulk_rerun_reevaluates_finished_interviews_and_explains_the_rest(
+    staff_client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    done, failed = _finished(), _finished()
+    evaluation_run(interview_id=done.pk)
+    evaluation_fail(interview_id=failed.pk, reason="provider down")
+    in_progress = make_interview(question_count=1).interview
+    selected = [done.pk, failed.pk, in_progress.pk]
+
+    with eager_celery(), django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            "/admin/interviews/interview/",
+            {"action": "action_rerun_evaluation", "_selected_action": selected},
+            follow=True,
+        )
+
+    body = response.content.decode()
+    assert "Re-running 2 evaluation(s)" in body
+    assert "not finished yet" in body
+    evaluations = Evaluation.objects.filter(interview__in=[done, failed]).order_by("interview_id")
+    assert [(e.status, e.reason) for e in evaluations] == [(EvaluationStatus.DONE, "")] * 2
+    assert [e.attempts for e in evaluations] == [2, 1]
+    assert not Evaluation.objects.filter(interview=in_progress).exists()
+
+
+def test_staff__rerun_from_the_evaluation_list_calls_the_same_service(
+    staff_client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    interview = _finished()
+    evaluation = evaluation_fail(interview_id=interview.pk, reason="provider down")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        staff_client.post(
+            "/admin/interviews/evaluation/",
+            {"action": "action_rerun_evaluation", "_selected_action": [evaluation.pk]},
+        )
+    assert len(callbacks) == 1
+    evaluation.refresh_from_db()
+    assert (evaluation.status, evaluation.reason) == (EvaluationStatus.PENDING, "")
+
+
+def test_staff__rerun_button_on_a_finished_interview_reruns_it_and_needs_a_post(
+    staff_client: Client, django_capture_on_commit_callbacks: Any
+) -> None:
+    interview = _finished()
+    evaluation_fail(interview_id=interview.pk, reason="provider down")
+    change_url = f"/admin/interviews/interview/{interview.pk}/change/"
+    rerun_url = f"/admin/interviews/interview/{interview.pk}/rerun-evaluation/"
+    assert rerun_url in staff_client.get(change_url).content.decode()
+    assert staff_client.get(rerun_url).status_code == 405
+
+    with eager_celery(), django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(rerun_url)
+
+    assert response.status_code == 302
+    assert response["Location"] == change_url
+    evaluation = Evaluation.objects.get(interview=interview)
+    assert evaluation.status == EvaluationStatus.DONE
+    assert f"{evaluation.overall_score} / 5" in staff_client.get(change_url).content.decode()
+
+
+def test_rerun_button__is_not_offered_before_the_interview_finishes(staff_client: Client) -> None:
+    interview = make_interview().interview
+    body = staff_client.get(f"/admin/interviews/interview/{interview.pk}/change/").content.decode()
+    assert "rerun-evaluation" not in body

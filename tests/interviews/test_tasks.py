@@ -1,6 +1,21 @@
+import contextlib
+from collections.abc import Iterator
 from typing import Any
 
-from interviews.tasks import evaluation_retry_delay
+import pytest
+
+from interviews.llm.fake_server import FakeLLMHandle
+from interviews.models import Evaluation, EvaluationStatus
+from interviews.tasks import evaluate_interview, evaluation_retry_delay
+from resilience.breakers.registry import reset_registry
+from resilience.services.background import breaker_side_effects
+from tests.factories import STRONG_ANSWER
+from tests.interviews.test_evaluation_support import (
+    eager_celery,
+    finished_interview,
+    use_openai_at,
+)
+from tests.interviews.test_llm_support import reset, start_fake
 
 
 def test_evaluation_retry_delay__grows_exponentially_within_the_cap_with_full_jitter(
@@ -15,3 +30,85 @@ def test_evaluation_retry_delay__grows_exponentially_within_the_cap_with_full_ji
         # Full jitter: delays spread over the whole range, not clustered at the ceiling.
         assert min(delays) <= ceiling * 0.2
         assert max(delays) >= ceiling * 0.8
+
+
+@pytest.fixture(scope="module")
+def fake_server() -> Iterator[FakeLLMHandle]:
+    with contextlib.ExitStack() as stack:
+        yield start_fake(stack)
+
+
+@pytest.fixture
+def fake(fake_server: FakeLLMHandle) -> FakeLLMHandle:
+    return reset(fake_server)
+
+
+def _assert_incomplete_after_all_attempts(interview_id: int, result: Any, why: str) -> None:
+    assert result.failed(), "the last attempt re-raises so Celery records the failure"
+    evaluation = Evaluation.objects.get(interview_id=interview_id)
+    assert evaluation.status == EvaluationStatus.INCOMPLETE
+    assert (evaluation.overall_score, evaluation.recommendation, evaluation.report) == (
+        None,
+        "",
+        {},
+    )
+    assert evaluation.attempts == 3
+    assert evaluation.reason.startswith("Failed after 3 attempts: ProvidersUnavailable")
+    assert why in evaluation.reason
+
+
+@pytest.mark.django_db
+def test_evaluate_interview__deleted_interview_is_dropped_without_retry() -> None:
+    result = evaluate_interview.apply(kwargs={"interview_id": 987654})
+    assert result.get() == "missing"
+    assert not Evaluation.objects.exists()
+
+
+@pytest.mark.django_db
+def test_provider_errors__are_retried_max_attempts_times_then_incomplete(
+    settings: Any, fake: FakeLLMHandle
+) -> None:
+    interview = finished_interview(STRONG_ANSWER)
+    use_openai_at(settings, fake.base_url)
+    fake.control(mode="error500")
+
+    result = evaluate_interview.apply(kwargs={"interview_id": interview.pk})
+
+    _assert_incomplete_after_all_attempts(interview.pk, result, "HTTPStatusError")
+    # Three task attempts, each with the gateway's own three quick tries.
+    assert fake.status()["by_outcome"] == {"error500": 9}
+
+
+@pytest.mark.django_db
+def test_llm_timeouts__are_retried_max_attempts_times_then_incomplete(
+    settings: Any, fake: FakeLLMHandle
+) -> None:
+    interview = finished_interview(STRONG_ANSWER)
+    use_openai_at(settings, fake.base_url)
+    settings.LLM_TIMEOUT_SECONDS = 0.2
+    fake.control(mode="hang")
+
+    result = evaluate_interview.apply(kwargs={"interview_id": interview.pk})
+
+    _assert_incomplete_after_all_attempts(interview.pk, result, "openai")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_open_breaker__attempts_cost_no_request_and_end_incomplete(
+    settings: Any, fake: FakeLLMHandle
+) -> None:
+    with eager_celery():
+        interview = finished_interview(STRONG_ANSWER)
+    Evaluation.objects.filter(interview=interview).delete()
+    use_openai_at(settings, fake.base_url)
+    settings.BREAKERS = {"llm.openai": {"failure_threshold": 2, "recovery_timeout": 120}}
+    reset_registry()
+    fake.control(mode="error500")
+    try:
+        result = evaluate_interview.apply(kwargs={"interview_id": interview.pk})
+    finally:
+        breaker_side_effects.drain(10)
+        reset_registry()
+
+    _assert_incomplete_after_all_attempts(interview.pk, result, "breaker open")
+    assert fake.status()["requests"] == 2, "once open, the breaker sends nothing upstream"

@@ -1,0 +1,37 @@
+"""The evaluation reply's per-question "flags" (the rest of the schema is covered by
+test_llm_schemas.py): optional, limited to the flags the server knows, never free text."""
+
+import json
+
+import pytest
+
+from interviews.llm.errors import MalformedReply
+from interviews.llm.prompts import EVALUATION_SYSTEM
+from interviews.llm.schemas import ANSWER_FLAGS, parse_evaluation
+
+
+def _reply(**question: object) -> str:
+    item = {"index": 1, "score": 1, "rationale": "Keyboard mash.", "evidence": [], **question}
+    return json.dumps(
+        {"questions": [item], "overall_score": 1, "recommendation": "no_hire"},
+    )
+
+
+def test_flags__are_parsed_and_deduplicated() -> None:
+    reply = parse_evaluation(_reply(flags=["gibberish", "gibberish"]), indexes=[1])
+    assert reply.questions[0].flags == ("gibberish",)
+
+
+def test_flags__may_be_left_out() -> None:
+    assert parse_evaluation(_reply(), indexes=[1]).questions[0].flags == ()
+
+
+@pytest.mark.parametrize("flags", [["excellent"], "gibberish", [1], ["empty"] * 4])
+def test_flags__outside_the_known_set_are_malformed_and_named(flags: object) -> None:
+    with pytest.raises(MalformedReply, match=r'"questions"\[0\]\.flags'):
+        parse_evaluation(_reply(flags=flags), indexes=[1])
+
+
+def test_prompt__asks_for_every_flag_the_schema_accepts() -> None:
+    assert all(f'"{flag}"' in EVALUATION_SYSTEM for flag in ANSWER_FLAGS)
+    assert '"flags": []' in EVALUATION_SYSTEM
