@@ -161,8 +161,8 @@ class Evaluation(models.Model):
     confidence = models.FloatField(null=True, blank=True)
     overall_score = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     recommendation = models.CharField(max_length=16, choices=Recommendation.choices, blank=True)
-    # Validated report (interviews.services.evidence.evaluation_check): per-question scores, evidence,
-    # strengths, concerns, flags, fallback turns.
+    # Validated report (interviews.services.evidence.evaluation_check): per-question scores,
+    # evidence, strengths, concerns, flags, fallback turns.
     report = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True, help_text="Why the evaluation is incomplete or failed.")
     attempts = models.PositiveSmallIntegerField(default=0)
