@@ -29,13 +29,14 @@ from interviews import metrics, selectors
 from interviews.frames import FrameError, RateLimiter, answer_fields, hello_last_seq, parse_frame
 from interviews.models import Interview, TurnSource
 from interviews.services.effects import interview_group
+from interviews.services.guessing import TooManyTokenFailures, invite_authenticate
 from interviews.services.interviews import (
     AnswerRejected,
     interview_advance,
     interview_answer_submit,
     interview_start,
 )
-from interviews.services.tokens import InviteRejected, interview_authenticate
+from interviews.services.tokens import InviteRejected
 
 logger = logging.getLogger(__name__)
 
@@ -48,8 +49,8 @@ Event = dict[str, Any]
 
 
 @database_sync_to_async
-def _authenticate(room_id: str, token: str) -> Interview:
-    return interview_authenticate(room_id=room_id, token=token)
+def _authenticate(room_id: str, token: str, client_address: str | None) -> Interview:
+    return invite_authenticate(room_id=room_id, token=token, client_address=client_address)
 
 
 @dataclass(frozen=True)
@@ -125,9 +126,16 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         await self.accept()
         metrics.CONNECTS.inc()
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
-        token = parse_qs(self.scope.get("query_string", b"").decode()).get("token", [""])[0]
+        query = self.scope.get("query_string", b"").decode("latin-1")
+        token = parse_qs(query).get("token", [""])[0]
+        client = self.scope.get("client") or (None, None)
         try:
-            interview = await _authenticate(room_id, token)
+            interview = await _authenticate(room_id, token, client[0])
+        except TooManyTokenFailures as exc:
+            await self._error(exc.code, exc.message, retryable=True)
+            metrics.ERROR_CLOSES.labels(code=metrics.close_code(CLOSE_RATE_LIMITED)).inc()
+            await self.close(code=CLOSE_RATE_LIMITED)
+            return
         except InviteRejected as exc:
             await self._error(exc.problem.code, exc.problem.message, retryable=False)
             metrics.ERROR_CLOSES.labels(code=metrics.close_code(exc.problem.close_code)).inc()

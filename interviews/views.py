@@ -2,14 +2,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from interviews.services.tokens import InviteRejected, interview_by_invite
+from interviews.services.guessing import invite_open
+from interviews.services.tokens import InviteRejected
 
 
 @require_GET
 def candidate_page(request: HttpRequest, token: str) -> HttpResponse:
-    """The invite link: the interview page, or a clear page saying why it cannot open."""
+    """The invite link: the interview page, or a clear page saying why it cannot open.
+
+    Too many invalid links from one address raise TooManyTokenFailures, which the error
+    middleware answers with 429 (the envelope for JSON clients, a page for browsers).
+    """
     try:
-        interview = interview_by_invite(token=token)
+        interview = invite_open(token=token, client_address=request.META.get("REMOTE_ADDR"))
     except InviteRejected as exc:
         context = {"title": "This interview cannot be opened", "message": exc.problem.message}
         return render(

@@ -158,11 +158,14 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
 else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        # Above the hard time limit plus the longest countdown, or Redis redelivers a task
-        # that is still running (docs/operations.md, "Celery").
+        # Above the hard time limit plus the longest countdown (EVALUATION_RETRY_MAX_SECONDS),
+        # or Redis redelivers a task that is still running or waiting for its countdown. A
+        # worker refuses to start otherwise (interviewsite/celery.py; docs/operations.md).
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# The soft limit raises SoftTimeLimitExceeded in the task (it may clean up, then fails); the
+# hard limit kills the pool process, and the task lands in the dead-letter queue.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 
@@ -216,9 +219,31 @@ ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_SIZE_BYTES
 
 # --- Security -------------------------------------------------------------------------------
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=False)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=False)
+# docs/_parts/security.md. "Production" is DEBUG off with DATABASE_URL set: cookies are then
+# HTTPS-only unless turned off explicitly. The SSL redirect and the proxy header stay opt-in,
+# because only the operator knows whether TLS ends at a proxy (and the test stacks run plain
+# HTTP on 127.0.0.1); `check --deploy` names whatever is left unset.
+_PRODUCTION = not DEBUG and bool(DATABASE_URL)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_PRODUCTION)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=_PRODUCTION)
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+# Load balancers and scrapers usually probe the process directly over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^health/live/$", r"^health/ready/$", r"^metrics$"]
+# The header a TLS-terminating proxy sets (HTTP_X_FORWARDED_PROTO or X-Forwarded-Proto);
+# "https" in it means secure. Only if the proxy always overwrites it: clients can send it too.
+_PROXY_SSL_HEADER = env.str("SECURE_PROXY_SSL_HEADER", default="").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_").removeprefix("HTTP_"), "https")
+    if _PROXY_SSL_HEADER
+    else None
+)
+# Sent only on HTTPS responses, so harmless on plain-HTTP development and test stacks.
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31_536_000 if _PRODUCTION else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Failed invite-token attempts per client address per minute before 429 / close 4429; 0 = off.
+TOKEN_FAILURES_PER_MINUTE = env.int("TOKEN_FAILURES_PER_MINUTE", default=20)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -239,17 +264,30 @@ LOGGING = {
     "disable_existing_loggers": False,
     # Every record gets the current request id; the format (json or console) follows
     # LOG_FORMAT (see "Monitoring" below).
-    "filters": {"request_id": {"()": "monitoring.logging.RequestIdFilter"}},
+    # `scrub_secrets` redacts invite tokens (/i/<token>/, ?token=) and bearer tokens from
+    # every record before it is written (docs/_parts/security.md).
+    "filters": {
+        "request_id": {"()": "monitoring.logging.RequestIdFilter"},
+        "scrub_secrets": {"()": "monitoring.logging.SecretScrubFilter"},
+    },
     "formatters": {"default": {"()": "monitoring.logging.build_formatter"}},
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "default",
-            "filters": ["request_id"],
+            "filters": ["request_id", "scrub_secrets"],
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # uvicorn's access and connection lines print paths with their query strings: route
+        # them through the scrubbing handler. Django configures logging after uvicorn (when
+        # the app is imported), so this replaces uvicorn's own handlers; levels stay
+        # uvicorn's (--log-level).
+        "uvicorn": {"handlers": ["console"], "propagate": False},
+        "uvicorn.access": {"handlers": ["console"], "propagate": False},
+    },
 }
 
 # --- Circuit breakers -----------------------------------------------------------------------

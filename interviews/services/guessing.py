@@ -1,0 +1,153 @@
+"""Invite-token guessing limit: failed token attempts per client address, per minute.
+
+A token is 256 random bits, so guessing one is hopeless; the limit exists so that trying is
+visibly refused and logged rather than silently served. Counts live in the Django cache
+(Redis in production), so every web process shares them, and they are kept per address in a
+fixed one-minute window: cheap (one INCR per failure), and a blocked client only has to wait
+for the next minute. An IPv6 client counts per /64, the block one subscriber usually holds.
+
+Only guesses count (a token that matches nothing, a room that does not exist); an expired,
+revoked or finished interview's link is a real link and is answered as such. Successes cost
+nothing. Over the limit every attempt from that address is refused, a valid token included,
+so a lucky guess is never served while guessing goes on.
+
+The client address is the connection's peer (REMOTE_ADDR / the ASGI scope's client). Behind a
+proxy, uvicorn rewrites it from X-Forwarded-For for the addresses in FORWARDED_ALLOW_IPS
+(docs/_parts/security.md); without that every client would share the proxy's count.
+"""
+
+import ipaddress
+import logging
+import time
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from redis.exceptions import RedisError
+
+from interviews.models import Interview
+from interviews.services.tokens import (
+    InviteProblem,
+    InviteRejected,
+    interview_authenticate,
+    interview_by_invite,
+)
+
+logger = logging.getLogger(__name__)
+
+WINDOW_SECONDS = 60
+KEY_PREFIX = "token-failures"
+GUESSES = frozenset({InviteProblem.BAD_TOKEN, InviteProblem.UNKNOWN_INTERVIEW})
+
+
+class TooManyTokenFailures(Exception):
+    """Raised before a token is even looked at, while the client's address is over the limit.
+
+    Carries the attributes the error envelope reads (monitoring/errors.py), so a view can let
+    it propagate and the client gets a 429 with Retry-After.
+    """
+
+    http_status = 429
+    code = "rate_limited"
+    retryable = True
+    message = "Too many invalid invite links from your network; please wait a minute."
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(self.message)
+        self.retry_after = retry_after
+
+
+def client_key(address: str | None) -> str:
+    """The address the count is kept for: IPv4 as is, IPv6 by its /64, else "unknown"."""
+    try:
+        ip = ipaddress.ip_address((address or "").strip())
+    except ValueError:
+        return "unknown"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
+
+
+def _now() -> float:
+    return time.time()  # the one clock of this module: the window tests move it
+
+
+def _window(now: float) -> tuple[int, float]:
+    """The current window's number and the seconds left in it."""
+    return int(now // WINDOW_SECONDS), WINDOW_SECONDS - now % WINDOW_SECONDS
+
+
+def _cache_key(client: str, window: int) -> str:
+    return f"{KEY_PREFIX}:{client}:{window}"
+
+
+def token_failures_check(*, client: str) -> None:
+    """Raise TooManyTokenFailures if `client` (a client_key) is over this minute's limit."""
+    limit = settings.TOKEN_FAILURES_PER_MINUTE
+    if limit <= 0:
+        return
+    window, left = _window(_now())
+    try:
+        failures = cache.get(_cache_key(client, window), 0)
+    except (RedisError, OSError):
+        # A cache outage must not lock every candidate out: fail open, and say so.
+        logger.warning("token failure count unavailable; not limiting", exc_info=True)
+        return
+    if failures >= limit:
+        logger.warning(
+            "invite token attempt refused: %s has reached %s failures this minute",
+            client,
+            limit,
+            extra={"client": client, "failures": failures},
+        )
+        raise TooManyTokenFailures(retry_after=left)
+
+
+def token_failure_record(*, client: str, where: str, problem: InviteProblem) -> int:
+    """Count one failed attempt for `client` and log it (never the token); the new count."""
+    failures = 0
+    if settings.TOKEN_FAILURES_PER_MINUTE > 0:
+        window, _ = _window(_now())
+        key = _cache_key(client, window)
+        try:
+            # add() then incr(): atomic on Redis, and the key expires with its window (plus
+            # slack for clocks that differ a little between web processes).
+            cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
+            failures = cache.incr(key)
+        except (RedisError, OSError, ValueError):
+            logger.warning("token failure not counted (cache unavailable)", exc_info=True)
+    logger.warning(
+        "invite token refused on %s from %s: %s (%s this minute)",
+        where,
+        client,
+        problem.code,
+        failures,
+        extra={"client": client, "failures": failures, "problem": problem.code},
+    )
+    return failures
+
+
+def _guarded(client: str, where: str, attempt: Callable[[], Interview]) -> Interview:
+    token_failures_check(client=client)
+    try:
+        return attempt()
+    except InviteRejected as exc:
+        if exc.problem in GUESSES:
+            token_failure_record(client=client, where=where, problem=exc.problem)
+        raise
+
+
+def invite_open(*, token: str, client_address: str | None) -> Interview:
+    """The invite page's lookup, limited per client address (see the module docstring)."""
+    client = client_key(client_address)
+    return _guarded(client, "invite page", lambda: interview_by_invite(token=token))
+
+
+def invite_authenticate(*, room_id: str, token: str, client_address: str | None) -> Interview:
+    """The WebSocket's authentication, limited per client address."""
+    client = client_key(client_address)
+    return _guarded(
+        client, "websocket", lambda: interview_authenticate(room_id=room_id, token=token)
+    )

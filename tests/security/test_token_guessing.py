@@ -1,0 +1,223 @@
+"""Guessing invite tokens is limited per client address, in the shared cache, and logged
+without the token, on the invite page and on the WebSocket alike."""
+
+import json
+import logging
+import secrets
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from channels.db import database_sync_to_async
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+
+from interviews.models import Interview
+from interviews.services import guessing
+from interviews.services.interviews import interview_revoke_token
+from tests.e2e.stack import free_port, stack
+from tests.factories import make_interview
+from tests.interviews.ws import WAIT
+from tests.monitoring.helpers import services_env
+from tests.security.helpers import communicator, fresh_address
+
+LIMIT = 5
+
+
+@pytest.fixture(autouse=True)
+def low_limit(settings: Any) -> None:
+    settings.TOKEN_FAILURES_PER_MINUTE = LIMIT
+
+
+def _bad_path() -> str:
+    return f"/i/{secrets.token_urlsafe(32)}/"
+
+
+@pytest.mark.django_db
+def test_invite_page__over_the_limit_429_envelope_even_for_a_valid_link(client: Client) -> None:
+    created = make_interview()
+    address = fresh_address()
+    for _ in range(LIMIT):
+        assert client.get(_bad_path(), REMOTE_ADDR=address).status_code == 404
+
+    refused = client.get(created.invite_path, REMOTE_ADDR=address, HTTP_ACCEPT="application/json")
+
+    assert refused.status_code == 429
+    error = refused.json()["error"]
+    assert (error["code"], error["retryable"]) == ("rate_limited", True)
+    assert set(error) == {"code", "message", "retryable", "error_id", "request_id"}
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    page = client.get(created.invite_path, REMOTE_ADDR=address)
+    assert page.status_code == 429
+    assert "text/html" in page["Content-Type"]
+    assert "Too many invalid invite links" in page.content.decode()
+    assert client.get(created.invite_path, REMOTE_ADDR=fresh_address()).status_code == 200
+
+
+@pytest.mark.django_db
+def test_invite_page__each_failure_logged_at_warning_without_the_token(
+    client: Client, caplog: pytest.LogCaptureFixture
+) -> None:
+    address = fresh_address()
+    paths = [_bad_path() for _ in range(LIMIT + 2)]
+    with caplog.at_level(logging.WARNING, logger="interviews.services.guessing"):
+        statuses = [client.get(path, REMOTE_ADDR=address).status_code for path in paths]
+
+    records = [r for r in caplog.records if r.name == "interviews.services.guessing"]
+    assert statuses == [404] * LIMIT + [429, 429]
+    assert [r.levelno for r in records] == [logging.WARNING] * (LIMIT + 2)
+    assert [r.failures for r in records[:LIMIT]] == list(range(1, LIMIT + 1))  # type: ignore[attr-defined]
+    assert all(r.client == address for r in records)  # type: ignore[attr-defined]
+    logged = "\n".join(r.getMessage() for r in records)
+    assert address in logged
+    assert not any(path.split("/")[2] in logged for path in paths)
+
+
+@pytest.mark.django_db
+def test_real_links__expired_revoked_or_finished_never_count_as_guesses(client: Client) -> None:
+    expired, revoked, finished, fresh = (make_interview() for _ in range(4))
+    Interview.objects.filter(pk=expired.interview.pk).update(
+        token_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    interview_revoke_token(interview=revoked.interview)
+    Interview.objects.filter(pk=finished.interview.pk).update(status="completed")
+    address = fresh_address()
+
+    statuses = [
+        client.get(link.invite_path, REMOTE_ADDR=address).status_code
+        for link in (expired, revoked, finished) * LIMIT
+    ]
+
+    assert set(statuses) == {410}
+    assert client.get(fresh.invite_path, REMOTE_ADDR=address).status_code == 200
+
+
+@pytest.mark.django_db
+def test_window__a_blocked_address_is_admitted_again_the_next_minute(
+    client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created = make_interview()
+    address = fresh_address()
+    now = 60.0 * 31_666_666  # the start of a window: the whole test stays inside it
+    monkeypatch.setattr(guessing, "_now", lambda: now)
+    for _ in range(LIMIT):
+        client.get(_bad_path(), REMOTE_ADDR=address)
+    blocked = client.get(created.invite_path, REMOTE_ADDR=address)
+    assert (blocked.status_code, blocked["Retry-After"]) == (429, "60")
+
+    monkeypatch.setattr(guessing, "_now", lambda: now + 60)
+
+    assert client.get(created.invite_path, REMOTE_ADDR=address).status_code == 200
+
+
+@pytest.mark.django_db
+def test_counts__expire_from_redis_with_their_window(client: Client, redis_url: str) -> None:
+    address = fresh_address()
+    client.get(_bad_path(), REMOTE_ADDR=address)
+
+    redis = cache._cache.get_client(write=False)  # type: ignore[attr-defined]
+    keys = redis.keys(f"*{guessing.KEY_PREFIX}:{address}:*")
+
+    assert len(keys) == 1
+    assert 0 < redis.ttl(keys[0]) <= 2 * guessing.WINDOW_SECONDS
+    assert int(redis.get(keys[0])) == 1
+
+
+@pytest.mark.django_db
+def test_ipv6_clients__count_per_64_prefix(client: Client) -> None:
+    created = make_interview()
+    prefix = f"2001:db8:{secrets.randbelow(0xFFFF):x}:{secrets.randbelow(0xFFFF):x}"
+    for n in range(LIMIT):
+        client.get(_bad_path(), REMOTE_ADDR=f"{prefix}::{n + 1:x}")
+
+    assert client.get(created.invite_path, REMOTE_ADDR=f"{prefix}::ffff").status_code == 429
+    other = f"2001:db8:{secrets.randbelow(0xFFFF):x}::1"
+    assert client.get(created.invite_path, REMOTE_ADDR=other).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_websocket__bad_tokens_close_4401_then_4429_with_a_retryable_error() -> None:
+    created = await database_sync_to_async(make_interview)()
+    address = fresh_address()
+    room = created.interview.room_id
+    codes = []
+    for _ in range(LIMIT):
+        comm = communicator(f"/ws/interviews/{room}/?token=guess", client_address=address)
+        await comm.connect()
+        codes.append(await _close_code(comm))
+
+    comm = communicator(created.ws_path, client_address=address)
+    await comm.connect()
+    error = json.loads(await comm.receive_from(timeout=WAIT))
+
+    assert codes == [4401] * LIMIT
+    assert error == {
+        "type": "error",
+        "code": "rate_limited",
+        "message": guessing.TooManyTokenFailures.message,
+        "retryable": True,
+    }
+    assert await _close_code(comm) == 4429
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_websocket__unknown_rooms_count_as_guesses_too() -> None:
+    address = fresh_address()
+    codes = []
+    for n in range(LIMIT + 1):
+        path = f"/ws/interviews/{n + 1:032x}/?token=guess"
+        comm = communicator(path, client_address=address)
+        await comm.connect()
+        codes.append(await _close_code(comm))
+
+    assert codes == [4404] * LIMIT + [4429]
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_http_and_websocket__share_one_count_per_address(client: Client) -> None:
+    created = await database_sync_to_async(make_interview)()
+    address = fresh_address()
+    for _ in range(LIMIT):
+        await database_sync_to_async(client.get)(_bad_path(), REMOTE_ADDR=address)
+
+    comm = communicator(created.ws_path, client_address=address)
+    await comm.connect()
+
+    assert await _close_code(comm) == 4429
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_uvicorn__counts_are_shared_between_processes_per_forwarded_address(
+    client: Client, redis_url: str, tmp_path: Path
+) -> None:
+    """Failures counted in this process block the address in a real uvicorn process, which
+    takes the client address from X-Forwarded-For (the proxy, 127.0.0.1, is trusted)."""
+    created = make_interview()
+    blocked, other = fresh_address(), fresh_address()
+    for _ in range(LIMIT):
+        client.get(_bad_path(), REMOTE_ADDR=blocked)
+    port = free_port()
+    env = services_env(tmp_path, redis_url, broker_db=0, TOKEN_FAILURES_PER_MINUTE=str(LIMIT))
+    with stack(env, tmp_path) as running:
+        running.uvicorn(port)
+        url = f"http://127.0.0.1:{port}{created.invite_path}"
+        refused = httpx.get(
+            url, headers={"X-Forwarded-For": blocked, "Accept": "application/json"}, timeout=30
+        )
+        served = httpx.get(url, headers={"X-Forwarded-For": other}, timeout=30)
+
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "rate_limited"
+    assert served.status_code == 200
+
+
+async def _close_code(comm: Any) -> int:
+    output = await comm.receive_output(timeout=WAIT)
+    while output["type"] != "websocket.close":
+        output = await comm.receive_output(timeout=WAIT)
+    await comm.disconnect()
+    return int(output["code"])
