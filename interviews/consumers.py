@@ -40,6 +40,7 @@ from interviews.services.tokens import InviteRejected
 
 logger = logging.getLogger(__name__)
 
+CLOSE_UNKNOWN = 4404
 CLOSE_IDLE = 4408
 CLOSE_SUPERSEDED = 4409
 CLOSE_TOO_LARGE = 4413
@@ -105,6 +106,22 @@ def _advance(interview_id: int) -> list[Event]:
     turns = interview_advance(interview_id=interview_id)
     total = turns[0].interview.question_count if turns else 0
     return [selectors.turn_event(turn, total=total) for turn in turns]
+
+
+class UnknownPathConsumer(AsyncWebsocketConsumer):
+    """Any WebSocket path that is not an interview: an error frame, then close 4404."""
+
+    async def connect(self) -> None:
+        await self.accept()
+        frame = {
+            "type": "error",
+            "code": "unknown_path",
+            "message": "There is no interview at this address.",
+            "retryable": False,
+        }
+        await self.send(text_data=json.dumps(frame))
+        metrics.ERROR_CLOSES.labels(code=metrics.close_code(CLOSE_UNKNOWN)).inc()
+        await self.close(code=CLOSE_UNKNOWN)
 
 
 class InterviewConsumer(AsyncWebsocketConsumer):

@@ -209,3 +209,11 @@ async def test_redis_layer__a_socket_idle_longer_than_a_redis_read_timeout_survi
     await comm.send_json_to({"type": "ping"})
     assert await recv(comm) == {"type": "pong"}
     await comm.disconnect()
+
+
+@pytest.mark.parametrize("path", ["/ws/nope/", "/ws/interviews/NOT-HEX/", "/", "/ws/interviews/"])
+async def test_unknown_path__error_frame_then_close_4404(path: str) -> None:
+    comm = await connect(path)
+    frame = await recv(comm)
+    assert (frame["type"], frame["code"], frame["retryable"]) == ("error", "unknown_path", False)
+    assert await closed_with(comm) == 4404

@@ -70,6 +70,8 @@ def test_detailed__bearer_token_reads_the_full_report(client: Client) -> None:
         "celery_workers",
         "queue_depth",
         "celery_beat",
+        "circuit_breakers",
+        "stuck_work",
     ]
 
 
