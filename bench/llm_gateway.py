@@ -1,6 +1,6 @@
 """What the LLM gateway adds to one LLM call, and how long a candidate waits when the LLM is down.
 
-    .venv/bin/python bench/llm_gateway.py [--requests 2000] [--timeout 1.0]
+    .venv/bin/python bench/llm_gateway.py [--requests 2000] [--timeout 1.0] [--services]
 
 Standalone: it runs Django with the embedded default (SQLite, the database breaker store and
 database breaker policies) in a throw-away directory, and the fake LLM in a thread at 0 ms
@@ -13,7 +13,17 @@ latency. It prints:
    and with the in-memory store, which leaves only the gateway's own code;
 2. with the fake hanging (the LLM fully down): how long the candidate waits for the next
    question while the breaker is still closed (goal: one LLM_TIMEOUT_SECONDS), and once it has
-   opened (goal: at most 1 ms).
+   opened (goal: at most 1 ms), served from the question cache when it has a question, else the
+   fallback;
+3. a question cache hit (goal: p99 at most 5 ms): the cache service alone on a full key
+   (QUESTION_CACHE_MAX_PER_KEY variants, the database backend), and the whole next-question
+   step served from the cache while the LLM breaker is forced open, next to a provider call
+   through the gateway (fake at 0 ms latency, so the real gap is far larger).
+
+With --services the run uses DATABASE_URL and REDIS_URL from the environment (PostgreSQL and
+Redis, as in production: the cache's hit counters then cost a Redis round trip per lookup)
+instead of the embedded default; the database must exist (it is migrated). Use a throw-away
+database: the run writes breaker rows and cached questions.
 
 Logging is set to ERROR so the console does not distort the figures.
 """
@@ -27,7 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -49,8 +59,13 @@ def start_fake(stack: contextlib.ExitStack) -> FakeLLMHandle:
     raise SystemExit(f"no free port in {PORTS.start}-{PORTS.stop - 1}")
 
 
-def embedded_django(var_dir: str, fake: FakeLLMHandle, timeout: float) -> None:
-    for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "BREAKER_STORE"):
+def embedded_django(
+    var_dir: str, fake: FakeLLMHandle, timeout: float, *, services: bool = False
+) -> None:
+    names = ["CELERY_BROKER_URL", "BREAKER_STORE", "QUESTION_CACHE_BACKEND"]
+    if not services:
+        names += ["DATABASE_URL", "REDIS_URL"]
+    for name in names:
         os.environ.pop(name, None)
     os.environ.update(
         DJANGO_SETTINGS_MODULE="interviewsite.settings",
@@ -197,7 +212,7 @@ def outage(fake: FakeLLMHandle, timeout: float, requests: int) -> None:
     with section(f"Next question, LLM fully down (fake hangs; LLM_TIMEOUT_SECONDS={timeout:g})"):
         print(row("breaker closed: waits, then fallback", closed))
         print(f"  the breaker opened after {len(closed)} timed-out questions (it is now {state})")
-        print(row("breaker open: fallback at once", opened))
+        print(row("breaker open: cache or fallback at once", opened))
         worst = max(closed) / 1000
         print(
             f"  longest wait {worst:.3f} s = {worst / timeout:.2f}x LLM_TIMEOUT_SECONDS"
@@ -206,25 +221,115 @@ def outage(fake: FakeLLMHandle, timeout: float, requests: int) -> None:
         )
 
 
+# A language of its own, so the clean-up clears the benchmark's questions and nothing else.
+CACHE_KEY: dict[str, Any] = {"difficulty": "medium", "language": "zz-bench", "topic": "bench cache"}
+
+
+def cache_hits(requests: int) -> tuple[list[float], list[float], set[str]]:
+    """A hit from the cache service alone, then the next-question step served from the cache
+    with the LLM breaker forced open (no half-open trial can interrupt the measurement)."""
+    from django.conf import settings
+
+    from interviews.llm.base import QuestionContext
+    from interviews.llm.gateway import get_interviewer
+    from resilience.breakers import State, get_breaker
+    from resilience.question_cache.services import (
+        question_cache_clear,
+        question_cache_get,
+        question_cache_put,
+    )
+    from resilience.services.breakers import breaker_force_open, breaker_restore_normal
+
+    question_cache_clear(language=CACHE_KEY["language"])
+    for n in range(settings.QUESTION_CACHE_MAX_PER_KEY):
+        question_cache_put(
+            **CACHE_KEY,
+            text=f"Benchmark question number {n}: how would you approach it?",
+            metadata={"rubric": ["a point"], "provider": "openai"},
+        )
+
+    def lookup() -> None:
+        assert question_cache_get(**CACHE_KEY) is not None
+
+    for _ in range(100):  # warm-up
+        lookup()
+    service = [timed(lookup) for _ in range(requests)]
+
+    use_store("database")
+    breaker_force_open(name="llm.openai", user=None, reason="benchmark")
+    chain = get_interviewer()
+    ctx = QuestionContext(
+        "Backend engineer", CACHE_KEY["topic"], "medium", CACHE_KEY["language"], 1, 100
+    )
+    assert get_breaker("llm.openai").snapshot().state == State.OPEN
+    sources: set[str] = set()
+
+    def step() -> None:
+        sources.add(chain.generate_question(ctx).source)
+
+    for _ in range(100):
+        step()
+    gateway = [timed(step) for _ in range(requests)]
+    breaker_restore_normal(name="llm.openai", user=None, reason="benchmark over")
+    question_cache_clear(language=CACHE_KEY["language"])
+    return service, gateway, sources
+
+
+def print_cache_hits(
+    hits: tuple[list[float], list[float], set[str]],
+    provider: tuple[str, list[float], list[float]],
+) -> None:
+    from django.conf import settings
+
+    service, gateway, sources = hits
+    kind, _, through_gateway = provider
+    backend = settings.QUESTION_CACHE_BACKEND.rsplit(".", 1)[-1]
+    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    with section(
+        f"Question cache hit ({backend}, hit counters in {cache};"
+        f" {settings.QUESTION_CACHE_MAX_PER_KEY} variants on the key)"
+    ):
+        print(row("hit: question_cache_get alone", service))
+        print(row("hit: next-question step, breaker open", gateway))
+        print(row(f"provider call, gateway ({kind} store)", through_gateway))
+        p99 = percentile(gateway, 0.99)
+        ratio = percentile(through_gateway, 0.5) / percentile(gateway, 0.5)
+        print(
+            f"  cache hit p99 {percentile(service, 0.99):.3f} ms (service),"
+            f" {p99:.3f} ms (whole step) (goal <= 5 ms);"
+            f" provider call / cache step {ratio:.1f}x"
+            f" at p50 with the fake at 0 ms latency; served from: {', '.join(sorted(sources))}"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests per measurement")
     parser.add_argument("--timeout", type=float, default=1.0, help="LLM_TIMEOUT_SECONDS")
+    parser.add_argument(
+        "--services",
+        action="store_true",
+        help="use DATABASE_URL and REDIS_URL from the environment (PostgreSQL, Redis)",
+    )
     args = parser.parse_args()
     with contextlib.ExitStack() as stack:
         fake = start_fake(stack)
         var_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="bench-llm-"))
-        embedded_django(var_dir, fake, args.timeout)
+        embedded_django(var_dir, fake, args.timeout, services=args.services)
         from django.conf import settings
 
         store = settings.BREAKER_STORE.rsplit(".", 1)[-1]
+        database = settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1]
+        setup = "DATABASE_URL/REDIS_URL" if args.services else "embedded default"
         print(
             f"LLM gateway benchmark: Python {sys.version.split()[0]}, {os.cpu_count()} CPUs,"
-            f" embedded default (SQLite database, breaker store {store});"
+            f" {setup} ({database} database, breaker store {store});"
             f" load average {os.getloadavg()[0]:.2f} at start"
         )
-        print_overhead(overhead(args.requests), args.requests)
+        results = overhead(args.requests)
+        print_overhead(results, args.requests)
         outage(fake, args.timeout, args.requests)
+        print_cache_hits(cache_hits(args.requests), results[0])
 
 
 if __name__ == "__main__":

@@ -14,9 +14,10 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-from interviews.llm.bank import NoQuestionBank, QuestionBank
+from interviews.llm.bank import QuestionBank
 from interviews.llm.base import InterviewerProvider
 from interviews.llm.budget import Deadline, llm_step
+from interviews.llm.cache_bank import QuestionCacheBank
 from interviews.llm.chain import ChainConfig, InterviewerChain
 
 KNOWN_PROVIDERS = ("openai", "anthropic", "offline")
@@ -106,8 +107,9 @@ def build_provider(name: str) -> InterviewerProvider:
 
 
 def question_bank() -> QuestionBank:
-    """Where the chain looks when every provider failed; the question cache plugs in here."""
-    return NoQuestionBank()
+    """Where the chain looks when every provider failed: the question cache (resilience),
+    which also keeps every question an LLM writes (docs/operations.md, "Question cache")."""
+    return QuestionCacheBank()
 
 
 def build_interviewer() -> InterviewerChain:

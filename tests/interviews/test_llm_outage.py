@@ -1,6 +1,7 @@
 """An LLM outage in the middle of a real interview, through the real services and the real
-breaker registry: the breaker opens, fallback questions keep the interview going, no turn is
-lost, and once the LLM is back a half-open trial brings the LLM questions back."""
+breaker registry: the breaker opens, questions from the cache and then fallback questions keep
+the interview going, no turn is lost, and once the LLM is back a half-open trial brings the
+LLM questions back."""
 
 import contextlib
 import time
@@ -20,7 +21,12 @@ from interviews.services.interviews import (
 )
 from resilience.breakers import State, get_breaker
 from resilience.breakers.registry import reset_registry
+from resilience.models.question_cache import CachedQuestion
+from resilience.question_cache.backends import reset_backends
+from resilience.question_cache.selectors import question_cache_stats
+from resilience.question_cache.services import question_cache_counters_reset
 from resilience.services.background import breaker_side_effects
+from resilience.tasks.question_cache import prewarm_questions
 from tests.factories import STRONG_ANSWER, make_interview
 from tests.interviews.test_llm_support import KEY, start_fake
 
@@ -124,6 +130,69 @@ def test_llm_outage_mid_interview__fallback_keeps_it_going_then_llm_questions_re
         "llm",
         "llm",
         "fallback",
+        "fallback",
+        "llm",
+    ]
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_llm_outage_mid_interview__cache_then_fallback_keep_it_going_no_turn_lost(
+    fake: FakeLLMHandle, settings: Any
+) -> None:
+    """The same outage with a pre-warmed question bank: after the breaker opens, the next
+    question comes from the cache (without a request upstream); once the bank has nothing the
+    candidate has not seen, the contextual fallback takes over."""
+    settings.QUESTION_CACHE_BACKEND = "resilience.question_cache.backends.database.DatabaseBackend"
+    settings.QUESTION_CACHE_SOURCE = "interviews.llm.cache_bank.LLMQuestionSource"
+    settings.QUESTION_CACHE_PREWARM = ["python:medium:en"]
+    settings.QUESTION_CACHE_MAX_PER_KEY = 3
+    reset_backends()
+    question_cache_counters_reset()
+    assert prewarm_questions()["stored"] == 3  # while the breaker is closed
+    banked = set(CachedQuestion.objects.values_list("text", flat=True))
+
+    interview_id = make_interview(question_count=5).interview.pk
+    interview_start(interview_id=interview_id)
+    interview_advance(interview_id=interview_id)  # question 1
+    _answer(interview_id)  # question 2
+
+    fake.control(mode="error500")
+    _answer(interview_id)  # question 3: the follow-up check fails 3 times, the breaker opens
+    breaker = get_breaker("llm.openai")
+    assert breaker.snapshot().state == State.OPEN
+    requests = fake.status()["requests"]
+    _answer(interview_id)  # question 4: the bank is exhausted for this candidate
+    assert fake.status()["requests"] == requests, "an open breaker sends nothing upstream"
+
+    fake.control(mode="ok")
+    time.sleep(RECOVERY_SECONDS + 0.2)
+    _answer(interview_id)  # question 5: the half-open trial succeeds
+    _answer(interview_id)  # the end
+
+    interview = Interview.objects.get(pk=interview_id)
+    assert interview.status == InterviewStatus.COMPLETED
+    turns = list(interview.turns.order_by("seq"))
+    assert [t.seq for t in turns] == list(range(1, len(turns) + 1))
+    assert [t.kind for t in turns] == [TurnKind.QUESTION, TurnKind.ANSWER] * 5 + [TurnKind.SYSTEM]
+    questions = [t for t in turns if t.kind == TurnKind.QUESTION]
+    assert [(q.source, q.provider) for q in questions] == [
+        ("llm", "openai"),
+        ("llm", "openai"),
+        ("cache", "openai"),
+        ("fallback", "fallback"),
+        ("llm", "openai"),
+    ]
+    assert questions[2].text in banked - {questions[0].text, questions[1].text}
+    assert len({q.text for q in questions}) == 5, "no question is asked twice"
+    assert all(q.meta["rubric"] for q in questions)
+    stats = question_cache_stats()
+    assert (stats.hits, stats.misses) == (1, 1)
+    evaluation = interview.evaluation
+    assert (evaluation.status, evaluation.method) == (EvaluationStatus.DONE, "llm:openai")
+    assert [q["question_source"] for q in evaluation.report["questions"]] == [
+        "llm",
+        "llm",
+        "cache",
         "fallback",
         "llm",
     ]
