@@ -209,6 +209,10 @@ QUESTION_CACHE_TTL_DAYS = env.int("QUESTION_CACHE_TTL_DAYS", default=7)
 QUESTION_CACHE_MAX_PER_KEY = env.int("QUESTION_CACHE_MAX_PER_KEY", default=10)
 # What the pre-warm task fills while the breakers are closed: "topic:difficulty:language" items.
 QUESTION_CACHE_PREWARM = env.list("QUESTION_CACHE_PREWARM", default=[])
+# Where pre-warm gets its questions (the resilience app never names the interviews app itself).
+QUESTION_CACHE_SOURCE = env.str(
+    "QUESTION_CACHE_SOURCE", default="interviews.llm.cache_bank.LLMQuestionSource"
+)
 
 # --- Dead-letter queue (resilience app; docs/operations.md, "Dead-letter queue") ------------
 DLQ_RETENTION_DAYS = env.int("DLQ_RETENTION_DAYS", default=30)
