@@ -1,10 +1,38 @@
-"""The dashboard's panels fed by the resilience app: question cache and dead-letter queue."""
+"""The dashboard's panels fed by the resilience app: question cache and dead-letter queue.
 
+Each returns None when its source cannot be read, so one broken panel never hides the others.
+"""
+
+import logging
 from typing import Any
+
+from django.db import DatabaseError
+from django.urls import reverse
+from redis.exceptions import RedisError
+
+from resilience.question_cache.selectors import question_cache_stats
+
+logger = logging.getLogger(__name__)
 
 
 def question_cache_summary() -> dict[str, Any] | None:
-    return None
+    try:
+        stats = question_cache_stats()
+    except (DatabaseError, RedisError, OSError):
+        logger.exception("dashboard: cannot read the question cache")
+        return None
+    rate = stats.hit_rate
+    return {
+        "total_keys": stats.total_keys,
+        "total_questions": stats.total_questions,
+        "expired": stats.expired,
+        "by_difficulty": stats.by_difficulty,
+        "by_language": stats.by_language,
+        "hits": stats.hits if stats.hits is not None else "?",
+        "misses": stats.misses if stats.misses is not None else "?",
+        "hit_rate_percent": None if rate is None else 100 * rate,
+        "admin_url": reverse("admin:resilience_cachedquestion_changelist"),
+    }
 
 
 def dead_letter_summary() -> dict[str, Any] | None:

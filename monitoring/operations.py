@@ -119,8 +119,11 @@ COUNTERS = {
     "llm_reconnections": "provider_reconnections",
     "llm_fallbacks": "fallbacks",
     "resilience_breaker_rejections": "breaker_rejections",
-    "resilience_question_cache_hits": "cache_hits",
-    "resilience_question_cache_misses": "cache_misses",
+}
+# Labelled counter samples reported under a key of their own: (family, label, value) → key.
+LABELLED = {
+    ("resilience_question_cache_lookups", "result", "hit"): "cache_hits",
+    ("resilience_question_cache_lookups", "result", "miss"): "cache_misses",
 }
 # Counter families whose samples, by one label, are errors.
 ERRORS = {
@@ -146,13 +149,16 @@ def _samples(registry: CollectorRegistry) -> Iterable[tuple[str, str, dict[str, 
 
 def counters_snapshot() -> dict[str, Any]:
     """Totals over every process since the deployment started (the metrics files' lifetime)."""
-    counters: dict[str, float] = dict.fromkeys(COUNTERS.values(), 0)
+    counters: dict[str, float] = dict.fromkeys([*COUNTERS.values(), *LABELLED.values()], 0)
     errors: dict[str, dict[str, float]] = {key: defaultdict(float) for key in ERRORS}
     sums: dict[str, float] = defaultdict(float)
     counts: dict[str, float] = defaultdict(float)
     for family, sample, labels, value in _samples(_registry()):
         if family in COUNTERS and sample.endswith("_total"):
             counters[COUNTERS[family]] += value
+        for (name, label, wanted), key in LABELLED.items():
+            if family == name and sample.endswith("_total") and labels.get(label) == wanted:
+                counters[key] += value
         if family in ERRORS and sample.endswith("_total"):
             label = labels.get(ERRORS[family], "")
             if family != "llm_calls" or label != "ok":

@@ -5,6 +5,7 @@ import dataclasses
 import datetime
 from typing import Any, ClassVar
 
+from django.db import connections
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
@@ -28,7 +29,11 @@ class CircuitBreakers(HealthCheck):
     observed: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)
 
     def run(self) -> None:
-        rows = breaker_rows()
+        try:
+            rows = breaker_rows()
+        finally:
+            # Sync checks run on executor threads: do not leave a connection behind on each.
+            connections.close_all()
         opened = [row for row in rows if row.is_open]
         unreadable = [row.name for row in rows if not row.readable]
         self.observed = {
@@ -64,7 +69,10 @@ class StuckWork(HealthCheck):
     observed: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)
 
     def run(self) -> None:
-        counts = stuck_work()
+        try:
+            counts = stuck_work()
+        finally:
+            connections.close_all()  # see CircuitBreakers.run
         if counts is None:
             raise ServiceUnavailable("cannot count stuck work (database error)")
         self.observed = counts

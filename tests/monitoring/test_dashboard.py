@@ -10,6 +10,7 @@ from django.test import Client
 from interviews.models import Evaluation, EvaluationStatus
 from resilience.breakers import get_breaker, registry
 from resilience.models import BreakerConfig, BreakerEvent, BreakerEventKind
+from resilience.question_cache.services import question_cache_put
 from resilience.services.breakers import breaker_reset
 from tests.factories import make_interview, run_to_completion
 
@@ -119,3 +120,15 @@ def test_force_open_button__get_is_not_allowed(
 ) -> None:
     client.force_login(staff)
     assert client.get(f"{DASHBOARD}breakers/{breaker_name}/force_open/").status_code == 405
+
+
+def test_dashboard__question_cache_panel_shows_the_cache_contents(
+    client: Client, staff: User
+) -> None:
+    for text in ("What is a QuerySet?", "What does select_related do?"):
+        question_cache_put(difficulty="hard", language="fr", topic="Django ORM", text=text)
+    client.force_login(staff)
+    page = client.get(f"{DASHBOARD}panels/").content.decode()
+    assert "1 keys, 2 questions" in page
+    assert "<td>hard</td><td>2</td>" in page
+    assert "<td>fr</td><td>2</td>" in page
