@@ -8,6 +8,11 @@ class ResilienceConfig(AppConfig):
 
     def ready(self) -> None:
         from resilience.checks import check_breaker_configs, check_breaker_settings
+        from resilience.dlq.checks import check_dead_letter_settings
+        from resilience.dlq.signals import connect_signals
 
         checks.register(check_breaker_settings)
         checks.register(check_breaker_configs, checks.Tags.database)
+        checks.register(check_dead_letter_settings)
+        # Every process connects them; only Celery workers (and eager runs) ever send them.
+        connect_signals()

@@ -1,5 +1,7 @@
 """The resilience app's staff JSON API (the dead-letter queue's)."""
 
-from django.urls import URLPattern
+from django.urls import path
 
-urlpatterns: list[URLPattern] = []
+from resilience.api import DeadLetterApi
+
+urlpatterns = [path("api/admin/dlq/", DeadLetterApi.as_view(), name="dead-letter-api")]

@@ -20,12 +20,14 @@ from interviews.models import (
     InterviewStatus,
     SweepRun,
 )
-from interviews.services.effects import enqueue_on_commit
 from interviews.services.interviews import interview_abandon
+from resilience.dlq.services import dead_letter_capture, dead_letters_retry
 
 logger = logging.getLogger(__name__)
 
 SWEEP_HISTORY_DAYS = 7
+# The dead-letter entry's "exception" for an evaluation the sweep found stuck.
+STUCK_EXCEPTION_TYPE = "StuckEvaluation"
 
 
 @dataclass
@@ -51,7 +53,9 @@ def _stuck_evaluations(running_since: datetime) -> list[Evaluation]:
 
 
 def _fail_stuck_evaluation(evaluation_id: int, running_since: datetime, hours: float) -> str:
-    """Mark a stuck evaluation `error` and requeue it once: "skipped", "failed" or "requeued"."""
+    """Mark a stuck evaluation `error`, record it in the dead-letter queue and requeue it once
+    from there (the entry resolves when that run succeeds): "skipped", "failed" or "requeued".
+    """
     from interviews.tasks import evaluate_interview  # tasks import services: import late
 
     with transaction.atomic():
@@ -66,8 +70,22 @@ def _fail_stuck_evaluation(evaluation_id: int, running_since: datetime, hours: f
         requeue = evaluation.auto_requeued_at is None
         if requeue:
             evaluation.auto_requeued_at = timezone.now()
-            enqueue_on_commit(evaluate_interview, interview_id=evaluation.interview_id)
         evaluation.save()
+        # No Celery task id: the run that got stuck is not known, only its arguments.
+        entry = dead_letter_capture(
+            task_name=evaluate_interview.name,
+            task_id="",
+            queue="evaluation",
+            args=[],
+            kwargs={"interview_id": evaluation.interview_id},
+            exception_type=STUCK_EXCEPTION_TYPE,
+            exception_message=evaluation.reason,
+            traceback="",
+            attempts=evaluation.attempts,
+        )
+        if requeue:
+            # Sent on commit, like every enqueue (the sweep's transaction is this one).
+            dead_letters_retry(ids=[entry.pk], actor=None)
     logger.warning("evaluation %s was stuck; requeued=%s", evaluation_id, requeue)
     return "requeued" if requeue else "failed"
 

@@ -1,8 +1,11 @@
+import json
 import uuid
 from datetime import timedelta
 from io import StringIO
+from typing import cast
 
 import pytest
+import redis
 from django.core.management import call_command
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -13,7 +16,9 @@ from interviews.services.interviews import (
     interview_answer_submit,
     interview_start,
 )
-from interviews.services.maintenance import stuck_sweep
+from interviews.services.maintenance import STUCK_EXCEPTION_TYPE, stuck_sweep
+from interviewsite.celery import app
+from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 from tests.factories import STRONG_ANSWER, make_interview, run_to_completion
 
 pytestmark = pytest.mark.django_db
@@ -68,6 +73,7 @@ def test_dry_run__reports_the_stuck_rows_and_changes_nothing(rows: dict) -> None
     assert "Interviews abandoned (would): 2" in text
     assert "Evaluations failed (would): 1" in text
     assert SweepRun.objects.get().dry_run is True
+    assert not DeadLetter.objects.exists()
 
 
 def test_sweep__changes_exactly_the_stuck_rows(
@@ -106,6 +112,45 @@ def test_second_sweep__does_not_requeue_the_same_evaluation_again(rows: dict) ->
     report = stuck_sweep()
     assert report.evaluations_failed == [rows["stuck_eval"].pk]
     assert report.evaluations_requeued == []
+    # The second time it waits in the dead-letter queue for an operator.
+    second = DeadLetter.objects.order_by("pk").last()
+    assert second is not None
+    assert second.status == DeadLetterStatus.PENDING
+    assert DeadLetter.objects.filter(status=DeadLetterStatus.RETRIED).count() == 1
+
+
+def _queued_evaluation(broker: redis.Redis, task_id: str) -> dict | None:
+    """The message for `task_id` in the broker's evaluation queue, removed from it."""
+    for raw in cast(list[str], broker.lrange("evaluation", 0, -1)):
+        message = json.loads(raw)
+        if message["headers"]["id"] == task_id:
+            broker.lrem("evaluation", 1, raw)
+            return message
+    return None
+
+
+@pytest.mark.services
+def test_sweep__the_stuck_evaluation_enters_the_dlq_and_is_requeued_from_it(
+    rows: dict, redis_url: str, django_capture_on_commit_callbacks
+) -> None:
+    stuck = rows["stuck_eval"]
+    with django_capture_on_commit_callbacks(execute=True):
+        stuck_sweep()
+
+    entry = DeadLetter.objects.get()
+    assert entry.task_name == "interviews.tasks.evaluate_interview"
+    assert (entry.args, entry.kwargs) == ([], {"interview_id": stuck.interview_id})
+    assert entry.queue == "evaluation"
+    assert entry.exception_type == STUCK_EXCEPTION_TYPE
+    assert entry.exception_message == Evaluation.objects.get(pk=stuck.pk).reason
+    # Requeued once, from the entry: the retry is linked, and resolves it when it succeeds.
+    assert entry.status == DeadLetterStatus.RETRIED
+    assert entry.retried_by is None
+    assert entry.retried_at is not None
+    broker = redis.Redis.from_url(app.conf.broker_url, decode_responses=True)
+    message = _queued_evaluation(broker, entry.retry_task_id)
+    assert message is not None
+    assert message["headers"]["task"] == "interviews.tasks.evaluate_interview"
 
 
 def test_beat_schedule__runs_the_sweep_every_5_minutes_expiring_before_the_next() -> None:

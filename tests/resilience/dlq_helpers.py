@@ -1,0 +1,99 @@
+"""Shared by the dead-letter tests: bounded waits, a real Celery worker, a webhook receiver."""
+
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TypeVar
+
+from interviewsite.celery import app
+from tests.e2e.stack import BIN, Proc, Stack
+
+T = TypeVar("T")
+
+
+def wait_for(predicate: Callable[[], T | None], timeout: float, what: str) -> T:
+    """Poll until `predicate` returns something truthy; generous limits, never a fixed sleep."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.25)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def start_worker(running: Stack, *, name: str = "", timeout: float = 90) -> Proc:
+    """A real prefork worker (one pool process) on both queues, with the test-only tasks;
+    returns once it answers a ping."""
+    name = name or f"dlq-{uuid.uuid4().hex[:8]}"
+    proc = running.start(
+        name,
+        str(BIN / "celery"),
+        "-A",
+        "interviewsite",
+        "worker",
+        "-Q",
+        "evaluation,maintenance",
+        "-I",
+        "tests.resilience.dlq_tasks",
+        "--concurrency",
+        "1",
+        "--loglevel",
+        "INFO",
+        "-n",
+        f"{name}@%h",
+    )
+    node = f"{name}@{socket.gethostname()}"
+
+    def answers() -> bool:
+        if proc.popen.poll() is not None:
+            raise AssertionError(f"worker exited early\n{proc.tail()}")
+        return bool(app.control.ping(destination=[node], timeout=1.0))
+
+    wait_for(answers, timeout, f"worker {node} to answer a ping")
+    return proc
+
+
+class Webhook:
+    """A tiny HTTP server on 127.0.0.1 recording the JSON bodies POSTed to it."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        received = self.received
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                length = int(self.headers["Content-Length"])
+                received.append(json.loads(self.rfile.read(length)))
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@contextmanager
+def webhook_server() -> Iterator[Webhook]:
+    hook = Webhook()
+    try:
+        yield hook
+    finally:
+        hook.close()
+
+
+def log_text(path: Path) -> str:
+    return path.read_text(errors="replace") if path.exists() else ""
