@@ -47,7 +47,10 @@ __all__ = [
     "interview_transcript",
 ]
 
-FINAL_STATUSES = (EvaluationStatus.DONE, EvaluationStatus.INCOMPLETE)
+# A run never touches a finished evaluation. `incomplete` (and `error`) are not finished: a task
+# that reaches one was sent on purpose, by a retry from the dead-letter queue or the stuck
+# sweep's requeue, to try again; no automatic path sends one after a terminal failure.
+FINAL_STATUSES = (EvaluationStatus.DONE,)
 DEFAULT_CLAIM_SECONDS = 300  # when CELERY_TASK_TIME_LIMIT is unset
 
 

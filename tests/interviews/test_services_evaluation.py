@@ -85,6 +85,17 @@ def test_evaluation_run_twice__keeps_one_row_and_the_first_result() -> None:
     assert second.finished_at == first.finished_at
 
 
+def test_incomplete_evaluation__a_retried_task_evaluates_it_into_the_same_row() -> None:
+    # What a retry from the dead-letter queue does: send evaluate_interview again.
+    interview = _completed(1)
+    failed = evaluation_fail(interview_id=interview.pk, reason="Failed after 3 attempts: boom")
+    assert (failed.status, failed.overall_score) == (EvaluationStatus.INCOMPLETE, None)
+    retried = evaluation_run(interview_id=interview.pk)
+    assert Evaluation.objects.filter(interview=interview).count() == 1
+    assert (retried.pk, retried.status, retried.reason) == (failed.pk, EvaluationStatus.DONE, "")
+    assert retried.overall_score is not None
+
+
 def test_gibberish_transcript__scores_low() -> None:
     interview = _completed(1, "asdf jkl qwer zxcv asdf")
     evaluation = evaluation_run(interview_id=interview.pk)
