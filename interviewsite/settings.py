@@ -217,6 +217,9 @@ QUESTION_CACHE_SOURCE = env.str(
 # --- Dead-letter queue (resilience app; docs/operations.md, "Dead-letter queue") ------------
 DLQ_RETENTION_DAYS = env.int("DLQ_RETENTION_DAYS", default=30)
 DLQ_MAX_ROWS = env.int("DLQ_MAX_ROWS", default=10_000)
+# /health/ warns above this many pending dead letters, or when the oldest waited this long.
+DLQ_BACKLOG_WARNING = env.int("DLQ_BACKLOG_WARNING", default=5)
+DLQ_BACKLOG_MAX_AGE_HOURS = env.float("DLQ_BACKLOG_MAX_AGE_HOURS", default=24.0)
 # Tasks whose terminal failure alerts (mail_admins and ALERT_WEBHOOK_URL).
 CRITICAL_TASKS = env.list("CRITICAL_TASKS", default=["interviews.tasks.evaluate_interview"])
 ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
@@ -319,5 +322,5 @@ if LOG_FORMAT not in ("json", "console"):
 # Workers log through LOGGING above (same format, request ids) instead of Celery's own setup.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Sources of /health/workers/ "failed" counts: callables returning {queue: count}, summed.
-HEALTH_FAILED_TASK_COUNTERS = ["monitoring.selectors.failed_evaluations_by_queue"]
+HEALTH_FAILED_TASK_COUNTERS = ["monitoring.selectors.pending_dead_letters_by_queue"]
 CSRF_FAILURE_VIEW = "monitoring.errors.csrf_failure"

@@ -8,8 +8,11 @@ from typing import Any
 
 from django.db import DatabaseError
 from django.urls import reverse
+from django.utils.timesince import timesince
 from redis.exceptions import RedisError
 
+from resilience.dlq.selectors import dead_letter_stats
+from resilience.models.dead_letters import DeadLetterStatus
 from resilience.question_cache.selectors import question_cache_stats
 
 logger = logging.getLogger(__name__)
@@ -36,4 +39,16 @@ def question_cache_summary() -> dict[str, Any] | None:
 
 
 def dead_letter_summary() -> dict[str, Any] | None:
-    return None
+    try:
+        stats = dead_letter_stats()
+    except DatabaseError:
+        logger.exception("dashboard: cannot read the dead-letter queue")
+        return None
+    age = stats.oldest_pending_age
+    return {
+        "pending": stats.pending,
+        "by_task": stats.pending_by_task,
+        "oldest_pending_age": timesince(stats.oldest_pending_at) if age else None,
+        "pending_url": reverse("admin:resilience_deadletter_changelist")
+        + f"?status__exact={DeadLetterStatus.PENDING}",
+    }

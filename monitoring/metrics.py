@@ -82,10 +82,33 @@ def queue_depth_family() -> Metric | None:
     return gauge
 
 
+def dead_letters_family() -> Metric | None:
+    """resilience_dead_letters_pending{task}: failed-for-good tasks waiting; None if unreadable."""
+    from resilience.dlq.selectors import dead_letter_stats
+
+    try:
+        stats = dead_letter_stats()
+    except DatabaseError:
+        logger.exception("metrics: cannot read the dead-letter queue")
+        return None
+    gauge = GaugeMetricFamily(
+        "resilience_dead_letters_pending",
+        "Dead letters waiting for a person (retry or discard), by task.",
+        labels=["task"],
+    )
+    for task, pending in stats.pending_by_task.items():
+        gauge.add_metric([task], pending)
+    return gauge
+
+
 class ScrapeTimeCollector:
     """Series read from their source at each scrape, and whether each source could be read."""
 
-    sources = {"evaluations": evaluations_family, "queue_depth": queue_depth_family}
+    sources = {
+        "evaluations": evaluations_family,
+        "queue_depth": queue_depth_family,
+        "dead_letters": dead_letters_family,
+    }
 
     def collect(self) -> Iterator[Metric]:
         up = GaugeMetricFamily(

@@ -1,15 +1,18 @@
-"""Operations health checks: open circuit breakers and stuck work (see monitoring/checks.py
-for the conventions: typed errors, a recommendation, details without secrets)."""
+"""Operations health checks: open circuit breakers, the dead-letter backlog and stuck work (see
+monitoring/checks.py for the conventions: typed errors, a recommendation, details without
+secrets)."""
 
 import dataclasses
 import datetime
 from typing import Any, ClassVar
 
-from django.db import connections
+from django.conf import settings
+from django.db import DatabaseError, connections
 from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable, ServiceWarning
 
 from monitoring.operations import breaker_rows, stuck_work
+from resilience.dlq.selectors import dead_letter_stats
 
 
 @dataclasses.dataclass
@@ -79,6 +82,43 @@ class StuckWork(HealthCheck):
         if any(counts.values()):
             listed = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
             raise ServiceWarning(f"stuck: {listed}")
+
+    def details(self) -> dict[str, Any]:
+        return self.observed
+
+
+@dataclasses.dataclass
+class DeadLetterBacklog(HealthCheck):
+    """Warns above DLQ_BACKLOG_WARNING pending dead letters, or when the oldest pending one
+    has waited DLQ_BACKLOG_MAX_AGE_HOURS (the thresholds the seed system alerted on)."""
+
+    name: ClassVar[str] = "dead_letters"
+    recommendation: ClassVar[str] = (
+        "Tasks failed for good and wait for a person: open Admin → Dead letters (pending), read "
+        "the tracebacks, fix the cause, then retry or discard them (docs/operations.md, "
+        '"Dead-letter queue").'
+    )
+    timeout: datetime.timedelta = dataclasses.field(
+        default=datetime.timedelta(seconds=2), repr=False
+    )
+    observed: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)
+
+    def run(self) -> None:
+        try:
+            stats = dead_letter_stats()
+        except DatabaseError as exc:
+            raise ServiceUnavailable("cannot read the dead-letter queue") from exc
+        finally:
+            connections.close_all()  # see CircuitBreakers.run
+        self.observed = stats.as_dict()
+        limit = settings.DLQ_BACKLOG_WARNING
+        max_age = datetime.timedelta(hours=settings.DLQ_BACKLOG_MAX_AGE_HOURS)
+        age = stats.oldest_pending_age
+        if stats.pending > limit:
+            raise ServiceWarning(f"{stats.pending} dead letters pending (more than {limit})")
+        if age is not None and age > max_age:
+            hours = age.total_seconds() / 3600
+            raise ServiceWarning(f"the oldest pending dead letter has waited {hours:.1f} h")
 
     def details(self) -> dict[str, Any]:
         return self.observed

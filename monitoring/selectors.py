@@ -1,11 +1,16 @@
 """Reads the monitoring reports need from other apps."""
 
-from django.db.models import Q
+from django.db.models import Count
 
-from interviews.models import Evaluation, EvaluationStatus
+from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 
 
-def failed_evaluations_by_queue() -> dict[str, int]:
-    """Evaluations that ended without a score (incomplete or error), under their queue."""
-    failed = Q(status=EvaluationStatus.INCOMPLETE) | Q(status=EvaluationStatus.ERROR)
-    return {"evaluation": Evaluation.objects.filter(failed).count()}
+def pending_dead_letters_by_queue() -> dict[str, int]:
+    """Tasks that failed for good and wait in the dead-letter queue, under their queue."""
+    rows = (
+        DeadLetter.objects.filter(status=DeadLetterStatus.PENDING)
+        .order_by()
+        .values_list("queue")
+        .annotate(n=Count("pk"))
+    )
+    return {queue or "unknown": n for queue, n in rows}

@@ -17,7 +17,11 @@ READY_CHECKS = (checks.Database, checks.Cache, checks.ChannelLayer)
 CELERY_CHECKS = (checks.CeleryWorkers, checks.QueueDepth, checks.BeatHeartbeat)
 
 # Operations checks: open circuit breakers, dead-letter backlog, stuck interviews.
-OPERATIONS_CHECKS = (ops_checks.CircuitBreakers, ops_checks.StuckWork)
+OPERATIONS_CHECKS = (
+    ops_checks.CircuitBreakers,
+    ops_checks.DeadLetterBacklog,
+    ops_checks.StuckWork,
+)
 
 FULL_CHECKS = (*READY_CHECKS, *CELERY_CHECKS, *OPERATIONS_CHECKS)
 

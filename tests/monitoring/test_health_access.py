@@ -71,6 +71,7 @@ def test_detailed__bearer_token_reads_the_full_report(client: Client) -> None:
         "queue_depth",
         "celery_beat",
         "circuit_breakers",
+        "dead_letters",
         "stuck_work",
     ]
 
