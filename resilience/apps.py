@@ -10,9 +10,11 @@ class ResilienceConfig(AppConfig):
         from resilience.checks import check_breaker_configs, check_breaker_settings
         from resilience.dlq.checks import check_dead_letter_settings
         from resilience.dlq.signals import connect_signals
+        from resilience.question_cache.checks import check_question_cache_settings
 
         checks.register(check_breaker_settings)
         checks.register(check_breaker_configs, checks.Tags.database)
         checks.register(check_dead_letter_settings)
+        checks.register(check_question_cache_settings)
         # Every process connects them; only Celery workers (and eager runs) ever send them.
         connect_signals()

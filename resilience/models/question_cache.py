@@ -1,10 +1,8 @@
 """The question cache's rows (the database backend's storage, and what the admin lists)."""
 
-from django.core import checks
 from django.db import models
 from django.db.models import F, Q
 
-from resilience.question_cache.checks import check_question_cache_settings
 from resilience.question_cache.keys import TOPIC_DISPLAY_CHARS, Difficulty
 
 
@@ -48,8 +46,3 @@ class CachedQuestion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.difficulty}/{self.language}/{self.topic}: {self.text[:60]}"
-
-
-# Registered with the models because ResilienceConfig.ready() lists the breaker checks only;
-# models are imported once, when the app registry is populated, like ready() itself.
-checks.register(check_question_cache_settings)
