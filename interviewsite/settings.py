@@ -226,9 +226,9 @@ ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_SIZE_BYTES
 
 # --- Security -------------------------------------------------------------------------------
-# docs/_parts/security.md. "Production" is DEBUG off with DATABASE_URL set: cookies are then
-# HTTPS-only unless turned off explicitly. The SSL redirect and the proxy header stay opt-in,
-# because only the operator knows whether TLS ends at a proxy (and the test stacks run plain
+# docs/operations.md, "Security". "Production" is DEBUG off with DATABASE_URL set: cookies are
+# then HTTPS-only unless turned off explicitly. The SSL redirect and the proxy header stay
+# opt-in, because only the operator knows whether TLS ends at a proxy (and the test stacks run plain
 # HTTP on 127.0.0.1); `check --deploy` names whatever is left unset.
 _PRODUCTION = not DEBUG and bool(DATABASE_URL)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=_PRODUCTION)
@@ -272,7 +272,7 @@ LOGGING = {
     # Every record gets the current request id; the format (json or console) follows
     # LOG_FORMAT (see "Monitoring" below).
     # `scrub_secrets` redacts invite tokens (/i/<token>/, ?token=) and bearer tokens from
-    # every record before it is written (docs/_parts/security.md).
+    # every record before it is written (docs/operations.md, "Security").
     "filters": {
         "request_id": {"()": "monitoring.logging.RequestIdFilter"},
         "scrub_secrets": {"()": "monitoring.logging.SecretScrubFilter"},

@@ -5,7 +5,7 @@ The evaluation is made slow honestly: the worker's LLM is the fake server with 6
 (`manage.py fake_llm`), so the kill lands while the provider call is in flight. With
 `task_acks_late` the message was never acknowledged; Redis hands it to the new worker once the
 visibility timeout (shortened here, with the time limits it must exceed) has passed. The
-result is recorded in docs/_parts/reliability-worker-kill.md.
+result is recorded in docs/reliability.md ("Worker killed mid-evaluation").
 """
 
 import signal

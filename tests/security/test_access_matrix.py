@@ -1,7 +1,7 @@
-"""Who may open what, as one table per surface (docs/_parts/security.md has the same matrix).
+"""Who may open what, as one table per surface (docs/operations.md, "Security", has the same
+matrix).
 
-Add a row when an endpoint appears: the staff dashboard's rows go in HTTP_MATRIX like the
-DLQ API's. Then invite tokens (a token opens its own interview and nothing else, never once
+Add a row when an endpoint appears. Then invite tokens (a token opens its own interview and nothing else, never once
 expired or revoked) and CSRF (every state-changing form carries a token and is refused
 without one; no view is exempt).
 """
@@ -79,6 +79,11 @@ ADMIN_PAGES = (
     "/admin/interviews/turn/",
     "/admin/interviews/evaluation/",
     "/admin/auth/user/",
+    "/admin/dashboard/",
+    "/admin/dashboard/panels/",
+    "/admin/resilience/deadletter/",
+    "/admin/resilience/cachedquestion/",
+    "/admin/resilience/breakerconfig/",
 )
 DETAILED_HEALTH = (
     "/health/",
@@ -119,7 +124,6 @@ HTTP_MATRIX: list[Row] = [
         health_token=(frozenset({302, 403}), None),
         staff=200,
     ),
-    # The staff dashboard: add its rows here when it lands, like the DLQ API's above.
 ]
 
 
