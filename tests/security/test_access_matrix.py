@@ -1,9 +1,9 @@
 """Who may open what, as one table per surface (docs/operations.md, "Security", has the same
 matrix).
 
-Add a row when an endpoint appears. Then invite tokens (a token opens its own interview and nothing else, never once
-expired or revoked) and CSRF (every state-changing form carries a token and is refused
-without one; no view is exempt).
+Add a row when an endpoint appears. Then invite tokens (a token opens its own interview and
+nothing else, never once expired or revoked) and CSRF (every state-changing form carries a
+token and is refused without one; no view is exempt).
 """
 
 import json
