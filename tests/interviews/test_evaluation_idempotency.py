@@ -2,9 +2,8 @@
 second LLM call while one is in flight, or a half-written row. Real PostgreSQL row locks, real
 threads, the fake LLM over HTTP."""
 
-import contextlib
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -26,20 +25,8 @@ from tests.interviews.test_evaluation_support import (
     finished_interview,
     use_openai_at,
 )
-from tests.interviews.test_llm_support import reset, start_fake
 
 LLM_LATENCY_MS = 800
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeLLMHandle]:
-    with contextlib.ExitStack() as stack:
-        yield start_fake(stack)
-
-
-@pytest.fixture
-def fake(fake_server: FakeLLMHandle) -> FakeLLMHandle:
-    return reset(fake_server)
 
 
 def _in_thread(work: Callable[[], Any], results: list[Any], start: threading.Barrier) -> Any:

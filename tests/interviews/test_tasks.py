@@ -1,5 +1,3 @@
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,7 +13,6 @@ from tests.interviews.test_evaluation_support import (
     finished_interview,
     use_openai_at,
 )
-from tests.interviews.test_llm_support import reset, start_fake
 
 
 def test_evaluation_retry_delay__grows_exponentially_within_the_cap_with_full_jitter(
@@ -30,17 +27,6 @@ def test_evaluation_retry_delay__grows_exponentially_within_the_cap_with_full_ji
         # Full jitter: delays spread over the whole range, not clustered at the ceiling.
         assert min(delays) <= ceiling * 0.2
         assert max(delays) >= ceiling * 0.8
-
-
-@pytest.fixture(scope="module")
-def fake_server() -> Iterator[FakeLLMHandle]:
-    with contextlib.ExitStack() as stack:
-        yield start_fake(stack)
-
-
-@pytest.fixture
-def fake(fake_server: FakeLLMHandle) -> FakeLLMHandle:
-    return reset(fake_server)
 
 
 def _assert_incomplete_after_all_attempts(interview_id: int, result: Any, why: str) -> None:

@@ -1,12 +1,10 @@
 """Critical breakers alert staff when they open: mail and webhook, once per 15 minutes."""
 
-import json
 import logging
 import socket
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -23,34 +21,9 @@ from resilience.services.background import breaker_side_effects
 from resilience.services.breakers import breaker_alert_send, breaker_transition_notify
 
 from .conftest import FakeClock
+from .dlq_helpers import Webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Webhook:
-    """A tiny HTTP server on 127.0.0.1 that records the JSON bodies POSTed to it."""
-
-    def __init__(self) -> None:
-        self.received: list[dict[str, Any]] = []
-        received = self.received
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers["Content-Length"])
-                received.append(json.loads(self.rfile.read(length)))
-                self.send_response(204)
-                self.end_headers()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/alerts"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
