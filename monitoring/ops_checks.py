@@ -16,7 +16,31 @@ from resilience.dlq.selectors import dead_letter_stats
 
 
 @dataclasses.dataclass
-class CircuitBreakers(HealthCheck):
+class OperationsCheck(HealthCheck):
+    """A check that reads the database on the executor thread it runs on, and reports what it
+    saw in `details()`."""
+
+    timeout: datetime.timedelta = dataclasses.field(
+        default=datetime.timedelta(seconds=3), repr=False
+    )
+    observed: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)
+
+    def run(self) -> None:
+        try:
+            self.inspect()
+        finally:
+            # Sync checks run on executor threads: do not leave a connection behind on each.
+            connections.close_all()
+
+    def inspect(self) -> None:
+        raise NotImplementedError
+
+    def details(self) -> dict[str, Any]:
+        return self.observed
+
+
+@dataclasses.dataclass
+class CircuitBreakers(OperationsCheck):
     """A critical breaker open makes the service unhealthy; any other open one warns."""
 
     name: ClassVar[str] = "circuit_breakers"
@@ -26,17 +50,9 @@ class CircuitBreakers(HealthCheck):
         "fallbacks meanwhile. A breaker forced open by staff stays open until restored in "
         "Admin → Circuit breakers."
     )
-    timeout: datetime.timedelta = dataclasses.field(
-        default=datetime.timedelta(seconds=3), repr=False
-    )
-    observed: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)
 
-    def run(self) -> None:
-        try:
-            rows = breaker_rows()
-        finally:
-            # Sync checks run on executor threads: do not leave a connection behind on each.
-            connections.close_all()
+    def inspect(self) -> None:
+        rows = breaker_rows()
         opened = [row for row in rows if row.is_open]
         unreadable = [row.name for row in rows if not row.readable]
         self.observed = {
@@ -52,43 +68,9 @@ class CircuitBreakers(HealthCheck):
         if unreadable:
             raise ServiceWarning(f"state store unreadable for: {', '.join(unreadable)}")
 
-    def details(self) -> dict[str, Any]:
-        return self.observed
-
 
 @dataclasses.dataclass
-class StuckWork(HealthCheck):
-    """Warns while interviews or evaluations are stuck (the sweep has not dealt with them)."""
-
-    name: ClassVar[str] = "stuck_work"
-    recommendation: ClassVar[str] = (
-        "The stuck sweep runs every 5 minutes on beat; if this persists, check that beat and a "
-        "maintenance worker run (celery_beat, celery_workers) or run "
-        "`python manage.py sweep_stuck --dry-run` to see the rows, then without --dry-run."
-    )
-    timeout: datetime.timedelta = dataclasses.field(
-        default=datetime.timedelta(seconds=2), repr=False
-    )
-    observed: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)
-
-    def run(self) -> None:
-        try:
-            counts = stuck_work()
-        finally:
-            connections.close_all()  # see CircuitBreakers.run
-        if counts is None:
-            raise ServiceUnavailable("cannot count stuck work (database error)")
-        self.observed = counts
-        if any(counts.values()):
-            listed = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
-            raise ServiceWarning(f"stuck: {listed}")
-
-    def details(self) -> dict[str, Any]:
-        return self.observed
-
-
-@dataclasses.dataclass
-class DeadLetterBacklog(HealthCheck):
+class DeadLetterBacklog(OperationsCheck):
     """Warns above DLQ_BACKLOG_WARNING pending dead letters, or when the oldest pending one
     has waited DLQ_BACKLOG_MAX_AGE_HOURS (the thresholds the seed system alerted on)."""
 
@@ -98,18 +80,12 @@ class DeadLetterBacklog(HealthCheck):
         "the tracebacks, fix the cause, then retry or discard them (docs/operations.md, "
         '"Dead-letter queue").'
     )
-    timeout: datetime.timedelta = dataclasses.field(
-        default=datetime.timedelta(seconds=2), repr=False
-    )
-    observed: dict[str, Any] = dataclasses.field(default_factory=dict, init=False, repr=False)
 
-    def run(self) -> None:
+    def inspect(self) -> None:
         try:
             stats = dead_letter_stats()
         except DatabaseError as exc:
             raise ServiceUnavailable("cannot read the dead-letter queue") from exc
-        finally:
-            connections.close_all()  # see CircuitBreakers.run
         self.observed = stats.as_dict()
         limit = settings.DLQ_BACKLOG_WARNING
         max_age = datetime.timedelta(hours=settings.DLQ_BACKLOG_MAX_AGE_HOURS)
@@ -120,5 +96,23 @@ class DeadLetterBacklog(HealthCheck):
             hours = age.total_seconds() / 3600
             raise ServiceWarning(f"the oldest pending dead letter has waited {hours:.1f} h")
 
-    def details(self) -> dict[str, Any]:
-        return self.observed
+
+@dataclasses.dataclass
+class StuckWork(OperationsCheck):
+    """Warns while interviews or evaluations are stuck (the sweep has not dealt with them)."""
+
+    name: ClassVar[str] = "stuck_work"
+    recommendation: ClassVar[str] = (
+        "The stuck sweep runs every 5 minutes on beat; if this persists, check that beat and a "
+        "maintenance worker run (celery_beat, celery_workers) or run "
+        "`python manage.py sweep_stuck --dry-run` to see the rows, then without --dry-run."
+    )
+
+    def inspect(self) -> None:
+        counts = stuck_work()
+        if counts is None:
+            raise ServiceUnavailable("cannot count stuck work (database error)")
+        self.observed = counts
+        if any(counts.values()):
+            listed = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+            raise ServiceWarning(f"stuck: {listed}")
