@@ -188,6 +188,9 @@ def test_health__no_worker__ready_but_the_full_report_is_unhealthy(
         "channel_layer": "ok",
         "celery_workers": "unavailable",
         "queue_depth": "ok",
+        "circuit_breakers": "ok",
+        "dead_letters": "ok",
+        "stuck_work": "ok",
     }
     assert (workers_status, workers["status"], workers["workers"]) == (503, "unhealthy", [])
     assert workers["broker"] == {"transport": "redis", "connected": True}
@@ -227,6 +230,9 @@ def test_health__embedded_default__worker_answers_over_the_file_broker_and_no_be
         "celery_workers": "ok",
         "queue_depth": "ok",
         "celery_beat": "warning",  # no beat in this stack
+        "circuit_breakers": "ok",
+        "dead_letters": "ok",
+        "stuck_work": "ok",
     }
     assert command.returncode == 0, command.stdout + command.stderr
     assert command.stdout.splitlines()[-1] == "status: degraded"
