@@ -44,11 +44,11 @@ def dead_letter_summary() -> dict[str, Any] | None:
     except DatabaseError:
         logger.exception("dashboard: cannot read the dead-letter queue")
         return None
-    age = stats.oldest_pending_age
+    oldest = stats.oldest_pending_at
     return {
         "pending": stats.pending,
         "by_task": stats.pending_by_task,
-        "oldest_pending_age": timesince(stats.oldest_pending_at) if age else None,
+        "oldest_pending_age": timesince(oldest) if oldest is not None else None,
         "pending_url": reverse("admin:resilience_deadletter_changelist")
         + f"?status__exact={DeadLetterStatus.PENDING}",
     }
