@@ -19,12 +19,11 @@ from interviews.llm.base import (
     QuestionContext,
     QuestionScore,
 )
-from interviews.llm.offline import (
+from interviews.llm.offline import GENERIC_FOLLOW_UP, OfflineInterviewer
+from interviews.llm.offline_bank import (
     BANK_PATH,
-    GENERIC_FOLLOW_UP,
     MIXED,
     TECHNICAL,
-    OfflineInterviewer,
     QuestionBankError,
     load_bank,
     parse_bank,
