@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import database_sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -101,11 +101,18 @@ def _interviewers_move(interview_id: int) -> bool:
     return selectors.interview_awaits_interviewer(interview=interview)
 
 
-@database_sync_to_async
-def _advance(interview_id: int) -> list[Event]:
+def _advance_sync(interview_id: int) -> list[Event]:
     turns = interview_advance(interview_id=interview_id)
     total = turns[0].interview.question_count if turns else 0
     return [selectors.turn_event(turn, total=total) for turn in turns]
+
+
+# Not on the process's one thread-sensitive thread, where every other socket's database work
+# runs: this call waits on the LLM (up to LLM_TIMEOUT_SECONDS), and a slow provider would make
+# every candidate of the process queue behind it. interview_advance is safe to run
+# concurrently (it appends a turn only if the transcript has not moved); each pool thread holds
+# its own database connection (docs/operations.md, "Sizing connections").
+_advance = DatabaseSyncToAsync(_advance_sync, thread_sensitive=False)
 
 
 class UnknownPathConsumer(AsyncWebsocketConsumer):
