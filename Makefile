@@ -9,7 +9,7 @@ WEB_PORT ?= 8000
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(WEB_PORT)
 PYTEST_ARGS ?=
 
-.PHONY: install run test lint format bench lock clean
+.PHONY: install run test lint format bench lock clean chaos
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -39,6 +39,12 @@ lint: install
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+# The chaos scenarios at the issue's sizes, on their own PostgreSQL and Redis (bench/chaos.py;
+# figures in docs/reliability.md). One scenario: make chaos CHAOS_ARGS="llm-down".
+CHAOS_ARGS ?=
+chaos: install
+	$(BIN)/python bench/chaos.py $(CHAOS_ARGS)
 
 # Regenerate the lock after changing dependencies in pyproject.toml.
 lock: install

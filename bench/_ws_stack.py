@@ -1,6 +1,10 @@
 """The real services under bench/ws_load.py: a throw-away PostgreSQL database, uvicorn and Celery
 processes started (and stopped) by pid, and what the bench reads about them from /proc, Redis and
 pg_stat_activity. Linux only (it reads /proc); loopback only.
+
+For bench/chaos.py, tests/chaos/ and tests/e2e/test_scale_out.py also: private servers (a
+redis-server and a PostgreSQL cluster of their own, restartable) and the scale-out topology
+(two uvicorn processes on two ports, two Celery workers, one beat: `start_topology`).
 """
 
 import contextlib
@@ -8,10 +12,13 @@ import os
 import re
 import resource
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -117,8 +124,11 @@ class Stack:
     nofile: int = 4096
     procs: list[Proc] = field(default_factory=list)
 
-    def start(self, name: str, *args: str) -> Proc:
+    def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> Proc:
         log = self.logs / f"{name}.log"
+        started = sum(1 for p in self.procs if p.name == name)
+        if started:  # a restarted process keeps its predecessor's log
+            log = self.logs / f"{name}.{started + 1}.log"
         nofile = self.nofile
 
         def limits() -> None:  # runs in the child before exec
@@ -129,11 +139,13 @@ class Stack:
             popen = subprocess.Popen(
                 list(args),
                 cwd=ROOT,
-                env=self.env,
+                env={**self.env, **(env or {})},
                 stdout=handle,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
-                preexec_fn=limits,  # the bench starts its processes before any thread
+                # Only before any thread exists (ws_load.py); with threads (chaos runs restart
+                # processes while candidates run) the children inherit this process's limit.
+                preexec_fn=limits if threading.active_count() == 1 else None,
             )
         proc = Proc(name, popen, log)
         self.procs.append(proc)
@@ -153,9 +165,9 @@ class Stack:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
         return result.stdout
 
-    def uvicorn(self, port: int, workers: int) -> "Server":
+    def uvicorn(self, port: int, workers: int, name: str = "uvicorn") -> "Server":
         proc = self.start(
-            "uvicorn",
+            name,
             str(BIN / "uvicorn"),
             "interviewsite.asgi:application",
             "--host",
@@ -197,9 +209,11 @@ class Stack:
             time.sleep(0.3)
         raise RuntimeError(f"fake_llm did not start\n{proc.tail()}")
 
-    def celery_worker(self, concurrency: int = 1) -> Proc:
+    def celery_worker(
+        self, concurrency: int = 1, name: str = "celery", env: dict[str, str] | None = None
+    ) -> Proc:
         return self.start(
-            "celery",
+            name,
             str(BIN / "celery"),
             "-A",
             "interviewsite",
@@ -211,7 +225,22 @@ class Stack:
             "--loglevel",
             "WARNING",
             "-n",
-            f"bench-{os.getpid()}@%h",
+            f"bench-{name}-{os.getpid()}@%h",
+            env=env,
+        )
+
+    def celery_beat(self) -> Proc:
+        """The one scheduler (django-celery-beat's DatabaseScheduler); its pid file in the logs."""
+        return self.start(
+            "beat",
+            str(BIN / "celery"),
+            "-A",
+            "interviewsite",
+            "beat",
+            "--loglevel",
+            "WARNING",
+            "--pidfile",
+            str(self.logs / "beat.pid"),
         )
 
     def stop_all(self) -> None:
@@ -527,3 +556,253 @@ def tree_pids(pid: int) -> list[int]:
     for child in children(pid):
         out.extend(tree_pids(child))
     return out
+
+
+# --- private servers for the chaos scenarios (bench/chaos.py, tests/chaos/) ---------------------
+# Scenarios that restart Redis or PostgreSQL never touch the shared servers: each run starts its
+# own, on a free loopback port, as child processes it stops by pid (also on failure).
+
+
+def free_tcp_port() -> int:
+    """A free loopback port picked by the kernel."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_port(port: int, timeout: float, alive: "subprocess.Popen[bytes] | None" = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if alive is not None and alive.poll() is not None:
+            raise RuntimeError(f"the server on port {port} exited with {alive.returncode}")
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def _stop_popen(popen: "subprocess.Popen[bytes]", sig: int, timeout: float = 20) -> None:
+    if popen.poll() is not None:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        popen.send_signal(sig)
+    try:
+        popen.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            popen.kill()
+        popen.wait(timeout=timeout)
+
+
+# No persistence (a restart loses everything, as a crashed Redis without AOF does).
+REDIS_ARGS = ("--save", "", "--appendonly", "no", "--daemonize", "no", "--maxclients", "2000")
+
+
+class PrivateRedis:
+    """`redis-server` on its own port, no persistence: a restart loses every key, as a crashed
+    Redis without AOF does. Stopped and started by its pid."""
+
+    def __init__(self, logs: Path, port: int | None = None) -> None:
+        self.port = port or free_tcp_port()
+        self.logs = logs
+        self.popen: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def url(self, db: int = 0) -> str:
+        return f"redis://127.0.0.1:{self.port}/{db}"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("redis-server is not installed")
+        self.starts += 1
+        with (self.logs / f"redis-{self.starts}.log").open("wb") as log:
+            self.popen = subprocess.Popen(
+                [binary, "--port", str(self.port), "--bind", "127.0.0.1", *REDIS_ARGS],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        wait_port(self.port, 20, self.popen)
+
+    def stop(self) -> None:
+        if self.popen is not None:
+            _stop_popen(self.popen, signal.SIGTERM)
+
+    def kill(self) -> None:
+        """SIGKILL: a crash, not a shutdown."""
+        if self.popen is not None:
+            _stop_popen(self.popen, signal.SIGKILL)
+
+
+def postgres_bindir() -> Path:
+    """The PostgreSQL server binaries: `pg_config --bindir`, else /usr/lib/postgresql/*/bin."""
+    candidates: list[Path] = []
+    pg_config = shutil.which("pg_config")
+    if pg_config:
+        with contextlib.suppress(OSError, subprocess.CalledProcessError):
+            out = subprocess.run(
+                [pg_config, "--bindir"], capture_output=True, text=True, check=True
+            ).stdout.strip()
+            candidates.append(Path(out))
+    candidates += sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    for path in candidates:
+        if (path / "initdb").exists() and (path / "postgres").exists():
+            return path
+    raise RuntimeError("no PostgreSQL server binaries (initdb, postgres) found")
+
+
+class PrivatePostgres:
+    """A throw-away PostgreSQL cluster (initdb in a temporary directory, trust auth) whose
+    postmaster runs in the foreground as our child: stopped (fast shutdown, SIGINT) and started
+    by pid. As root, initdb and the server run as the `postgres` user, which owns the directory."""
+
+    def __init__(self, root: Path, port: int | None = None) -> None:
+        self.port = port or free_tcp_port()
+        self.root = root
+        self.data = root / "data"
+        self.bindir = postgres_bindir()
+        self.popen: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+        self._user: str | None = "postgres" if os.geteuid() == 0 else None
+
+    def url(self, name: str) -> str:
+        return f"postgres://postgres@127.0.0.1:{self.port}/{name}"
+
+    def admin_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def init(self) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self._user:
+            shutil.chown(self.root, self._user, self._user)
+        initdb = [str(self.bindir / "initdb"), "-D", str(self.data), "-U", "postgres"]
+        done = subprocess.run(
+            [*initdb, "--auth=trust", "-E", "UTF8", "--no-sync"],
+            capture_output=True,
+            text=True,
+            user=self._user,
+            cwd=self.root,
+            check=False,
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"initdb failed: {done.stdout[-1000:]}{done.stderr[-2000:]}")
+
+    def start(self) -> None:
+        self.starts += 1
+        settings = {
+            "listen_addresses": "127.0.0.1",
+            "unix_socket_directories": str(self.root),
+            "max_connections": "200",
+            "shared_buffers": "32MB",
+            "fsync": "off",  # a throw-away cluster: durability across OS crashes is not tested
+            "synchronous_commit": "off",
+            "full_page_writes": "off",
+        }
+        args = [str(self.bindir / "postgres"), "-D", str(self.data), "-p", str(self.port)]
+        for key, value in settings.items():
+            args += ["-c", f"{key}={value}"]
+        log = self.root / f"postgres-{self.starts}.log"
+        with log.open("wb") as handle:
+            if self._user:
+                shutil.chown(log, self._user, self._user)
+            self.popen = subprocess.Popen(
+                args,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                user=self._user,
+                cwd=self.root,
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.popen.poll() is not None:
+                raise RuntimeError(f"postgres exited: {log.read_text(errors='replace')[-2000:]}")
+            try:
+                with psycopg.connect(self.admin_url(), connect_timeout=2):
+                    return
+            except psycopg.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+
+    def stop(self, sig: int = signal.SIGINT) -> None:
+        """SIGINT: fast shutdown (clients are disconnected, like a restart); SIGQUIT: crash."""
+        if self.popen is not None:
+            _stop_popen(self.popen, sig, timeout=60)
+
+    def create_database(self, name: str, template: str | None = None) -> None:
+        with psycopg.connect(self.admin_url(), autocommit=True) as conn:
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+            query = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+            if template:
+                query = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                    sql.Identifier(name), sql.Identifier(template)
+                )
+            conn.execute(query)
+
+
+@contextlib.contextmanager
+def private_postgres(root: Path | None = None) -> Iterator[PrivatePostgres]:
+    """A throw-away cluster in `root`, or in a new temporary directory (postgres must be able to
+    reach it: a directory made by mkdtemp is private to its creator)."""
+    root = root or Path(tempfile.mkdtemp(prefix="chaos-pg-"))
+    server = PrivatePostgres(root)
+    try:
+        server.init()
+        server.start()
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def private_redis(logs: Path) -> Iterator[PrivateRedis]:
+    server = PrivateRedis(logs)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()
+
+
+# --- the scale-out topology: 2 uvicorn processes on 2 ports, 2 Celery workers, 1 beat -----------
+@dataclass
+class Topology:
+    """What `start_topology` started; `web_ports[i]` is served by `webs[i]`."""
+
+    stack: "Stack"
+    webs: list["Server"]
+    workers: list[Proc]
+    beat: Proc | None
+    worker_env: dict[str, str] | None = None
+
+    @property
+    def web_ports(self) -> list[int]:
+        return [web.port for web in self.webs]
+
+    def restart_worker(self, index: int) -> Proc:
+        old = self.workers[index]
+        stop(old)
+        self.workers[index] = self.stack.celery_worker(
+            name=old.name, concurrency=1, env=self.worker_env
+        )
+        return self.workers[index]
+
+
+def start_topology(
+    stack: "Stack",
+    *,
+    webs: int = 2,
+    workers: int = 2,
+    beat: bool = True,
+    worker_env: dict[str, str] | None = None,
+) -> Topology:
+    """`worker_env`: settings only the Celery workers get on top of the stack's."""
+    servers = [stack.uvicorn(free_tcp_port(), 1, name=f"web{i + 1}") for i in range(webs)]
+    procs = [stack.celery_worker(name=f"worker{i + 1}", env=worker_env) for i in range(workers)]
+    beat_proc = stack.celery_beat() if beat else None
+    return Topology(stack, servers, procs, beat_proc, worker_env)

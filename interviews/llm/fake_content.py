@@ -321,6 +321,9 @@ def _recommendation(overall: float) -> str:
     return "no_hire"
 
 
+MAX_POINTS = 5  # strengths and concerns each, as the evaluation prompt asks
+
+
 def evaluate(prompt: Mapping[str, Any]) -> dict[str, Any]:
     answers = prompt.get("answers")
     items = [a for a in answers if isinstance(a, dict)] if isinstance(answers, list) else []
@@ -346,8 +349,10 @@ def evaluate(prompt: Mapping[str, Any]) -> dict[str, Any]:
         "questions": questions,
         "overall_score": float(overall),
         "recommendation": _recommendation(overall),
-        "strengths": strengths,
-        "concerns": concerns,
+        # The prompt asks for at most five of each; the schema refuses more than 20, which a
+        # long interview (over 20 strong answers) reached before this cap.
+        "strengths": strengths[:MAX_POINTS],
+        "concerns": concerns[:MAX_POINTS],
     }
 
 

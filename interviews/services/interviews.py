@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from interviews.llm.base import GeneratedQuestion, QuestionContext
-from interviews.llm.gateway import get_interviewer
+from interviews.llm.gateway import get_interviewer, interviewer_step
 from interviews.models import (
     Interview,
     InterviewStatus,
@@ -261,7 +261,11 @@ def interview_advance(*, interview_id: int) -> list[Turn]:
     has not moved since it was made, so concurrent calls produce one turn, not two.
     """
     interview = Interview.objects.get(pk=interview_id)
-    plan = _plan(interview)  # may call the LLM: no transaction, no lock held
+    # May call the LLM twice (a follow-up check, then the next question): one step, so both
+    # share one LLM_TIMEOUT_SECONDS and the candidate never waits longer than that for a turn.
+    # No transaction, no lock held.
+    with interviewer_step():
+        plan = _plan(interview)
     if plan is None:
         return []
     with transaction.atomic():
