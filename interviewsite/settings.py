@@ -199,6 +199,8 @@ MAX_REQUEST_SIZE_BYTES = env.int("MAX_REQUEST_SIZE_BYTES", default=1_048_576)
 SLOW_REQUEST_THRESHOLD_SECONDS = env.float("SLOW_REQUEST_THRESHOLD_SECONDS", default=1.0)
 VERY_SLOW_REQUEST_THRESHOLD_SECONDS = env.float("VERY_SLOW_REQUEST_THRESHOLD_SECONDS", default=5.0)
 STUCK_EPISODE_THRESHOLD_HOURS = env.float("STUCK_EPISODE_THRESHOLD_HOURS", default=2.0)
+# A pending evaluation nobody claimed for this long has no task coming: the sweep sends it again.
+EVALUATION_PENDING_RESEND_MINUTES = env.int("EVALUATION_PENDING_RESEND_MINUTES", default=30)
 INTERVIEW_ABANDON_AFTER_MINUTES = env.int("INTERVIEW_ABANDON_AFTER_MINUTES", default=60)
 
 # --- Question cache (resilience app; docs/operations.md, "Question cache") ------------------

@@ -6,6 +6,7 @@ from typing import Any
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 logger = logging.getLogger(__name__)
 
@@ -34,9 +35,17 @@ def broadcast_on_commit(group: str, event: dict[str, Any]) -> None:
 
 
 def enqueue_on_commit(task: Any, **kwargs: Any) -> None:
-    """Enqueue a Celery task by ids once the rows it reads are committed."""
+    """Enqueue a Celery task by ids once the rows it reads are committed.
+
+    The rows are committed by then, so a broker that cannot take the message must not turn a
+    finished request into an error: the failure is logged, and the stuck sweep sends the task
+    of an evaluation left pending again (interviews/services/maintenance.py).
+    """
 
     def send(task: Any = task, kwargs: dict[str, Any] = kwargs) -> None:
-        task.delay(**kwargs)
+        try:
+            task.delay(**kwargs)
+        except (KombuOperationalError, OSError):
+            logger.exception("could not enqueue %s %s (is the broker down?)", task.name, kwargs)
 
     transaction.on_commit(send)

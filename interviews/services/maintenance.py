@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from interviews.models import (
@@ -20,6 +21,7 @@ from interviews.models import (
     InterviewStatus,
     SweepRun,
 )
+from interviews.services.effects import enqueue_on_commit
 from interviews.services.interviews import interview_abandon
 from resilience.dlq.services import dead_letter_capture, dead_letters_retry
 
@@ -36,6 +38,8 @@ class SweepReport:
     abandoned: list[int] = field(default_factory=list)  # interview ids
     evaluations_failed: list[int] = field(default_factory=list)  # evaluation ids
     evaluations_requeued: list[int] = field(default_factory=list)
+    # Pending evaluations whose task was never sent or was lost with the broker: sent again.
+    evaluations_resent: list[int] = field(default_factory=list)
 
 
 def _stuck_interviews(inactive_since: datetime) -> list[int]:
@@ -90,6 +94,29 @@ def _fail_stuck_evaluation(evaluation_id: int, running_since: datetime, hours: f
     return "requeued" if requeue else "failed"
 
 
+def _lost_pending_evaluations(pending_since: datetime) -> list[int]:
+    """Pending evaluations nobody has claimed since `pending_since`: the task that should run
+    them was never sent (the broker was down at commit) or was lost (a broker restarted
+    without persistence). A retry countdown is at most EVALUATION_RETRY_MAX_SECONDS, far less
+    than the cut-off, so a pending row this old has no task coming."""
+    last_touched = Coalesce("started_at", "created_at")
+    return list(
+        Evaluation.objects.filter(status=EvaluationStatus.PENDING)
+        .alias(last_touched=last_touched)
+        .filter(last_touched__lt=pending_since)
+        .values_list("pk", flat=True)
+    )
+
+
+def _resend(evaluation_id: int) -> None:
+    from interviews.tasks import evaluate_interview  # tasks import services: import late
+
+    interview_id = Evaluation.objects.values_list("interview_id", flat=True).get(pk=evaluation_id)
+    # Harmless if the old task turns up after all: a run that finds the evaluation claimed or
+    # done does nothing.
+    enqueue_on_commit(evaluate_interview, interview_id=interview_id)
+
+
 def stuck_sweep(*, dry_run: bool = False) -> SweepReport:
     started = timezone.now()
     inactive_since = started - timedelta(minutes=settings.INTERVIEW_ABANDON_AFTER_MINUTES)
@@ -110,20 +137,28 @@ def stuck_sweep(*, dry_run: bool = False) -> SweepReport:
         if outcome == "requeued":
             report.evaluations_requeued.append(evaluation.pk)
 
+    pending_since = started - timedelta(minutes=settings.EVALUATION_PENDING_RESEND_MINUTES)
+    for evaluation_id in _lost_pending_evaluations(pending_since):
+        if not dry_run:
+            _resend(evaluation_id)
+        report.evaluations_resent.append(evaluation_id)
+
     SweepRun.objects.create(
         started_at=started,
         finished_at=timezone.now(),
         dry_run=dry_run,
         abandoned=len(report.abandoned),
         evaluations_failed=len(report.evaluations_failed),
-        evaluations_requeued=len(report.evaluations_requeued),
+        evaluations_requeued=len(report.evaluations_requeued) + len(report.evaluations_resent),
     )
     SweepRun.objects.filter(started_at__lt=started - timedelta(days=SWEEP_HISTORY_DAYS)).delete()
     logger.info(
-        "stuck sweep%s: %s interviews abandoned, %s evaluations failed, %s requeued",
+        "stuck sweep%s: %s interviews abandoned, %s evaluations failed, %s requeued, "
+        "%s pending ones sent again",
         " (dry run)" if dry_run else "",
         len(report.abandoned),
         len(report.evaluations_failed),
         len(report.evaluations_requeued),
+        len(report.evaluations_resent),
     )
     return report

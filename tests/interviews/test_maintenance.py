@@ -2,7 +2,7 @@ import json
 import uuid
 from datetime import timedelta
 from io import StringIO
-from typing import cast
+from typing import Any, cast
 
 import pytest
 import redis
@@ -159,3 +159,60 @@ def test_beat_schedule__runs_the_sweep_every_5_minutes_expiring_before_the_next(
     assert task.expire_seconds is not None
     assert task.expire_seconds < 300
     assert task.queue == "maintenance"
+
+
+def _pending_untouched_for(age: timedelta, *, claimed_before: bool = False) -> Evaluation:
+    interview = run_to_completion(make_interview(question_count=1).interview.pk)
+    evaluation = Evaluation.objects.get(interview=interview)
+    then = timezone.now() - age
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        status=EvaluationStatus.PENDING,
+        created_at=then,
+        started_at=then if claimed_before else None,
+    )
+    return evaluation
+
+
+def test_sweep__sends_again_only_pending_evaluations_nobody_claimed_for_too_long(
+    settings: Any, django_capture_on_commit_callbacks
+) -> None:
+    settings.EVALUATION_PENDING_RESEND_MINUTES = 30
+    lost = _pending_untouched_for(timedelta(minutes=31))
+    released_long_ago = _pending_untouched_for(timedelta(minutes=45), claimed_before=True)
+    fresh = _pending_untouched_for(timedelta(minutes=5))
+    waiting_retry = _pending_untouched_for(timedelta(minutes=5), claimed_before=True)
+
+    dry = stuck_sweep(dry_run=True)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        report = stuck_sweep()
+
+    expected = sorted([lost.pk, released_long_ago.pk])
+    assert sorted(dry.evaluations_resent) == sorted(report.evaluations_resent) == expected
+    assert fresh.pk not in report.evaluations_resent
+    assert waiting_retry.pk not in report.evaluations_resent
+    assert len(callbacks) == 2  # one task sent per lost evaluation, after commit
+    assert SweepRun.objects.filter(dry_run=False).get().evaluations_requeued == 2
+
+
+def test_enqueue_on_commit__a_broker_that_refuses_is_logged_not_raised(
+    caplog: pytest.LogCaptureFixture, django_capture_on_commit_callbacks
+) -> None:
+    from celery import Celery
+
+    from interviews.services.effects import enqueue_on_commit
+    from tests.e2e.stack import free_port
+
+    unreachable = Celery("unreachable", broker=f"redis://127.0.0.1:{free_port()}/0")
+    unreachable.conf.task_publish_retry_policy = {"max_retries": 0}
+    unreachable.conf.broker_connection_timeout = 1
+
+    @unreachable.task(name="probe.never_sent")
+    def never_sent(interview_id: int) -> None:
+        raise AssertionError("not reached")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        enqueue_on_commit(never_sent, interview_id=7)
+
+    record = next(r for r in caplog.records if r.name == "interviews.services.effects")
+    assert record.levelname == "ERROR"
+    assert "could not enqueue probe.never_sent {'interview_id': 7}" in record.getMessage()

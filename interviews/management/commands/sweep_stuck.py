@@ -8,7 +8,8 @@ from interviews.services.maintenance import stuck_sweep
 class Command(BaseCommand):
     help = (
         "Abandon interviews idle past INTERVIEW_ABANDON_AFTER_MINUTES and fail (then requeue "
-        "once) evaluations running past STUCK_EPISODE_THRESHOLD_HOURS. Beat runs the same "
+        "once) evaluations running past STUCK_EPISODE_THRESHOLD_HOURS, and send again the task "
+        "of evaluations pending past EVALUATION_PENDING_RESEND_MINUTES. Beat runs the same "
         "sweep every 5 minutes."
     )
 
@@ -25,5 +26,7 @@ class Command(BaseCommand):
             f"Evaluations failed ({verb}): {len(report.evaluations_failed)} "
             f"{report.evaluations_failed}\n"
             f"Evaluations requeued: {len(report.evaluations_requeued)} "
-            f"{report.evaluations_requeued}"
+            f"{report.evaluations_requeued}\n"
+            f"Pending evaluations sent again ({verb}): {len(report.evaluations_resent)} "
+            f"{report.evaluations_resent}"
         )
