@@ -1,12 +1,14 @@
 """Celery tasks: thin wrappers that take ids and call services."""
 
 import logging
+import math
 from typing import Any
 
 from celery import shared_task
 from celery.utils.time import get_exponential_backoff_interval
 from django.conf import settings
 
+from interviews.llm.errors import ProvidersUnavailable
 from interviews.models import Interview
 from interviews.services.evaluation import evaluation_fail, evaluation_run
 from interviews.services.maintenance import stuck_sweep
@@ -28,13 +30,18 @@ def evaluation_retry_delay(retries: int) -> int:
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
-def evaluate_interview(self: Any, interview_id: int) -> str:
+def evaluate_interview(self: Any, interview_id: int, breaker_waits: int = 0) -> str:
     """Evaluate once; retry any failure with jittered back-off, MAX_RETRY_ATTEMPTS in all.
 
     Every failure is worth a retry here: provider errors, open breakers and timeouts
     (ProvidersUnavailable, SoftTimeLimitExceeded) pass, and a malformed reply may be fine next
     time. After the last attempt the evaluation is marked incomplete and the exception is
     re-raised, so Celery records the failure (and the dead-letter hook sees it).
+
+    When every provider was skipped because its breaker is open, nothing was tried: the task
+    waits for the first breaker's next trial without spending an attempt, up to
+    EVALUATION_BREAKER_WAITS times (`breaker_waits` counts them), so an evaluation that
+    finishes during an outage is scored after it instead of giving up in minutes.
     """
     try:
         return evaluation_run(interview_id=interview_id).status
@@ -43,7 +50,26 @@ def evaluate_interview(self: Any, interview_id: int) -> str:
         logger.warning("interview %s no longer exists; evaluation dropped", interview_id)
         return "missing"
     except Exception as exc:
-        attempt = self.request.retries + 1
+        retry_after = exc.retry_after if isinstance(exc, ProvidersUnavailable) else None
+        if retry_after is not None and breaker_waits < settings.EVALUATION_BREAKER_WAITS:
+            delay = min(
+                max(evaluation_retry_delay(self.request.retries), math.ceil(retry_after)),
+                settings.EVALUATION_RETRY_MAX_SECONDS,
+            )
+            logger.warning(
+                "evaluation of interview %s: every provider's breaker is open; waiting %ss "
+                "(wait %s of %s, no attempt spent)",
+                interview_id,
+                delay,
+                breaker_waits + 1,
+                settings.EVALUATION_BREAKER_WAITS,
+            )
+            raise self.retry(
+                exc=exc,
+                kwargs={"interview_id": interview_id, "breaker_waits": breaker_waits + 1},
+                countdown=delay,
+            ) from exc
+        attempt = self.request.retries - breaker_waits + 1
         if attempt >= settings.MAX_RETRY_ATTEMPTS:
             evaluation_fail(
                 interview_id=interview_id,

@@ -184,6 +184,8 @@ RETRY_MAX_DELAY = env.float("RETRY_MAX_DELAY", default=10.0)
 # Evaluations run in Celery, where waiting out a provider outage is cheap: longer delays.
 EVALUATION_RETRY_BASE_SECONDS = env.int("EVALUATION_RETRY_BASE_SECONDS", default=10)
 EVALUATION_RETRY_MAX_SECONDS = env.int("EVALUATION_RETRY_MAX_SECONDS", default=300)
+# While every provider's breaker is open an evaluation waits (no attempt spent) this many times.
+EVALUATION_BREAKER_WAITS = env.int("EVALUATION_BREAKER_WAITS", default=12)
 
 # --- Interviews -----------------------------------------------------------------------------
 INVITE_TTL_HOURS = env.int("INVITE_TTL_HOURS", default=168)

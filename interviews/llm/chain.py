@@ -162,6 +162,7 @@ class InterviewerChain:
         deadline = Deadline.after(self.config.evaluation_budget)
         remote_left = sum(isinstance(p, RemoteInterviewer) for p in self.providers)
         failures: dict[str, str] = {}
+        open_for: dict[str, float] = {}
         for provider in self.providers:
             if isinstance(provider, RemoteInterviewer):
                 # A fair share of what is left, so one hanging provider cannot starve the next.
@@ -174,6 +175,7 @@ class InterviewerChain:
                     ),
                     share,
                     failures=failures,
+                    open_for=open_for,
                 )
             else:
                 result = self._try_local(
@@ -185,7 +187,9 @@ class InterviewerChain:
                 )
             if result is not None:
                 return result
-        raise ProvidersUnavailable("evaluate", failures)
+        every_one_open = bool(open_for) and open_for.keys() == failures.keys()
+        retry_after = min(open_for.values()) if every_one_open else None
+        raise ProvidersUnavailable("evaluate", failures, retry_after=retry_after)
 
     def _step_deadline(self) -> Deadline:
         """When the HTTP attempts of a candidate-facing step must be over (see budget.py)."""
@@ -201,8 +205,10 @@ class InterviewerChain:
         deadline: Deadline,
         *,
         failures: dict[str, str] | None = None,
+        open_for: dict[str, float] | None = None,
     ) -> T | None:
-        """The provider's answer within `deadline`, or None when it cannot give one."""
+        """The provider's answer within `deadline`, or None when it cannot give one (why in
+        `failures`; seconds until an open breaker's next trial in `open_for`)."""
         name = provider.name
         breaker = self._breakers(breaker_name(name))
         attempts = 0
@@ -232,6 +238,8 @@ class InterviewerChain:
             metrics.CALLS.labels(provider=name, outcome="rejected").inc()
             why = f"breaker open, retry in {exc.retry_after:.1f}s"
             logger.debug("%s skipped: %s", name, why)
+            if open_for is not None:
+                open_for[name] = exc.retry_after
         except EXPECTED_FAILURES as exc:
             why = f"{type(exc).__name__}: {exc}"
             logger.warning("%s could not answer: %s", name, why)

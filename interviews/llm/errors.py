@@ -29,10 +29,17 @@ class DeadlineExceeded(LLMError):
 
 
 class ProvidersUnavailable(LLMError):
-    """No provider in LLM_PROVIDERS could do the job; Celery retries the evaluation later."""
+    """No provider in LLM_PROVIDERS could do the job; Celery retries the evaluation later.
 
-    def __init__(self, task: str, failures: dict[str, str]) -> None:
+    `retry_after` is set when every provider was skipped because its breaker is open: the
+    seconds until the first of them admits a trial (nothing was tried, so no attempt is spent).
+    """
+
+    def __init__(
+        self, task: str, failures: dict[str, str], *, retry_after: float | None = None
+    ) -> None:
         detail = "; ".join(f"{name}: {why}" for name, why in failures.items()) or "none listed"
         super().__init__(f"no provider could {task} ({detail})")
         self.task = task
         self.failures = dict(failures)
+        self.retry_after = retry_after

@@ -29,7 +29,9 @@ def test_evaluation_retry_delay__grows_exponentially_within_the_cap_with_full_ji
         assert max(delays) >= ceiling * 0.8
 
 
-def _assert_incomplete_after_all_attempts(interview_id: int, result: Any, why: str) -> None:
+def _assert_incomplete_after_all_attempts(
+    interview_id: int, result: Any, why: str, *, runs: int = 3
+) -> None:
     assert result.failed(), "the last attempt re-raises so Celery records the failure"
     evaluation = Evaluation.objects.get(interview_id=interview_id)
     assert evaluation.status == EvaluationStatus.INCOMPLETE
@@ -38,7 +40,7 @@ def _assert_incomplete_after_all_attempts(interview_id: int, result: Any, why: s
         "",
         {},
     )
-    assert evaluation.attempts == 3
+    assert evaluation.attempts == runs  # every run claims the evaluation once
     assert evaluation.reason.startswith("Failed after 3 attempts: ProvidersUnavailable")
     assert why in evaluation.reason
 
@@ -80,7 +82,7 @@ def test_llm_timeouts__are_retried_max_attempts_times_then_incomplete(
 
 
 @pytest.mark.django_db(transaction=True)
-def test_open_breaker__attempts_cost_no_request_and_end_incomplete(
+def test_open_breaker__waits_spend_no_attempt_and_no_request_then_end_incomplete(
     settings: Any, fake: FakeLLMHandle
 ) -> None:
     with eager_celery():
@@ -88,6 +90,7 @@ def test_open_breaker__attempts_cost_no_request_and_end_incomplete(
     Evaluation.objects.filter(interview=interview).delete()
     use_openai_at(settings, fake.base_url)
     settings.BREAKERS = {"llm.openai": {"failure_threshold": 2, "recovery_timeout": 120}}
+    settings.EVALUATION_BREAKER_WAITS = 2
     reset_registry()
     fake.control(mode="error500")
     try:
@@ -96,5 +99,7 @@ def test_open_breaker__attempts_cost_no_request_and_end_incomplete(
         breaker_side_effects.drain(10)
         reset_registry()
 
-    _assert_incomplete_after_all_attempts(interview.pk, result, "breaker open")
+    # Run 1 opens the breaker; runs 2 and 3 find it open and wait (an eager retry runs at
+    # once), then runs 4 and 5 spend the remaining two of the three attempts.
+    _assert_incomplete_after_all_attempts(interview.pk, result, "breaker open", runs=5)
     assert fake.status()["requests"] == 2, "once open, the breaker sends nothing upstream"
