@@ -202,7 +202,10 @@ def test_enqueue_on_commit__a_broker_that_refuses_is_logged_not_raised(
     from interviews.services.effects import enqueue_on_commit
     from tests.e2e.stack import free_port
 
-    unreachable = Celery("unreachable", broker=f"redis://127.0.0.1:{free_port()}/0")
+    # Not the current app: shared tasks of later tests must keep publishing to the real broker.
+    unreachable = Celery(
+        "unreachable", broker=f"redis://127.0.0.1:{free_port()}/0", set_as_current=False
+    )
     unreachable.conf.task_publish_retry_policy = {"max_retries": 0}
     unreachable.conf.broker_connection_timeout = 1
 
