@@ -12,16 +12,15 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
-from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from interviews.models import Evaluation, EvaluationStatus
 from monitoring import health
 from monitoring.operations import breaker_rows, stuck_work
+from monitoring.selectors import evaluations_by_status
 from resilience.breakers.config import NAME_PATTERN
 from resilience.models import BreakerConfig
 from resilience.services.breakers import (
@@ -42,11 +41,10 @@ BREAKER_ACTIONS: dict[str, tuple[Callable[..., BreakerConfig], str]] = {
 
 def _evaluations_by_status() -> dict[str, int] | None:
     try:
-        counts = dict(Evaluation.objects.values_list("status").annotate(n=Count("id")).order_by())
+        return evaluations_by_status()
     except DatabaseError:
         logger.exception("dashboard: cannot count evaluations")
         return None
-    return {status: counts.get(status, 0) for status in EvaluationStatus.values}
 
 
 def panels_context() -> dict[str, Any]:

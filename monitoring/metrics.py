@@ -11,7 +11,6 @@ import os
 from collections.abc import Iterable, Iterator
 
 from django.db import DatabaseError
-from django.db.models import Count
 from django.http import HttpRequest
 from prometheus_client import REGISTRY, CollectorRegistry, Histogram
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -50,18 +49,18 @@ def observe_request(method: str, route: str, status: int, seconds: float) -> Non
 
 def evaluations_family() -> Metric | None:
     """interviews_evaluations{status}: evaluations in each status; None if unreadable."""
-    from interviews.models import Evaluation, EvaluationStatus
+    from monitoring.selectors import evaluations_by_status
 
     try:
-        counts = dict(Evaluation.objects.values_list("status").annotate(n=Count("id")).order_by())
+        counts = evaluations_by_status()
     except DatabaseError:
         logger.exception("metrics: cannot count evaluations")
         return None
     gauge = GaugeMetricFamily(
         "interviews_evaluations", "Evaluations in each status.", labels=["status"]
     )
-    for status in EvaluationStatus.values:
-        gauge.add_metric([status], counts.get(status, 0))
+    for status, n in counts.items():
+        gauge.add_metric([status], n)
     return gauge
 
 

@@ -2,6 +2,7 @@
 
 from django.db.models import Count
 
+from interviews.models import Evaluation, EvaluationStatus
 from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 
 
@@ -14,3 +15,9 @@ def pending_dead_letters_by_queue() -> dict[str, int]:
         .annotate(n=Count("pk"))
     )
     return {queue or "unknown": n for queue, n in rows}
+
+
+def evaluations_by_status() -> dict[str, int]:
+    """Evaluations in each status, every status listed (zero included)."""
+    counts = dict(Evaluation.objects.values_list("status").annotate(n=Count("id")).order_by())
+    return {status: counts.get(status, 0) for status in EvaluationStatus.values}
