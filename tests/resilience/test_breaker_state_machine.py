@@ -1,5 +1,6 @@
 """Property-based: random sequences of calls, held calls and clock steps, checked step by step
-against the reference model (tests/resilience/reference.py), for the memory and Redis stores.
+against the reference model (tests/resilience/reference.py), for the memory, Redis and
+database stores.
 
 Both the breaker and the store read one injected clock (the Redis script receives it as an
 argument instead of calling TIME), so every instant is exact and nothing depends on timing.
@@ -18,8 +19,10 @@ from hypothesis import strategies as st
 from resilience.breakers import Breaker, BreakerOpen, BreakerPolicy, Guard
 from resilience.breakers.policies import StaticPolicies
 from resilience.breakers.stores.base import BreakerStore
+from resilience.breakers.stores.database import DatabaseStore
 from resilience.breakers.stores.memory import MemoryStore
 from resilience.breakers.stores.redis import RedisStore
+from resilience.models import BreakerStoreRecord
 
 from .conftest import FakeClock, unique_prefix
 from .reference import Reference
@@ -208,6 +211,23 @@ def test_redis_store__matches_reference_model(
         run_against_reference(store, clock, policy, plan)
     finally:
         store.delete_all()
+
+
+@pytest.mark.django_db(transaction=True)
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(policy=policies(), plan=steps)
+def test_database_store__matches_reference_model(policy: BreakerPolicy, plan: list[Any]) -> None:
+    # Every operation round-trips the machine through its database row (plain SQL).
+    clock = FakeClock()
+    try:
+        run_against_reference(DatabaseStore(clock=clock), clock, policy, plan)
+    finally:
+        BreakerStoreRecord.objects.filter(name="prop").delete()
 
 
 def test_half_open__crashed_trial_releases_its_slot_after_max_wait(

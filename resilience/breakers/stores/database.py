@@ -13,13 +13,15 @@ transaction already holds: there the operation joins the caller's transaction (a
 since waiting for another connection would deadlock.
 """
 
+import json
 import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Self, TypeVar
+from typing import Any, Self, TypeVar
 
 from django.db import connections, transaction
+from django.utils import timezone
 
 from resilience.breakers.config import BreakerPolicy
 from resilience.breakers.machine import Machine
@@ -102,19 +104,42 @@ class DatabaseStore(BreakerStore):
             connections[self._using].close()
 
     def _apply_here(self, name: str, operation: Operation[T]) -> T:
-        from resilience.models import BreakerStoreRecord
-
-        records = BreakerStoreRecord.objects.using(self._using)
-        with transaction.atomic(using=self._using):
-            row = records.select_for_update().filter(name=name).first()
+        # Plain SQL rather than the ORM: this runs once per guarded call, and building the
+        # querysets and saving the model cost more than the SQLite transaction itself.
+        connection = connections[self._using]
+        select, update = _statements(connection)
+        with transaction.atomic(using=self._using), connection.cursor() as cursor:
+            cursor.execute(select, [name])
+            row = cursor.fetchone()
             if row is None:
-                # Two processes may create it at once; the loser's insert is a no-op.
-                records.bulk_create([BreakerStoreRecord(name=name)], ignore_conflicts=True)
-                row = records.select_for_update().get(name=name)
-            machine = Machine.from_dict(row.data) if row.data else Machine()
+                self._create(name)
+                cursor.execute(select, [name])
+                row = cursor.fetchone()
+            # SQLite returns the JSON text; psycopg decodes jsonb itself.
+            stored = json.loads(row[0]) if isinstance(row[0], str | bytes) else row[0]
+            machine = Machine.from_dict(stored) if stored else Machine()
             result = operation(machine, to_ms(self._clock()))
             data = machine.to_dict()
-            if data != row.data:
-                row.data = data
-                row.save(update_fields=["data", "updated_at"])
+            if data != stored:
+                now = connection.ops.adapt_datetimefield_value(timezone.now())
+                cursor.execute(update, [json.dumps(data), now, name])
         return result
+
+    def _create(self, name: str) -> None:
+        from resilience.models import BreakerStoreRecord
+
+        # Two processes may create it at once; the loser's insert is a no-op.
+        records = BreakerStoreRecord.objects.using(self._using)
+        records.bulk_create([BreakerStoreRecord(name=name)], ignore_conflicts=True)
+
+
+def _statements(connection: Any) -> tuple[str, str]:
+    """Lock-and-read, and write, of one breaker's row. Only the model's table name, quoted, is
+    put into the SQL text; every value is a parameter."""
+    from resilience.models import BreakerStoreRecord
+
+    table = connection.ops.quote_name(BreakerStoreRecord._meta.db_table)
+    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+    select = f"SELECT data FROM {table} WHERE name = %s{lock}"  # noqa: S608
+    update = f"UPDATE {table} SET data = %s, updated_at = %s WHERE name = %s"  # noqa: S608
+    return select, update
