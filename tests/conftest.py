@@ -6,6 +6,7 @@ is a failure, so CI can never go green by skipping the tests that matter.
 """
 
 import os
+from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
@@ -47,3 +48,14 @@ def fresh_channel_layer() -> None:
     from channels.layers import channel_layers
 
     channel_layers.backends.clear()
+
+
+@pytest.fixture(autouse=True)
+def offered_questions_stored() -> Iterator[None]:
+    # LLM questions are offered to the question cache on a background thread. Wait for them
+    # here, before pytest-django cleans the database (its fixture is set up before this one,
+    # so it is torn down after): a late write must not land in the next test's data.
+    yield
+    from resilience.question_cache.services import question_cache_offers_drain
+
+    question_cache_offers_drain(10)

@@ -19,7 +19,7 @@ from interviews.llm.budget import Deadline
 from resilience.breakers import BreakerOpen, get_breaker
 from resilience.question_cache.backends import CacheEntry
 from resilience.question_cache.prewarm import SourceQuestion
-from resilience.question_cache.services import question_cache_get, question_cache_put
+from resilience.question_cache.services import question_cache_get, question_cache_offer
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +58,8 @@ class QuestionCacheBank:
     ) -> None:
         if question.source != "llm":
             return
-        question_cache_put(
+        # Stored in the background: the candidate is waiting for this very question.
+        question_cache_offer(
             difficulty=difficulty,
             language=language,
             topic=topic,

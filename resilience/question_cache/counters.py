@@ -10,14 +10,11 @@ thread busy enough to hold the GIL against the lookups themselves). With the emb
 """
 
 import logging
-import os
-import threading
-import time
-from collections import Counter
+import operator
 
 from django.core.cache import cache
 
-from resilience.services.background import BackgroundWorker
+from resilience.services.background import BackgroundWorker, Batch
 
 logger = logging.getLogger(__name__)
 
@@ -27,35 +24,8 @@ MISSES = f"{PREFIX}misses"
 FLUSH_DELAY_SECONDS = 0.25  # tallies gathered before one flush
 FLUSH_WAIT_SECONDS = 2.0  # how long a reader waits for this process's tallies to land
 
-counter_updates = BackgroundWorker("question-cache-counters")
-_lock = threading.Lock()
-_pending: Counter[str] = Counter()
-_flush_queued = False
-_pid = os.getpid()
 
-
-def counter_increment(name: str) -> None:
-    global _flush_queued, _pid
-    with _lock:
-        if _pid != os.getpid():  # forked: the parent's tally and flush are the parent's
-            _pending.clear()
-            _flush_queued, _pid = False, os.getpid()
-        _pending[name] += 1
-        if _flush_queued:
-            return
-        _flush_queued = True
-    if not counter_updates.submit(_flush):
-        with _lock:
-            _flush_queued = False
-
-
-def _flush() -> None:
-    global _flush_queued
-    time.sleep(FLUSH_DELAY_SECONDS)
-    with _lock:
-        tally = dict(_pending)
-        _pending.clear()
-        _flush_queued = False
+def _write_counts(tally: dict[str, int]) -> None:
     for name, count in tally.items():
         try:
             try:
@@ -68,9 +38,19 @@ def _flush() -> None:
             logger.warning("question cache: %s lost %s counts", name, count, exc_info=True)
 
 
+counter_updates = BackgroundWorker("question-cache-counters")
+_tallies: Batch[str, int] = Batch(
+    counter_updates, _write_counts, delay=FLUSH_DELAY_SECONDS, merge=operator.add
+)
+
+
+def counter_increment(name: str) -> None:
+    _tallies.add(name, 1)
+
+
 def counter_values() -> tuple[int | None, int | None]:
     """(hits, misses) with this process's tallies included; None where unreadable."""
-    counter_updates.drain(FLUSH_WAIT_SECONDS)
+    _tallies.drain(FLUSH_WAIT_SECONDS)
     try:
         values = cache.get_many([HITS, MISSES])
     except Exception:
@@ -81,7 +61,7 @@ def counter_values() -> tuple[int | None, int | None]:
 
 def counters_reset() -> bool:
     """Start the hit and miss counts again; False when the cache could not be reached."""
-    counter_updates.drain(FLUSH_WAIT_SECONDS)
+    _tallies.drain(FLUSH_WAIT_SECONDS)
     try:
         cache.delete_many([HITS, MISSES])
     except Exception:

@@ -7,6 +7,7 @@ from django.utils import timezone
 from resilience.question_cache import counters
 from resilience.question_cache.backends import get_backend
 from resilience.question_cache.keys import Difficulty
+from resilience.question_cache.services import question_cache_offers_drain
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,10 @@ class QuestionCacheStats:
 
 
 def question_cache_stats() -> QuestionCacheStats:
-    """Contents from the backend (raises if it cannot be read), traffic from the counters."""
+    """Contents from the backend (raises if it cannot be read), traffic from the counters.
+
+    Questions this process offered a moment ago are stored first, so they are counted."""
+    question_cache_offers_drain()
     contents = get_backend().stats(now=timezone.now())
     hits, misses = counters.counter_values()
     return QuestionCacheStats(

@@ -2,8 +2,13 @@
 
 A lookup or a store that fails (database down, a backend bug) is logged and counted, and the
 caller gets a miss: the cache exists for outages and must never become one.
+
+A question written for a candidate is offered with `question_cache_offer`, which stores it on
+a background thread: the candidate is waiting for that question and must not also wait for the
+cache's read-and-insert.
 """
 
+import atexit
 import logging
 import random
 from collections.abc import Collection, Mapping, Sequence
@@ -28,11 +33,14 @@ from resilience.question_cache.keys import (
     normalise_text,
 )
 from resilience.question_cache.prewarm import PrewarmItem, QuestionSource
+from resilience.services.background import BackgroundWorker, Batch
 
 logger = logging.getLogger(__name__)
 
 # Bounds one pre-warm run's provider spend and duration; the next run carries on.
 PREWARM_MAX_CALLS_PER_RUN = 100
+OFFER_DELAY_SECONDS = 0.1  # offers gathered before one background store
+OFFER_WAIT_SECONDS = 5.0  # how long a reader (stats, process exit) waits for pending offers
 
 # Which variant a candidate sees needs no cryptographic randomness, and the system source
 # costs a system call per pick.
@@ -120,6 +128,48 @@ def question_cache_put(
         return False
     metrics.STORES.labels(result="stored" if stored else "duplicate").inc()
     return stored
+
+
+def question_cache_offer(
+    *,
+    difficulty: str,
+    language: str,
+    topic: str,
+    text: str,
+    metadata: Mapping[str, Any] | None = None,
+) -> bool:
+    """question_cache_put, off the caller's path: the input is checked now (bad input raises
+    InvalidCacheInput), the store happens on this process's background thread within about
+    OFFER_DELAY_SECONDS. False when the offer was dropped (too many pending); a failed store is
+    logged there, like any store. The same question offered twice before the store keeps one."""
+    key = cache_key(difficulty=difficulty, language=language, topic=topic)
+    if not isinstance(text, str) or not normalise_text(text):
+        raise InvalidCacheInput("the question text has no words")
+    offer = {
+        "difficulty": difficulty,
+        "language": language,
+        "topic": topic,
+        "text": text,
+        "metadata": dict(metadata or {}),
+    }
+    return _offers.add((key, fingerprint(text)), offer)
+
+
+def question_cache_offers_drain(timeout: float = OFFER_WAIT_SECONDS) -> bool:
+    """Wait until this process's pending offers are stored; False if `timeout` passed first."""
+    return _offers.drain(timeout)
+
+
+def _store_offers(offers: dict[tuple[str, str], dict[str, Any]]) -> None:
+    for offer in offers.values():
+        question_cache_put(**offer)
+
+
+_offers: Batch[tuple[str, str], dict[str, Any]] = Batch(
+    BackgroundWorker("question-cache-offers"), _store_offers, delay=OFFER_DELAY_SECONDS
+)
+# A clean shutdown (deploy, scale-in) keeps the questions it was about to store.
+atexit.register(question_cache_offers_drain)
 
 
 def question_cache_clear(*, difficulty: str | None = None, language: str | None = None) -> int:

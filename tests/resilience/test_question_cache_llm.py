@@ -4,6 +4,7 @@ it, and the pre-warm task fills the bank while the breakers are closed and only 
 start-up check of the cache settings."""
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F
+from django.utils import timezone
 
 from interviews.llm.base import QuestionContext
 from interviews.llm.fake_server import FakeLLMHandle
@@ -18,11 +20,14 @@ from interviews.llm.gateway import get_interviewer, reset_interviewer
 from resilience.breakers import State, get_breaker
 from resilience.breakers.registry import reset_registry
 from resilience.models.question_cache import CachedQuestion
-from resilience.question_cache.backends import reset_backends
+from resilience.question_cache.backends import CacheEntry, get_backend, reset_backends
+from resilience.question_cache.backends.memory import MemoryBackend
 from resilience.question_cache.checks import check_question_cache_settings
+from resilience.question_cache.keys import cache_key
 from resilience.question_cache.selectors import question_cache_stats
 from resilience.question_cache.services import (
     question_cache_counters_reset,
+    question_cache_offers_drain,
     question_cache_put,
 )
 from resilience.services.background import breaker_side_effects
@@ -78,6 +83,8 @@ def generated(fake: FakeLLMHandle) -> int:
 
 
 def open_breaker(fake: FakeLLMHandle) -> None:
+    # LLM questions are stored in the background: have the ones written so far in the cache.
+    assert question_cache_offers_drain()
     fake.control(mode="error500")
     get_interviewer().generate_question(ctx(9))  # three failed attempts: the threshold
     assert get_breaker("llm.openai").snapshot().state == State.OPEN
@@ -98,6 +105,35 @@ def test_llm_question__is_kept_and_served_on_a_hit_without_calling_the_provider(
     assert fake.status()["requests"] == requests, "a cache hit sends nothing upstream"
     stats = question_cache_stats()
     assert (stats.total_questions, stats.hits) == (1, 2)  # open_breaker's step was a hit too
+
+
+class BlockedStoreBackend(MemoryBackend):
+    """Stores only once the test lets it: a cache write that takes its time."""
+
+    released = threading.Event()
+
+    def store(self, *, entry: CacheEntry, max_per_key: int) -> bool:
+        assert self.released.wait(10), "the test never released the store"
+        return super().store(entry=entry, max_per_key=max_per_key)
+
+
+def test_llm_question__reaches_the_candidate_without_waiting_for_the_cache_store(
+    fake: FakeLLMHandle, settings: Any
+) -> None:
+    settings.QUESTION_CACHE_BACKEND = f"{__name__}.BlockedStoreBackend"
+    reset_backends()
+    BlockedStoreBackend.released.clear()
+    try:
+        written = get_interviewer().generate_question(ctx(1))  # returns with the store blocked
+        assert written.source == "llm"
+        assert get_backend().stats(now=timezone.now()).total_questions == 0
+    finally:
+        BlockedStoreBackend.released.set()
+    assert question_cache_offers_drain()
+    key = cache_key(difficulty="medium", language="en", topic="python")
+    stored = get_backend().variants(key=key, now=timezone.now())
+    assert [entry.text for entry in stored] == [written.text]
+    reset_backends()
 
 
 def test_cache_miss__the_contextual_fallback_answers(fake: FakeLLMHandle) -> None:
