@@ -9,8 +9,10 @@ latency. It prints:
 1. the same Chat Completions request sent directly with httpx, and through the whole gateway
    (chain, breaker llm.openai, retry helper, provider, reply validation), interleaved so both
    see the same machine load; the gateway's added latency is the difference of percentiles.
-   The gateway runs twice: with the embedded breaker store (one SQLite transaction per call)
-   and with the in-memory store, which leaves only the gateway's own code;
+   The gateway runs twice: with the configuration's breaker store (embedded: the database
+   store, one SQLite transaction per call; --services: Redis, one round trip per call) and
+   with the in-memory store, which leaves only the gateway's own code. Questions the LLM
+   writes are offered to the question cache as in production (stored in the background);
 2. with the fake hanging (the LLM fully down): how long the candidate waits for the next
    question while the breaker is still closed (goal: one LLM_TIMEOUT_SECONDS), and once it has
    opened (goal: at most 1 ms), served from the question cache when it has a question, else the
@@ -21,9 +23,9 @@ latency. It prints:
    through the gateway (fake at 0 ms latency, so the real gap is far larger).
 
 With --services the run uses DATABASE_URL and REDIS_URL from the environment (PostgreSQL and
-Redis, as in production: the cache's hit counters then cost a Redis round trip per lookup)
-instead of the embedded default; the database must exist (it is migrated). Use a throw-away
-database: the run writes breaker rows and cached questions.
+Redis, as in production: the Redis breaker store, the question cache in PostgreSQL, its hit
+counters in Redis) instead of the embedded default; the database must exist (it is migrated).
+Use a throw-away database: the run writes breaker rows and cached questions.
 
 Logging is set to ERROR so the console does not distort the figures.
 """
@@ -110,8 +112,16 @@ def section(title: str) -> Iterator[None]:
 
 STORES = {
     "database": "resilience.breakers.stores.database.DatabaseStore",  # the embedded default
+    "redis": "resilience.breakers.stores.redis.RedisStore",  # with REDIS_URL (production)
     "memory": "resilience.breakers.stores.memory.MemoryStore",
 }
+
+
+def deployed_store() -> str:
+    """The store this configuration uses (settings.BREAKER_STORE), as a key of STORES."""
+    from django.conf import settings
+
+    return next(kind for kind, path in STORES.items() if path == settings.BREAKER_STORE)
 
 
 def use_store(kind: str) -> None:
@@ -129,7 +139,7 @@ def context(index: int) -> "QuestionContext":
     return QuestionContext("Backend engineer", "python", "medium", "en", index, 100)
 
 
-def overhead(requests: int) -> list[tuple[str, list[float], list[float]]]:
+def overhead(requests: int, deployed: str) -> list[tuple[str, list[float], list[float]]]:
     """Interleaved direct and gateway requests, once per breaker store."""
     from interviews.llm.gateway import get_interviewer
     from interviews.llm.prompts import question_prompt
@@ -155,7 +165,7 @@ def overhead(requests: int) -> list[tuple[str, list[float], list[float]]]:
         assert question.source == "llm", question
 
     results: list[tuple[str, list[float], list[float]]] = []
-    for kind in ("database", "memory"):
+    for kind in (deployed, "memory"):
         use_store(kind)
         for _ in range(100):  # warm-up: connections, breaker config row, code paths
             direct()
@@ -186,11 +196,11 @@ def print_overhead(results: list[tuple[str, list[float], list[float]]], requests
             )
 
 
-def outage(fake: FakeLLMHandle, timeout: float, requests: int) -> None:
+def outage(fake: FakeLLMHandle, timeout: float, requests: int, deployed: str) -> None:
     from interviews.llm.gateway import get_interviewer
     from resilience.breakers import State, get_breaker
 
-    use_store("database")
+    use_store(deployed)
     chain = get_interviewer()
     breaker = get_breaker("llm.openai")
     fake.control(mode="hang")
@@ -225,7 +235,7 @@ def outage(fake: FakeLLMHandle, timeout: float, requests: int) -> None:
 CACHE_KEY: dict[str, Any] = {"difficulty": "medium", "language": "zz-bench", "topic": "bench cache"}
 
 
-def cache_hits(requests: int) -> tuple[list[float], list[float], set[str]]:
+def cache_hits(requests: int, deployed: str) -> tuple[list[float], list[float], set[str]]:
     """A hit from the cache service alone, then the next-question step served from the cache
     with the LLM breaker forced open (no half-open trial can interrupt the measurement)."""
     from django.conf import settings
@@ -255,7 +265,7 @@ def cache_hits(requests: int) -> tuple[list[float], list[float], set[str]]:
         lookup()
     service = [timed(lookup) for _ in range(requests)]
 
-    use_store("database")
+    use_store(deployed)
     breaker_force_open(name="llm.openai", user=None, reason="benchmark")
     chain = get_interviewer()
     ctx = QuestionContext(
@@ -326,10 +336,11 @@ def main() -> None:
             f" {setup} ({database} database, breaker store {store});"
             f" load average {os.getloadavg()[0]:.2f} at start"
         )
-        results = overhead(args.requests)
+        deployed = deployed_store()
+        results = overhead(args.requests, deployed)
         print_overhead(results, args.requests)
-        outage(fake, args.timeout, args.requests)
-        print_cache_hits(cache_hits(args.requests), results[0])
+        outage(fake, args.timeout, args.requests, deployed)
+        print_cache_hits(cache_hits(args.requests, deployed), results[0])
 
 
 if __name__ == "__main__":
