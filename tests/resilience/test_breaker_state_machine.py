@@ -188,19 +188,25 @@ def run_against_reference(
         assert actual == expected, f"after {step}"
 
 
-@settings(max_examples=150, deadline=None, database=None)
+def examples(count: int) -> Callable[[Any], Any]:
+    """Hypothesis settings for a store test: `count` plans, no deadline (stores do I/O), no
+    example database; fixtures are per test, which is fine here (the plans share nothing)."""
+    return settings(
+        max_examples=count,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+    )
+
+
+@examples(150)
 @given(policy=policies(), plan=steps)
 def test_memory_store__matches_reference_model(policy: BreakerPolicy, plan: list[Any]) -> None:
     clock = FakeClock()
     run_against_reference(MemoryStore(clock=clock), clock, policy, plan)
 
 
-@settings(
-    max_examples=100,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@examples(100)
 @given(policy=policies(), plan=steps)
 def test_redis_store__matches_reference_model(
     redis_url: str, policy: BreakerPolicy, plan: list[Any]
@@ -214,12 +220,7 @@ def test_redis_store__matches_reference_model(
 
 
 @pytest.mark.django_db(transaction=True)
-@settings(
-    max_examples=40,
-    deadline=None,
-    database=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@examples(40)
 @given(policy=policies(), plan=steps)
 def test_database_store__matches_reference_model(policy: BreakerPolicy, plan: list[Any]) -> None:
     # Every operation round-trips the machine through its database row (plain SQL).
