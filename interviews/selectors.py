@@ -1,10 +1,14 @@
-"""Reads: how persisted turns look on the wire, replay, and the state a client resumes from."""
+"""Reads: how persisted turns look on the wire, replay, the state a client resumes from, and
+the rows the stuck sweep acts on."""
 
 import math
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from interviews.models import (
@@ -98,16 +102,53 @@ def interview_state(*, interview: Interview) -> dict[str, Any]:
     }
 
 
+# --- stuck work: the stuck sweep's rules (services/maintenance.py acts on these rows) -------
+
+
+@dataclass(frozen=True)
+class StuckCutoffs:
+    inactive_since: datetime  # in progress with no activity since: abandoned
+    running_since: datetime  # an evaluation running since before this is stuck
+    pending_since: datetime  # pending and untouched since: its task never came
+
+    @classmethod
+    def at(cls, now: datetime) -> "StuckCutoffs":
+        return cls(
+            inactive_since=now - timedelta(minutes=settings.INTERVIEW_ABANDON_AFTER_MINUTES),
+            running_since=now - timedelta(hours=settings.STUCK_EPISODE_THRESHOLD_HOURS),
+            pending_since=now - timedelta(minutes=settings.EVALUATION_PENDING_RESEND_MINUTES),
+        )
+
+
+def stuck_interviews(cutoffs: StuckCutoffs) -> QuerySet[Interview]:
+    return Interview.objects.filter(
+        status=InterviewStatus.IN_PROGRESS, last_activity_at__lt=cutoffs.inactive_since
+    )
+
+
+def stuck_evaluations(cutoffs: StuckCutoffs) -> QuerySet[Evaluation]:
+    return Evaluation.objects.filter(
+        status=EvaluationStatus.RUNNING, started_at__lt=cutoffs.running_since
+    )
+
+
+def unsent_evaluations(cutoffs: StuckCutoffs) -> QuerySet[Evaluation]:
+    """Pending evaluations nobody has claimed since the cut-off: the task that should run them
+    was never sent (the broker was down at commit) or was lost (a broker restarted without
+    persistence). A retry countdown is at most EVALUATION_RETRY_MAX_SECONDS, far less than the
+    cut-off, so a pending row this old has no task coming."""
+    return (
+        Evaluation.objects.filter(status=EvaluationStatus.PENDING)
+        .alias(last_touched=Coalesce("started_at", "created_at"))
+        .filter(last_touched__lt=cutoffs.pending_since)
+    )
+
+
 def stuck_counts() -> dict[str, int]:
-    """What the stuck sweep would act on now (interviews/services/maintenance.py's rules)."""
-    now = timezone.now()
-    inactive_since = now - timedelta(minutes=settings.INTERVIEW_ABANDON_AFTER_MINUTES)
-    running_since = now - timedelta(hours=settings.STUCK_EPISODE_THRESHOLD_HOURS)
+    """How many rows the stuck sweep would act on now."""
+    cutoffs = StuckCutoffs.at(timezone.now())
     return {
-        "interviews": Interview.objects.filter(
-            status=InterviewStatus.IN_PROGRESS, last_activity_at__lt=inactive_since
-        ).count(),
-        "evaluations": Evaluation.objects.filter(
-            status=EvaluationStatus.RUNNING, started_at__lt=running_since
-        ).count(),
+        "interviews": stuck_interviews(cutoffs).count(),
+        "evaluations": stuck_evaluations(cutoffs).count(),
+        "unsent_evaluations": unsent_evaluations(cutoffs).count(),
     }

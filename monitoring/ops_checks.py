@@ -99,7 +99,8 @@ class DeadLetterBacklog(OperationsCheck):
 
 @dataclasses.dataclass
 class StuckWork(OperationsCheck):
-    """Warns while interviews or evaluations are stuck (the sweep has not dealt with them)."""
+    """Warns while interviews or evaluations are stuck, or evaluations wait for a task that is
+    not coming (the sweep has not dealt with them)."""
 
     name: ClassVar[str] = "stuck_work"
     recommendation: ClassVar[str] = (
@@ -114,5 +115,5 @@ class StuckWork(OperationsCheck):
             raise ServiceUnavailable("cannot count stuck work (database error)")
         self.observed = counts
         if any(counts.values()):
-            listed = ", ".join(f"{n} {what}" for what, n in counts.items() if n)
+            listed = ", ".join(f"{n} {what.replace('_', ' ')}" for what, n in counts.items() if n)
             raise ServiceWarning(f"stuck: {listed}")

@@ -11,15 +11,14 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from interviews.models import (
-    Evaluation,
-    EvaluationStatus,
-    Interview,
-    InterviewStatus,
-    SweepRun,
+from interviews.models import Evaluation, EvaluationStatus, SweepRun
+from interviews.selectors import (
+    StuckCutoffs,
+    stuck_evaluations,
+    stuck_interviews,
+    unsent_evaluations,
 )
 from interviews.services.effects import enqueue_on_commit
 from interviews.services.interviews import interview_abandon
@@ -40,20 +39,6 @@ class SweepReport:
     evaluations_requeued: list[int] = field(default_factory=list)
     # Pending evaluations whose task was never sent or was lost with the broker: sent again.
     evaluations_resent: list[int] = field(default_factory=list)
-
-
-def _stuck_interviews(inactive_since: datetime) -> list[int]:
-    return list(
-        Interview.objects.filter(
-            status=InterviewStatus.IN_PROGRESS, last_activity_at__lt=inactive_since
-        ).values_list("pk", flat=True)
-    )
-
-
-def _stuck_evaluations(running_since: datetime) -> list[Evaluation]:
-    return list(
-        Evaluation.objects.filter(status=EvaluationStatus.RUNNING, started_at__lt=running_since)
-    )
 
 
 def _fail_stuck_evaluation(evaluation_id: int, running_since: datetime, hours: float) -> str:
@@ -94,20 +79,6 @@ def _fail_stuck_evaluation(evaluation_id: int, running_since: datetime, hours: f
     return "requeued" if requeue else "failed"
 
 
-def _lost_pending_evaluations(pending_since: datetime) -> list[int]:
-    """Pending evaluations nobody has claimed since `pending_since`: the task that should run
-    them was never sent (the broker was down at commit) or was lost (a broker restarted
-    without persistence). A retry countdown is at most EVALUATION_RETRY_MAX_SECONDS, far less
-    than the cut-off, so a pending row this old has no task coming."""
-    last_touched = Coalesce("started_at", "created_at")
-    return list(
-        Evaluation.objects.filter(status=EvaluationStatus.PENDING)
-        .alias(last_touched=last_touched)
-        .filter(last_touched__lt=pending_since)
-        .values_list("pk", flat=True)
-    )
-
-
 def _resend(evaluation_id: int) -> None:
     from interviews.tasks import evaluate_interview  # tasks import services: import late
 
@@ -119,26 +90,25 @@ def _resend(evaluation_id: int) -> None:
 
 def stuck_sweep(*, dry_run: bool = False) -> SweepReport:
     started = timezone.now()
-    inactive_since = started - timedelta(minutes=settings.INTERVIEW_ABANDON_AFTER_MINUTES)
+    cutoffs = StuckCutoffs.at(started)
     hours = settings.STUCK_EPISODE_THRESHOLD_HOURS
-    running_since = started - timedelta(hours=hours)
     report = SweepReport(dry_run=dry_run)
 
-    for interview_id in _stuck_interviews(inactive_since):
+    inactive_since = cutoffs.inactive_since
+    for interview_id in list(stuck_interviews(cutoffs).values_list("pk", flat=True)):
         if dry_run or interview_abandon(interview_id=interview_id, inactive_since=inactive_since):
             report.abandoned.append(interview_id)
-    for evaluation in _stuck_evaluations(running_since):
+    for evaluation_id in list(stuck_evaluations(cutoffs).values_list("pk", flat=True)):
         if dry_run:
-            report.evaluations_failed.append(evaluation.pk)
+            report.evaluations_failed.append(evaluation_id)
             continue
-        outcome = _fail_stuck_evaluation(evaluation.pk, running_since, hours)
+        outcome = _fail_stuck_evaluation(evaluation_id, cutoffs.running_since, hours)
         if outcome != "skipped":
-            report.evaluations_failed.append(evaluation.pk)
+            report.evaluations_failed.append(evaluation_id)
         if outcome == "requeued":
-            report.evaluations_requeued.append(evaluation.pk)
+            report.evaluations_requeued.append(evaluation_id)
 
-    pending_since = started - timedelta(minutes=settings.EVALUATION_PENDING_RESEND_MINUTES)
-    for evaluation_id in _lost_pending_evaluations(pending_since):
+    for evaluation_id in list(unsent_evaluations(cutoffs).values_list("pk", flat=True)):
         if not dry_run:
             _resend(evaluation_id)
         report.evaluations_resent.append(evaluation_id)

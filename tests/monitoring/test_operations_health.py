@@ -14,7 +14,7 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
 
-from interviews.models import Interview, InterviewStatus
+from interviews.models import Evaluation, EvaluationStatus, Interview, InterviewStatus
 from resilience.breakers import BreakerOpen, get_breaker, registry
 from resilience.models import BreakerConfig
 from resilience.services.breakers import breaker_force_open, breaker_reset
@@ -124,6 +124,22 @@ def test_stuck_work__an_idle_in_progress_interview_warns(
     check = staff_client.get("/health/", HTTP_ACCEPT="application/json").json()["checks"]
     assert check["stuck_work"]["status"] == "warning"
     assert "1 interviews" in check["stuck_work"]["message"]
+
+
+def test_stuck_work__a_pending_evaluation_whose_task_never_came_warns(
+    staff_client: Client, settings: Any
+) -> None:
+    settings.EVALUATION_PENDING_RESEND_MINUTES = 30
+    created = make_interview()
+    evaluation = Evaluation.objects.create(
+        interview=created.interview, status=EvaluationStatus.PENDING
+    )
+    Evaluation.objects.filter(pk=evaluation.pk).update(
+        created_at=timezone.now() - timedelta(minutes=31)
+    )
+    check = staff_client.get("/health/", HTTP_ACCEPT="application/json").json()["checks"]
+    assert check["stuck_work"]["status"] == "warning"
+    assert "1 unsent evaluations" in check["stuck_work"]["message"]
 
 
 def test_stuck_work__recent_activity_is_not_stuck(staff_client: Client) -> None:
