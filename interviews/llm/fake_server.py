@@ -13,20 +13,22 @@ needs no locks; other threads go through HTTP (`FakeLLMHandle`).
 import asyncio
 import contextlib
 import json
-import math
-import random
 import socket
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 import uvicorn
 
 from interviews.llm import fake_content
+from interviews.llm.fake_control import (
+    ControlError,
+    FakeLLMState,
+    make_state,
+    validate_settings,
+)
 from interviews.llm.fake_http import (
     Receive,
     Scope,
@@ -41,7 +43,6 @@ from interviews.llm.fake_http import (
     until_disconnect,
 )
 
-MODES = ("ok", "error500", "rate_limit", "hang", "malformed", "drop")
 CONTROL_PATH = "/_control"
 DIALECTS = {"/v1/chat/completions": "openai", "/v1/messages": "anthropic"}
 # outcome -> HTTP status of the provider-shaped error it answers with
@@ -52,108 +53,6 @@ _ERROR_STATUS = {
     "error500": 500,
     "closing": 503,
 }
-CONTROL_FIELDS = ("mode", "latency_ms", "fail_rate", "retry_after", "seed", "reset_counts")
-
-
-class ControlError(ValueError):
-    """A bad option or control change; `field` names the culprit."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-
-
-def _number(name: str, value: object, low: float, high: float = math.inf) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ControlError(name, f"{name} must be a number, got {value!r}")
-    if math.isnan(value) or not low <= value <= high or math.isinf(value):
-        bounds = f"between {low:g} and {high:g}" if high != math.inf else f">= {low:g}"
-        raise ControlError(name, f"{name} must be a finite number {bounds}, got {value!r}")
-    return float(value)
-
-
-def validate_settings(changes: Mapping[str, object]) -> dict[str, Any]:
-    """A checked copy of `changes`, shared by the command line and the control endpoint."""
-    unknown = sorted(set(changes) - set(CONTROL_FIELDS))
-    if unknown:
-        allowed = ", ".join(CONTROL_FIELDS)
-        raise ControlError(unknown[0], f"unknown field(s) {', '.join(unknown)}; allowed: {allowed}")
-    checked: dict[str, Any] = {}
-    if "mode" in changes:
-        if changes["mode"] not in MODES:
-            raise ControlError(
-                "mode", f"mode must be one of {', '.join(MODES)}, got {changes['mode']!r}"
-            )
-        checked["mode"] = changes["mode"]
-    if "latency_ms" in changes:
-        checked["latency_ms"] = _number("latency_ms", changes["latency_ms"], 0)
-    if "fail_rate" in changes:
-        checked["fail_rate"] = _number("fail_rate", changes["fail_rate"], 0, 1)
-    if "retry_after" in changes:
-        value = changes["retry_after"]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise ControlError("retry_after", f"retry_after must be an integer >= 0, got {value!r}")
-        checked["retry_after"] = value
-    if "seed" in changes:
-        seed = changes["seed"]
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise ControlError("seed", f"seed must be an integer or null, got {seed!r}")
-        checked["seed"] = seed
-    if "reset_counts" in changes:
-        if not isinstance(changes["reset_counts"], bool):
-            raise ControlError("reset_counts", "reset_counts must be true or false")
-        checked["reset_counts"] = changes["reset_counts"]
-    return checked
-
-
-@dataclass
-class FakeLLMState:
-    mode: str = "ok"
-    latency_ms: float = 0.0
-    fail_rate: float = 1.0  # share of requests the current fault mode applies to
-    retry_after: int = 1
-    seed: int | None = None  # fixes the fail_rate dice for reproducible runs
-    requests: int = 0
-    by_path: Counter[str] = field(default_factory=Counter)
-    by_task: Counter[str] = field(default_factory=Counter)
-    by_outcome: Counter[str] = field(default_factory=Counter)
-    hanging: int = 0  # requests currently held by "hang"
-    rng: random.Random = field(default_factory=random.Random, repr=False)
-
-    def __post_init__(self) -> None:
-        self.rng.seed(self.seed)
-
-    def apply(self, checked: Mapping[str, Any]) -> None:
-        for name in ("mode", "latency_ms", "fail_rate", "retry_after"):
-            if name in checked:
-                setattr(self, name, checked[name])
-        if "seed" in checked:
-            self.seed = checked["seed"]
-            self.rng.seed(self.seed)
-        if checked.get("reset_counts"):
-            self.requests = 0
-            for counter in (self.by_path, self.by_task, self.by_outcome):
-                counter.clear()
-
-    def snapshot(self) -> dict[str, Any]:
-        return {
-            "mode": self.mode,
-            "latency_ms": self.latency_ms,
-            "fail_rate": self.fail_rate,
-            "retry_after": self.retry_after,
-            "seed": self.seed,
-            "requests": self.requests,
-            "by_path": dict(self.by_path),
-            "by_task": dict(self.by_task),
-            "by_outcome": dict(self.by_outcome),
-            "hanging": self.hanging,
-        }
-
-
-def make_state(**options: Any) -> FakeLLMState:
-    state = FakeLLMState()
-    state.apply(validate_settings(options))
-    return state
 
 
 class FakeLLMApp:

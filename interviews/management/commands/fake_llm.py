@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from interviews.llm import fake_server
+from interviews.llm import fake_control, fake_server
 
 
 class Command(BaseCommand):
@@ -21,7 +21,7 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1", help="interface to listen on")
         parser.add_argument("--port", type=int, default=8088, help="0 picks a free port")
         parser.add_argument(
-            "--mode", default="ok", help=f"fault mode: {', '.join(fake_server.MODES)}"
+            "--mode", default="ok", help=f"fault mode: {', '.join(fake_control.MODES)}"
         )
         parser.add_argument(
             "--latency-ms", type=float, default=0.0, help="delay every answer (milliseconds)"
@@ -47,8 +47,8 @@ class Command(BaseCommand):
         }
         settings["seed"] = options["seed"]
         try:
-            checked = fake_server.validate_settings(settings)
-        except fake_server.ControlError as exc:
+            checked = fake_control.validate_settings(settings)
+        except fake_control.ControlError as exc:
             raise CommandError(f"--{exc.field.replace('_', '-')}: {exc}") from exc
         try:
             fake_server.serve(
