@@ -132,7 +132,8 @@ if REDIS_URL:
     }
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, one connection pool per process (see the module).
+            "BACKEND": "interviewsite.redis_cache.SharedPoolRedisCache",
             "LOCATION": _redis_db(REDIS_URL, 2),
             "KEY_PREFIX": "interviewsite",
         }

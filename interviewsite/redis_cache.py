@@ -1,0 +1,35 @@
+"""Django's Redis cache backend with one connection pool per process instead of per thread.
+
+Django keeps one cache object per thread, and its Redis backend keeps its connection pools on
+that object (Django ticket #35651), so every thread that touched the cache opened connections
+of its own: the interviewer's thread pool, sync_to_async's threads, the background writers.
+A busy web process grew its Redis connections with its thread count. redis-py's pools are
+thread-safe and reset themselves in a forked child, so one client per configuration is shared
+by all the threads of a process.
+"""
+
+import threading
+from typing import Any
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.utils.functional import cached_property
+
+_clients: dict[str, RedisCacheClient] = {}
+_lock = threading.Lock()
+
+
+class SharedPoolRedisCache(RedisCache):
+    # Set by RedisCache.__init__; the type stubs leave them out.
+    _servers: list[str]
+    _options: dict[str, Any]
+    _class: type[RedisCacheClient]
+
+    @cached_property
+    def _cache(self) -> Any:
+        # Keyed by what the client is built from: a settings change in tests gets its own.
+        key = repr((self._servers, sorted(self._options.items())))
+        with _lock:
+            client = _clients.get(key)
+            if client is None:
+                client = _clients[key] = self._class(self._servers, **self._options)
+        return client
