@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from celery import current_app
 
 from interviews.llm.fake_server import FakeLLMHandle
-from interviews.models import EvaluationStatus, Interview, InterviewStatus, TurnKind
+from interviews.models import EvaluationStatus, Interview, InterviewStatus, Turn, TurnKind
 from interviews.services.interviews import (
     interview_advance,
     interview_answer_submit,
@@ -28,6 +27,7 @@ from resilience.question_cache.services import question_cache_counters_reset
 from resilience.services.background import breaker_side_effects
 from resilience.tasks.question_cache import prewarm_questions
 from tests.factories import STRONG_ANSWER, make_interview
+from tests.interviews.test_evaluation_support import eager_celery
 from tests.interviews.test_llm_support import KEY, start_fake
 
 # Transactional: the breaker writes its transitions from a background thread, which must not
@@ -74,21 +74,16 @@ def _answer(interview_id: int) -> None:
     interview_advance(interview_id=interview_id)
 
 
-@pytest.fixture
-def eager_celery() -> Iterator[None]:
+@pytest.fixture(name="eager_celery")
+def eager_celery_fixture() -> Iterator[None]:
     """Tasks enqueued on commit run in-process (the evaluation goes through the same gateway)."""
-    previous = current_app.conf.task_always_eager
-    current_app.conf.task_always_eager = True
-    try:
+    with eager_celery():
         yield
-    finally:
-        current_app.conf.task_always_eager = previous
 
 
-@pytest.mark.usefixtures("eager_celery")
-def test_llm_outage_mid_interview__fallback_keeps_it_going_then_llm_questions_return(
-    fake: FakeLLMHandle,
-) -> None:
+def _interview_through_an_outage(fake: FakeLLMHandle) -> tuple[Interview, list[Turn]]:
+    """A five-question interview in which the LLM fails from question 3 and is back for
+    question 5; the finished interview and its questions, once every turn is checked."""
     interview_id = make_interview(question_count=5).interview.pk
     interview_start(interview_id=interview_id)
     interview_advance(interview_id=interview_id)  # question 1
@@ -99,7 +94,7 @@ def test_llm_outage_mid_interview__fallback_keeps_it_going_then_llm_questions_re
     breaker = get_breaker("llm.openai")
     assert breaker.snapshot().state == State.OPEN
     requests = fake.status()["requests"]
-    _answer(interview_id)  # question 4: straight to the fallback
+    _answer(interview_id)  # question 4: served without asking the LLM
     assert fake.status()["requests"] == requests, "an open breaker sends nothing upstream"
 
     fake.control(mode="ok")
@@ -115,6 +110,16 @@ def test_llm_outage_mid_interview__fallback_keeps_it_going_then_llm_questions_re
     assert [t.kind for t in turns] == [TurnKind.QUESTION, TurnKind.ANSWER] * 5 + [TurnKind.SYSTEM]
     questions = [t for t in turns if t.kind == TurnKind.QUESTION]
     assert [q.question_index for q in questions] == [1, 2, 3, 4, 5]
+    assert len({q.text for q in questions}) == 5, "no question is asked twice"
+    assert all(q.meta["rubric"] for q in questions)
+    return interview, questions
+
+
+@pytest.mark.usefixtures("eager_celery")
+def test_llm_outage_mid_interview__fallback_keeps_it_going_then_llm_questions_return(
+    fake: FakeLLMHandle,
+) -> None:
+    interview, questions = _interview_through_an_outage(fake)
     assert [(q.source, q.provider) for q in questions] == [
         ("llm", "openai"),
         ("llm", "openai"),
@@ -122,8 +127,6 @@ def test_llm_outage_mid_interview__fallback_keeps_it_going_then_llm_questions_re
         ("fallback", "fallback"),
         ("llm", "openai"),
     ]
-    assert len({q.text for q in questions}) == 5, "no question is asked twice"
-    assert all(q.meta["rubric"] for q in questions)
     evaluation = interview.evaluation
     assert (evaluation.status, evaluation.method) == (EvaluationStatus.DONE, "llm:openai")
     assert [q["question_source"] for q in evaluation.report["questions"]] == [
@@ -151,30 +154,7 @@ def test_llm_outage_mid_interview__cache_then_fallback_keep_it_going_no_turn_los
     assert prewarm_questions()["stored"] == 3  # while the breaker is closed
     banked = set(CachedQuestion.objects.values_list("text", flat=True))
 
-    interview_id = make_interview(question_count=5).interview.pk
-    interview_start(interview_id=interview_id)
-    interview_advance(interview_id=interview_id)  # question 1
-    _answer(interview_id)  # question 2
-
-    fake.control(mode="error500")
-    _answer(interview_id)  # question 3: the follow-up check fails 3 times, the breaker opens
-    breaker = get_breaker("llm.openai")
-    assert breaker.snapshot().state == State.OPEN
-    requests = fake.status()["requests"]
-    _answer(interview_id)  # question 4: the bank is exhausted for this candidate
-    assert fake.status()["requests"] == requests, "an open breaker sends nothing upstream"
-
-    fake.control(mode="ok")
-    time.sleep(RECOVERY_SECONDS + 0.2)
-    _answer(interview_id)  # question 5: the half-open trial succeeds
-    _answer(interview_id)  # the end
-
-    interview = Interview.objects.get(pk=interview_id)
-    assert interview.status == InterviewStatus.COMPLETED
-    turns = list(interview.turns.order_by("seq"))
-    assert [t.seq for t in turns] == list(range(1, len(turns) + 1))
-    assert [t.kind for t in turns] == [TurnKind.QUESTION, TurnKind.ANSWER] * 5 + [TurnKind.SYSTEM]
-    questions = [t for t in turns if t.kind == TurnKind.QUESTION]
+    interview, questions = _interview_through_an_outage(fake)
     assert [(q.source, q.provider) for q in questions] == [
         ("llm", "openai"),
         ("llm", "openai"),
@@ -183,8 +163,6 @@ def test_llm_outage_mid_interview__cache_then_fallback_keep_it_going_no_turn_los
         ("llm", "openai"),
     ]
     assert questions[2].text in banked - {questions[0].text, questions[1].text}
-    assert len({q.text for q in questions}) == 5, "no question is asked twice"
-    assert all(q.meta["rubric"] for q in questions)
     stats = question_cache_stats()
     assert (stats.hits, stats.misses) == (1, 1)
     evaluation = interview.evaluation
