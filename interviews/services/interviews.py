@@ -16,6 +16,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from interviews.llm.base import GeneratedQuestion, QuestionContext
@@ -29,7 +30,6 @@ from interviews.models import (
     TurnSource,
 )
 from interviews.selectors import (
-    interview_last_turn,
     interview_time_remaining,
     turn_event,
 )
@@ -171,12 +171,16 @@ def interview_answer_submit(
         )
     with transaction.atomic():
         interview = Interview.objects.select_for_update().get(pk=interview_id)
-        existing = interview.turns.filter(client_msg_id=client_msg_id).first()
+        # One query for both: an earlier answer with this client_msg_id (a re-send), and the
+        # last turn (seq == last_seq: turns are only appended under this lock).
+        turns = interview.turns.filter(Q(client_msg_id=client_msg_id) | Q(seq=interview.last_seq))
+        by_seq = {turn.seq: turn for turn in turns}
+        existing = next((t for t in by_seq.values() if t.client_msg_id == client_msg_id), None)
         if existing is not None:
             return AnswerOutcome(answer=existing, duplicate=True)
         if interview.is_finished:
             raise AnswerRejected("interview_finished", "This interview is already finished.")
-        last = interview_last_turn(interview=interview)
+        last = by_seq.get(interview.last_seq)
         if last is None or last.kind not in (TurnKind.QUESTION, TurnKind.FOLLOW_UP):
             raise AnswerRejected(
                 "no_question_pending",
@@ -224,14 +228,16 @@ def _context(interview: Interview, index: int) -> QuestionContext:
 def _plan(interview: Interview) -> _Plan | None:
     if interview.is_finished or interview.status == InterviewStatus.SCHEDULED:
         return None
-    last = interview_last_turn(interview=interview)
+    # The last turn and the one before it (the question it answers), in one query.
+    recent = list(interview.turns.order_by("-seq")[:2])
+    last = recent[0] if recent else None
     if interview_time_remaining(interview=interview) == 0:
         return _Plan(interview.last_seq, "complete", interview.current_index, reason="time_up")
     if last is None:
         return _plan_question(interview, 1)
     if last.kind != TurnKind.ANSWER:
         return None  # a question is pending: the candidate's move
-    asked = interview.turns.filter(seq__lt=last.seq).order_by("-seq").first()
+    asked = recent[1] if len(recent) > 1 else None
     provider = get_interviewer()
     if asked is not None and asked.kind == TurnKind.QUESTION:
         question = GeneratedQuestion(
