@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
-from channels.exceptions import StopConsumer
+from channels.exceptions import ChannelFull, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
@@ -46,6 +46,7 @@ CLOSE_SUPERSEDED = 4409
 CLOSE_TOO_LARGE = 4413
 CLOSE_RATE_LIMITED = 4429
 DEGRADED_SOURCES = {TurnSource.FALLBACK, TurnSource.CACHE}
+WAKE_RETRY_SECONDS = 1.0  # a timer whose message did not fit in the channel layer tries again
 Event = dict[str, Any]
 
 
@@ -280,9 +281,19 @@ class InterviewConsumer(AsyncWebsocketConsumer):
 
     # --- helpers ---------------------------------------------------------------------------
     def _wake_after(self, name: str, delay: float, message_type: str) -> None:
+        # Through the channel layer, so the check runs in turn with this socket's other
+        # messages rather than alongside one of them.
         async def wake() -> None:
             await asyncio.sleep(max(delay, 0))
-            await self.channel_layer.send(self.channel_name, {"type": message_type})
+            while True:
+                try:
+                    await self.channel_layer.send(self.channel_name, {"type": message_type})
+                    return
+                except ChannelFull:
+                    # The process's inbox is full (a burst): a late idle or deadline check is
+                    # fine, a lost one is not. Cancelled on disconnect like any timer.
+                    logger.warning("channel layer full; %s for %s retried", message_type, name)
+                    await asyncio.sleep(WAKE_RETRY_SECONDS)
 
         if old := self.timers.get(name):
             old.cancel()

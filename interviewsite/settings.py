@@ -127,6 +127,10 @@ if REDIS_URL:
                 # 8's default of 5 s races it and kills idle sockets (docs/operations.md).
                 "hosts": [{"address": _redis_db(REDIS_URL, 1), "socket_timeout": 30}],
                 "prefix": "interviewsite:ch",
+                # Every socket of a process shares one inbox in Redis, and this is its size
+                # (channels-redis's default of 100 is per inbox, not per socket): when it is
+                # full, group messages to the process are dropped and sends fail.
+                "capacity": env.int("CHANNEL_LAYER_CAPACITY", default=5000),
             },
         }
     }

@@ -1,5 +1,6 @@
 """Keepalive, limits, snapshot and timing on the candidate socket."""
 
+import asyncio
 import json
 import uuid
 from datetime import timedelta
@@ -7,8 +8,10 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from channels.layers import InMemoryChannelLayer
 from django.utils import timezone
 
+from interviews import consumers
 from interviews.models import Interview, InterviewStatus, TurnKind
 from tests.factories import STRONG_ANSWER, make_interview
 from tests.interviews.ws import closed_with, connect, recv, until
@@ -217,3 +220,33 @@ async def test_unknown_path__error_frame_then_close_4404(path: str) -> None:
     frame = await recv(comm)
     assert (frame["type"], frame["code"], frame["retryable"]) == ("error", "unknown_path", False)
     assert await closed_with(comm) == 4404
+
+
+async def test_timer__a_full_channel_layer_delays_the_wake_up_but_never_loses_it(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Every socket of a process shares one inbox; in a burst it can be full when an idle or
+    # deadline timer fires. The timer must try again, not die with the message.
+    monkeypatch.setattr(consumers, "WAKE_RETRY_SECONDS", 0.05)
+    layer = InMemoryChannelLayer(capacity=1)
+    consumer = consumers.InterviewConsumer()
+    consumer.channel_layer = layer
+    consumer.channel_name = await layer.new_channel()
+    consumer.timers = {}
+    await layer.send(consumer.channel_name, {"type": "interview.event"})  # the inbox is full
+
+    consumer._wake_after("idle", 0, "interview.idle_check")
+    await until_logged(caplog, "channel layer full; interview.idle_check for idle retried")
+    assert await layer.receive(consumer.channel_name) == {"type": "interview.event"}
+
+    woken = await asyncio.wait_for(layer.receive(consumer.channel_name), 5)
+    assert woken == {"type": "interview.idle_check"}
+    await asyncio.wait_for(consumer.timers["idle"], 5)  # ended by sending, not by an error
+
+
+async def until_logged(caplog: pytest.LogCaptureFixture, text: str) -> None:
+    for _ in range(200):
+        if text in caplog.text:
+            return
+        await asyncio.sleep(0.01)
+    pytest.fail(f"never logged: {text}")
