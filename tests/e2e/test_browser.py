@@ -10,8 +10,6 @@ has closed.
 """
 
 import re
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -33,6 +31,7 @@ from tests.e2e.browser import (
 )
 from tests.e2e.stack import Proc, Stack, base_env, free_port, stack, stop
 from tests.factories import make_interview
+from tests.waiting import wait_for
 
 T = TypeVar("T")
 
@@ -46,16 +45,6 @@ ANSWER = (
     "for example replacing a nested loop with a dictionary lookup. I add tests and benchmarks "
     "so behaviour stays the same, and weigh memory use against readability."
 )
-
-
-def _wait_for(predicate: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 class Restarts:
@@ -169,7 +158,7 @@ def test_candidate_in_chromium__survives_two_server_restarts__and_is_evaluated(
             .order_by("seq")
             .values("seq", "kind", "text", "client_msg_id")
         )
-        evaluation = _wait_for(
+        evaluation = wait_for(
             lambda: Evaluation.objects.filter(interview=created.interview, status="done").first(),
             120,
             "the evaluation to be done",

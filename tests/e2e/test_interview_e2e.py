@@ -3,8 +3,6 @@
 import asyncio
 import json
 import sqlite3
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,22 +14,13 @@ from interviews.models import Evaluation, Interview, InterviewStatus
 from tests.e2e.client import persisted, take_interview
 from tests.e2e.stack import base_env, free_port, stack
 from tests.factories import make_interview
+from tests.waiting import wait_for
 
 T = TypeVar("T")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
 E2E_BROKER_DB = 6  # its own Redis DB, so tasks queued by other tests never reach this worker
-
-
-def _wait_for(predicate: Callable[[], T | None], timeout: float, what: str) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.5)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def _assert_clean_transcript(frames: list[dict], questions: int) -> None:
@@ -64,7 +53,7 @@ def test_interview_on_postgres_redis_two_uvicorn_workers__evaluated_by_celery(
         ws_url = f"ws://127.0.0.1:{port}{created.ws_path}"
         frames = asyncio.run(take_interview(ws_url))
         _assert_clean_transcript(frames, 3)
-        evaluation = _wait_for(
+        evaluation = wait_for(
             lambda: Evaluation.objects.filter(interview=created.interview, status="done").first(),
             120,
             "the evaluation to be done",
@@ -111,4 +100,4 @@ def test_interview_on_the_embedded_default__evaluated_by_celery(tmp_path: Path) 
                 ).fetchone()
             return row[0] if row and row[0] == "done" else None
 
-        assert _wait_for(evaluation_status, 120, "the evaluation to be done") == "done"
+        assert wait_for(evaluation_status, 120, "the evaluation to be done") == "done"

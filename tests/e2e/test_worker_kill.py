@@ -23,7 +23,8 @@ from interviewsite.celery import app
 from resilience.models.dead_letters import DeadLetter
 from tests.e2e.stack import BIN, base_env, free_port, stack, stop, wait_http
 from tests.factories import make_interview, run_to_completion
-from tests.resilience.dlq_helpers import start_worker, wait_for
+from tests.resilience.dlq_helpers import start_worker
+from tests.waiting import wait_for
 
 pytestmark = [
     pytest.mark.e2e,

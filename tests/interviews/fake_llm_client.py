@@ -3,13 +3,10 @@ checks that its replies have each provider's real shape (shared by the test_fake
 The `fake` fixture (tests/interviews/conftest.py) is the module's server, reset per test."""
 
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 
 from interviews.llm.fake_server import FakeLLMHandle
 
@@ -90,14 +87,6 @@ def ask(fake: FakeLLMHandle, dialect: str, prompt: dict[str, Any]) -> dict[str, 
         reply_text(dialect, call(fake, dialect, json.dumps(prompt)))
     )
     return document
-
-
-def wait_until(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 def question_prompt(**overrides: Any) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from interviews.llm.offline_bank import (
     BANK_PATH,
     load_bank,
 )
+from tests.interviews.test_llm_support import context
 
 TOPICS = {"python", "javascript", "sql", "system_design", "data_structures", "behavioural"}
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -64,17 +65,8 @@ def all_questions(raw: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def ctx(**overrides: Any) -> QuestionContext:
-    values: dict[str, Any] = {
-        "role": "Backend engineer",
-        "topic": "python",
-        "difficulty": "medium",
-        "language": "en",
-        "index": 1,
-        "total": 5,
-        "seed": 7,
-    }
-    values.update(overrides)
-    return QuestionContext(**values)
+    """A question context with a fixed seed (the offline interviewer's choices depend on it)."""
+    return context(**{"total": 5, "seed": 7, **overrides})
 
 
 def bank_question(qid: str) -> GeneratedQuestion:

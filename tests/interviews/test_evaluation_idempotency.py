@@ -25,6 +25,7 @@ from tests.interviews.test_evaluation_support import (
     finished_interview,
     use_openai_at,
 )
+from tests.waiting import wait_for
 
 LLM_LATENCY_MS = 800
 
@@ -112,7 +113,11 @@ def test_run_overtaken_by_a_rerun__is_refused_while_live_and_its_late_result_is_
     slow = _in_thread(
         lambda: evaluation_run(interview_id=interview.pk), results, threading.Barrier(1)
     )
-    _wait_for(lambda: Evaluation.objects.filter(interview=interview, status="running").exists())
+    wait_for(
+        lambda: Evaluation.objects.filter(interview=interview, status="running").exists(),
+        10,
+        "the first run to claim the evaluation",
+    )
 
     with pytest.raises(EvaluationRerunRefused, match="running now"):
         evaluation_rerun(interview=interview)
@@ -136,10 +141,3 @@ def test_run_overtaken_by_a_rerun__is_refused_while_live_and_its_late_result_is_
         rerun.report,
     ), "the overtaken run wrote nothing"
     assert fake.status()["by_task"] == {"evaluate": 2}
-
-
-def _wait_for(condition: Callable[[], bool], seconds: float = 5.0) -> None:
-    deadline = timezone.now() + timedelta(seconds=seconds)
-    while not condition():
-        assert timezone.now() < deadline, "condition not met in time"
-        threading.Event().wait(0.02)

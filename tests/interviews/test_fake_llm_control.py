@@ -23,9 +23,9 @@ from tests.interviews.fake_llm_client import (
     call,
     question_prompt,
     reply_text,
-    wait_until,
 )
 from tests.interviews.test_llm_support import TEST_PORTS
+from tests.waiting import wait_for
 
 # --- the control endpoint -------------------------------------------------------------------
 
@@ -176,7 +176,7 @@ def test_manage_py_fake_llm_serves_and_exits_when_terminated() -> None:
             except httpx.TransportError:
                 return False
 
-        wait_until(answers, "manage.py fake_llm to answer", timeout=15)
+        wait_for(answers, 15, "manage.py fake_llm to answer")
         response = httpx.post(
             f"{base_url}/v1/chat/completions",
             headers={"Authorization": "Bearer k"},

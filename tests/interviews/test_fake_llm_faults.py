@@ -15,9 +15,9 @@ from tests.interviews.fake_llm_client import (
     call,
     question_prompt,
     reply_text,
-    wait_until,
 )
 from tests.interviews.test_llm_support import start_fake
+from tests.waiting import wait_for
 
 # --- fault modes ----------------------------------------------------------------------------
 
@@ -55,7 +55,7 @@ def test_hang_is_cut_by_the_client_timeout_and_ok_answers_right_after(fake: Fake
 
     fake.control(mode="ok")
     assert reply_text("openai", call(fake, "openai", "hi", timeout=5))
-    wait_until(lambda: fake.status()["hanging"] == 0, "the abandoned request to be let go")
+    wait_for(lambda: fake.status()["hanging"] == 0, 10, "the abandoned request to be let go")
     assert fake.status()["by_outcome"] == {"abandoned": 1, "ok": 1}
 
 
@@ -66,7 +66,7 @@ def test_held_request_answers_in_the_new_mode_when_the_mode_changes(
     fake.control(mode="hang")
     with ThreadPoolExecutor(max_workers=1) as pool:
         held = pool.submit(call, fake, "anthropic", "hi", timeout=10)
-        wait_until(lambda: fake.status()["hanging"] == 1, "the request to be held")
+        wait_for(lambda: fake.status()["hanging"] == 1, 10, "the request to be held")
         fake.control(mode=new_mode)
         response = held.result(timeout=10)
     assert response.status_code == status
@@ -78,7 +78,7 @@ def test_shutdown_releases_held_requests() -> None:
             own = start_fake(stack, mode="hang")
             own_client.base_url = httpx.URL(own.base_url)
             held = pool.submit(call, own, "openai", "hi", client=own_client)
-            wait_until(lambda: own.status()["hanging"] == 1, "the request to be held")
+            wait_for(lambda: own.status()["hanging"] == 1, 10, "the request to be held")
             stopping = time.monotonic()
         # uvicorn's own graceful-shutdown backstop is 5 s; a release is far quicker.
         assert time.monotonic() - stopping < 4

@@ -1,11 +1,10 @@
-"""Helpers for the monitoring tests: waiting on conditions, raw HTTP, process environments."""
+"""Helpers for the monitoring tests: raw HTTP, process environments."""
 
 import socket
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 from django.db import connection
@@ -14,22 +13,8 @@ from kombu.transport import filesystem
 from interviewsite.celery import app
 from tests.e2e.stack import base_env
 
-T = TypeVar("T")
-
 HEALTH_TOKEN = "health-token-for-tests"
 TEST_SECRET_KEY = "monitoring-tests-secret-key-0123456789abcdef0123456789abcdef"
-
-
-def wait_for(predicate: Callable[[], T | None], timeout: float, what: str) -> T:
-    """Poll `predicate` until it returns something truthy; fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = predicate()
-        if last:
-            return last
-        time.sleep(0.3)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last: {last!r})")
 
 
 def closed_port() -> int:

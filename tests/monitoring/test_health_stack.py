@@ -19,8 +19,8 @@ from tests.monitoring.helpers import (
     get_json,
     services_env,
     stack_env,
-    wait_for,
 )
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 

@@ -12,7 +12,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.e2e.client import ORIGIN, take_interview
 from tests.e2e.stack import free_port, stack
-from tests.monitoring.helpers import pid_files, stack_env, wait_for
+from tests.monitoring.helpers import pid_files, stack_env
+from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 

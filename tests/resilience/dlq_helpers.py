@@ -3,9 +3,8 @@
 import json
 import socket
 import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -13,19 +12,9 @@ from typing import Any, TypeVar
 
 from interviewsite.celery import app
 from tests.e2e.stack import BIN, Proc, Stack
+from tests.waiting import wait_for
 
 T = TypeVar("T")
-
-
-def wait_for(predicate: Callable[[], T | None], timeout: float, what: str) -> T:
-    """Poll until `predicate` returns something truthy; generous limits, never a fixed sleep."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.25)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
 
 
 def start_worker(running: Stack, *, name: str = "", timeout: float = 90) -> Proc:

@@ -3,20 +3,12 @@ offers): the caller never waits for the write, items are merged and flushed toge
 reader waits only for what was queued before it asked, and nothing wedges on a failure."""
 
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from resilience.services.background import BackgroundWorker, Batch
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out waiting for {what}")
-        time.sleep(0.005)
+from tests.waiting import wait_for
 
 
 @pytest.fixture
@@ -104,7 +96,7 @@ def test_drain__waits_for_jobs_queued_before_it_not_for_later_ones(
     drained: list[bool] = []
     reader = threading.Thread(target=lambda: drained.append(worker.drain(5)))
     reader.start()
-    wait_for(lambda: worker._queue.qsize() >= 2, "the reader's marker behind the stale one")
+    wait_for(lambda: worker._queue.qsize() >= 2, 10, "the reader's marker behind the stale one")
     worker.submit(later.wait, timeout=30)  # queued after the reader asked
     first.set()
     reader.join(10)

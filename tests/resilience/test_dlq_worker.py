@@ -21,7 +21,8 @@ from interviewsite.celery import app
 from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 from tests.e2e.stack import Stack, base_env, stack
 from tests.resilience import dlq_tasks
-from tests.resilience.dlq_helpers import start_worker, wait_for
+from tests.resilience.dlq_helpers import start_worker
+from tests.waiting import wait_for
 
 pytestmark = [
     pytest.mark.e2e,
