@@ -68,6 +68,13 @@ def check_topic(topic: str) -> str:
     return normalised
 
 
+def check_text(text: str) -> str:
+    """The question text, stripped; it must have words (a fingerprint of nothing is useless)."""
+    if not isinstance(text, str) or not normalise_text(text):
+        raise InvalidCacheInput("the question text has no words")
+    return text.strip()
+
+
 def cache_key(*, difficulty: str, language: str, topic: str) -> str:
     """`difficulty:language:<32 hex of the normalised topic>`, validated."""
     topic_hash = hashlib.sha256(check_topic(topic).encode()).hexdigest()[:32]

@@ -24,13 +24,12 @@ from resilience.question_cache import counters, metrics
 from resilience.question_cache.backends import CacheEntry, get_backend
 from resilience.question_cache.keys import (
     TOPIC_DISPLAY_CHARS,
-    InvalidCacheInput,
     cache_key,
     check_difficulty,
     check_language,
+    check_text,
     check_topic,
     fingerprint,
-    normalise_text,
 )
 from resilience.question_cache.prewarm import PrewarmItem, QuestionSource
 from resilience.services.background import BackgroundWorker, Batch
@@ -103,8 +102,7 @@ def question_cache_put(
     InvalidCacheInput; a failing backend is logged and reported as not stored.
     """
     key = cache_key(difficulty=difficulty, language=language, topic=topic)
-    if not isinstance(text, str) or not normalise_text(text):
-        raise InvalidCacheInput("the question text has no words")
+    text = check_text(text)
     if seeded:
         metrics.STORES.labels(result="bypass").inc()
         return False
@@ -114,7 +112,7 @@ def question_cache_put(
         difficulty=difficulty,
         language=check_language(language),
         topic=check_topic(topic)[:TOPIC_DISPLAY_CHARS],
-        text=text.strip(),
+        text=text,
         fingerprint=fingerprint(text),
         created_at=now,
         expires_at=now + _ttl(),
@@ -143,8 +141,7 @@ def question_cache_offer(
     OFFER_DELAY_SECONDS. False when the offer was dropped (too many pending); a failed store is
     logged there, like any store. The same question offered twice before the store keeps one."""
     key = cache_key(difficulty=difficulty, language=language, topic=topic)
-    if not isinstance(text, str) or not normalise_text(text):
-        raise InvalidCacheInput("the question text has no words")
+    check_text(text)
     offer = {
         "difficulty": difficulty,
         "language": language,
