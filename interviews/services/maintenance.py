@@ -94,9 +94,11 @@ def stuck_sweep(*, dry_run: bool = False) -> SweepReport:
     hours = settings.STUCK_EPISODE_THRESHOLD_HOURS
     report = SweepReport(dry_run=dry_run)
 
-    inactive_since = cutoffs.inactive_since
     for interview_id in list(stuck_interviews(cutoffs).values_list("pk", flat=True)):
-        if dry_run or interview_abandon(interview_id=interview_id, inactive_since=inactive_since):
+        abandoned = dry_run or interview_abandon(
+            interview_id=interview_id, inactive_since=cutoffs.inactive_since
+        )
+        if abandoned:
             report.abandoned.append(interview_id)
     for evaluation_id in list(stuck_evaluations(cutoffs).values_list("pk", flat=True)):
         if dry_run:
