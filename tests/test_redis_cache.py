@@ -37,11 +37,16 @@ def created_connections() -> int:
 
 def test_threads_share_one_client_and_one_connection(redis_url: str, settings: Any) -> None:
     settings.CACHES = cache_settings(redis_url, "interviewsite.redis_cache.SharedPoolRedisCache")
+    # The client is the process's: earlier tests may have used it. Count from here.
+    caches["default"].get("warm-up")
+    before = created_connections()
 
     clients = use_from_threads(16)
 
     assert len(clients) == 1
-    assert created_connections() == 1
+    # Each thread reused the idle connection (one more at most, should a background flush of
+    # another test use the cache at the same moment); Django's own backend opens one per thread.
+    assert created_connections() - before <= 1
 
 
 def test_django_s_own_backend_would_open_one_pool_per_thread(redis_url: str, settings: Any) -> None:
