@@ -5,31 +5,22 @@ when the service is not configured; with REQUIRE_SERVICES=1 (set by .ci/run) a m
 is a failure, so CI can never go green by skipping the tests that matter.
 """
 
-import os
 from collections.abc import Iterator
 
 import pytest
 from django.conf import settings
 
-
-def _missing(what: str) -> None:
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but not configured")
-    pytest.skip(f"{what} not configured")
+from tests.services import require_postgres, require_redis_url
 
 
 @pytest.fixture
 def redis_url() -> str:
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        _missing("REDIS_URL")
-    return url
+    return require_redis_url()
 
 
 @pytest.fixture
 def postgres_required() -> None:
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        _missing("DATABASE_URL (PostgreSQL)")
+    require_postgres()
 
 
 @pytest.fixture(scope="session")

@@ -22,6 +22,7 @@ from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 from tests.e2e.stack import Stack, base_env, stack
 from tests.resilience import dlq_tasks
 from tests.resilience.dlq_helpers import start_worker
+from tests.services import require_postgres, require_redis_url
 from tests.waiting import wait_for
 
 pytestmark = [
@@ -37,9 +38,9 @@ TASKS = "tests.resilience.dlq_tasks"
 @pytest.fixture(scope="module")
 def worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     """One worker for the module, on the test database and this run's Redis databases."""
-    url = os.environ.get("REDIS_URL", "")
-    if not url:
-        pytest.fail("REDIS_URL is required: these tests need a real broker")
+    # These tests need a real broker and PostgreSQL: skipped locally without them, failed in CI.
+    url = require_redis_url()
+    require_postgres()
     # This run's broker DB only. The worker, started before any task is sent, declares the
     # queue bindings again (a message sent to an exchange without them would be dropped).
     redis.Redis.from_url(app.conf.broker_url).flushdb()

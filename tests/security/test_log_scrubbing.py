@@ -10,11 +10,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from django.test import Client
+from django.test import Client, override_settings
 from websockets.sync.client import connect as ws_connect
 from websockets.typing import Origin
 
-from monitoring.logging import REDACTED, scrub
+from monitoring.logging import REDACTED, build_formatter, scrub
 from tests.e2e.stack import BIN, free_port, stack, wait_http
 from tests.factories import make_interview
 from tests.monitoring.helpers import HEALTH_TOKEN, services_env
@@ -22,21 +22,39 @@ from tests.monitoring.helpers import HEALTH_TOKEN, services_env
 SECRET = "Zk3-secret_TOKEN-value-0123456789"
 
 
-@pytest.fixture
-def log_output() -> Iterator[io.StringIO]:
-    """What the project's console handler (settings.LOGGING) writes, captured."""
+def _project_handler() -> logging.StreamHandler:  # type: ignore[type-arg]
     handler = next(
         h
         for h in logging.getLogger().handlers
         if any(type(f).__name__ == "SecretScrubFilter" for f in h.filters)
     )
     assert isinstance(handler, logging.StreamHandler)
+    return handler
+
+
+@pytest.fixture
+def log_output() -> Iterator[io.StringIO]:
+    """What the project's console handler (settings.LOGGING) writes, captured."""
+    handler = _project_handler()
     buffer = io.StringIO()
     previous = handler.setStream(buffer)
     try:
         yield buffer
     finally:
         handler.setStream(previous)
+
+
+@pytest.fixture(params=["json", "console"])
+def log_format(request: pytest.FixtureRequest, log_output: io.StringIO) -> Iterator[str]:
+    """The handler formats as LOG_FORMAT says, whichever format this run's settings chose."""
+    handler = _project_handler()
+    previous = handler.formatter
+    with override_settings(LOG_FORMAT=request.param):
+        handler.setFormatter(build_formatter())
+    try:
+        yield request.param
+    finally:
+        handler.setFormatter(previous)
 
 
 @pytest.mark.parametrize(
@@ -67,7 +85,9 @@ def test_django_request_log__not_found_invite_path_is_redacted(
     assert f"Not Found: /i/{REDACTED}/" in text
 
 
-def test_records__message_extras_and_traceback_are_scrubbed(log_output: io.StringIO) -> None:
+def test_records__message_extras_and_traceback_are_scrubbed(
+    log_format: str, log_output: io.StringIO
+) -> None:
     logger = logging.getLogger("tests.security")
     logger.warning(
         "socket %s", f"/ws/interviews/ab/?token={SECRET}", extra={"url": f"/i/{SECRET}/"}
@@ -79,9 +99,12 @@ def test_records__message_extras_and_traceback_are_scrubbed(log_output: io.Strin
 
     lines = log_output.getvalue().splitlines()
     assert SECRET not in "\n".join(lines)
-    first = json.loads(lines[0])  # LOG_FORMAT is json whenever DATABASE_URL is set
-    assert first["message"] == f"socket /ws/interviews/ab/?token={REDACTED}"
-    assert first["url"] == f"/i/{REDACTED}/"
+    if log_format == "json":
+        first = json.loads(lines[0])
+        assert first["message"] == f"socket /ws/interviews/ab/?token={REDACTED}"
+        assert first["url"] == f"/i/{REDACTED}/"
+    else:
+        assert lines[0].endswith(f"socket /ws/interviews/ab/?token={REDACTED}")
     assert f"ValueError: bad link /i/{REDACTED}/" in log_output.getvalue()
 
 
