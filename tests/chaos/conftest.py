@@ -26,7 +26,7 @@ if str(BENCH) not in sys.path:
 
 import chaos as chaos_bench  # noqa: E402
 
-from tests.conftest import _missing  # noqa: E402
+from tests.services import missing  # noqa: E402
 
 # CI sizes: a few interviews, short faults, quick candidates. Figures are reported, never
 # asserted tightly: the machine is shared and slow at times.
@@ -43,11 +43,11 @@ CI_SIZES: dict[str, Any] = {
 @pytest.fixture(scope="session")
 def chaos_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator["chaos_bench.Cluster"]:
     if shutil.which("redis-server") is None:
-        _missing("redis-server (chaos scenarios start their own)")
+        missing("redis-server (chaos scenarios start their own)")
     try:
         chaos_bench.infra.postgres_bindir()
     except RuntimeError:
-        _missing("PostgreSQL server binaries (chaos scenarios start their own cluster)")
+        missing("PostgreSQL server binaries (chaos scenarios start their own cluster)")
     with chaos_bench.Cluster(tmp_path_factory.mktemp("chaos")) as cluster:
         yield cluster
 

@@ -28,7 +28,7 @@ if str(BENCH) not in sys.path:
 
 import chaos as chaos_bench  # noqa: E402
 
-from tests.conftest import _missing  # noqa: E402
+from tests.services import missing  # noqa: E402
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
 
@@ -42,7 +42,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator["chaos_bench.Wor
     import shutil
 
     if shutil.which("redis-server") is None:
-        _missing("redis-server")
+        missing("redis-server")
     workdir = tmp_path_factory.mktemp("scale-out")
     with (
         chaos_bench.Cluster(workdir) as cluster,
