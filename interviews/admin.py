@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -158,7 +159,7 @@ class InterviewAdmin(admin.ModelAdmin):
 
     def create_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
-            return redirect("admin:index")
+            raise PermissionDenied("creating interviews needs the add permission")
         form = InterviewCreateForm(request.POST or None)
         invite = None
         if request.method == "POST" and form.is_valid():
@@ -184,7 +185,7 @@ class InterviewAdmin(admin.ModelAdmin):
         """The change page's "Re-run evaluation" button: the bulk action for one interview."""
         interview = get_object_or_404(Interview, pk=pk)
         if not self.has_change_permission(request, interview):
-            return redirect("admin:index")
+            raise PermissionDenied("re-running an evaluation needs the change permission")
         rerun_evaluations(request, [interview])
         return redirect("admin:interviews_interview_change", interview.pk)
 

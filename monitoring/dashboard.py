@@ -1,7 +1,9 @@
 """The staff operations dashboard: one admin page for breakers, cache, DLQ, queues and stuck work.
 
 The page renders its panels once, then its script re-fetches only the panels fragment every
-few seconds (no full reload, no build step). Breaker buttons POST (CSRF-protected) to a view
+few seconds (no full reload, no build step). Each panel that shows a model's rows follows that
+model's view permission as its admin decides it (view or change); the queues-and-workers panel
+shows what /health/workers/ shows any staff member. Breaker buttons POST (CSRF-protected) to a view
 that calls the same breaker services as the admin actions, with the staff user recorded.
 """
 
@@ -12,17 +14,21 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db import DatabaseError
+from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from interviews.models import Evaluation, Interview
 from monitoring import health
 from monitoring.operations import breaker_rows, stuck_work
 from monitoring.selectors import evaluations_by_status
 from resilience.breakers.config import NAME_PATTERN
 from resilience.models import BreakerConfig
+from resilience.models.dead_letters import DeadLetter
+from resilience.models.question_cache import CachedQuestion
 from resilience.services.breakers import (
     breaker_force_closed,
     breaker_force_open,
@@ -47,17 +53,32 @@ def _evaluations_by_status() -> dict[str, int] | None:
         return None
 
 
-def panels_context() -> dict[str, Any]:
-    """Everything the panels show, read fresh (each source fails on its own)."""
+def can_view(request: HttpRequest, model: type[Model]) -> bool:
+    """The model admin's own view rule (view or change permission), so the dashboard and the
+    admin never disagree."""
+    return bool(admin.site.get_model_admin(model).has_view_permission(request))
+
+
+def panels_context(request: HttpRequest) -> dict[str, Any]:
+    """Everything the panels the user may see show, read fresh (each source fails on its own);
+    a panel the user may not see is not read at all."""
     from monitoring.dashboard_sources import dead_letter_summary, question_cache_summary
 
+    can = {
+        "breakers": can_view(request, BreakerConfig),
+        "interviews": can_view(request, Interview),
+        "evaluations": can_view(request, Evaluation),
+        "cache": can_view(request, CachedQuestion),
+        "dead_letters": can_view(request, DeadLetter),
+    }
     return {
-        "breakers": breaker_rows(),
+        "can": can,
+        "breakers": breaker_rows() if can["breakers"] else [],
         "workers": health.workers_payload(),
-        "stuck": stuck_work(),
-        "evaluations": _evaluations_by_status(),
-        "cache": question_cache_summary(),
-        "dead_letters": dead_letter_summary(),
+        "stuck": stuck_work() if can["interviews"] else None,
+        "evaluations": _evaluations_by_status() if can["evaluations"] else None,
+        "cache": question_cache_summary() if can["cache"] else None,
+        "dead_letters": dead_letter_summary() if can["dead_letters"] else None,
         "refreshed_at": health.now_iso(),
     }
 
@@ -68,14 +89,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         **admin.site.each_context(request),
         "title": "Operations dashboard",
         "refresh_seconds": REFRESH_SECONDS,
-        **panels_context(),
+        **panels_context(request),
     }
     return render(request, "monitoring/dashboard.html", context)
 
 
 @never_cache
 def dashboard_panels(request: HttpRequest) -> HttpResponse:
-    return render(request, "monitoring/dashboard_panels.html", panels_context())
+    return render(request, "monitoring/dashboard_panels.html", panels_context(request))
 
 
 @never_cache

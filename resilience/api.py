@@ -1,5 +1,9 @@
 """The dead-letter queue's staff JSON API: `GET /api/admin/dlq/`, `POST /api/admin/dlq/`.
 
+It asks the dead-letter admin (resilience/admin/dead_letters.py) who may do what, so the API
+and the admin never disagree: view (or change) to list, change to retry or discard, delete to
+clear. Staff without the permission get 403, as they do on the admin page.
+
 Errors raise exceptions: PermissionDenied reaches the project's handler403, and DlqApiError
 carries `http_status`, `code` and `retryable`, which the project's error middleware turns into
 the error envelope (this app cannot import it: dependencies point the other way).
@@ -8,6 +12,7 @@ the error envelope (this app cannot import it: dependencies point the other way)
 import json
 from typing import Any
 
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
@@ -25,7 +30,8 @@ from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
 MAX_IDS = 10_000
-ACTIONS = ("retry", "discard", "clear")
+# The admin permission each action needs.
+ACTIONS = {"retry": "change", "discard": "change", "clear": "delete"}
 
 
 class DlqApiError(Exception):
@@ -133,6 +139,18 @@ def _text(body: dict[str, Any], key: str) -> str:
     return value
 
 
+def _allowed(request: HttpRequest, permission: str) -> bool:
+    """The dead-letter admin's own answer for `permission` (view, change or delete)."""
+    model_admin = admin.site.get_model_admin(DeadLetter)
+    check = getattr(model_admin, f"has_{permission}_permission")
+    return bool(check(request))
+
+
+def _require(request: HttpRequest, permission: str) -> None:
+    if not _allowed(request, permission):
+        raise PermissionDenied(f"This needs the {permission} permission on dead letters.")
+
+
 class DeadLetterApi(View):
     http_method_names = ["get", "post"]
 
@@ -140,12 +158,18 @@ class DeadLetterApi(View):
         user = getattr(request, "user", None)
         if not (user is not None and user.is_authenticated and user.is_staff):
             raise PermissionDenied("The dead-letter API is for staff only.")
+        if request.method == "POST" and not any(
+            _allowed(request, permission) for permission in set(ACTIONS.values())
+        ):
+            # Refused before the body is read: no write permission, nothing to validate.
+            raise PermissionDenied("This needs the change or delete permission on dead letters.")
         return super().dispatch(request, *args, **kwargs)
 
     def http_method_not_allowed(self, request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         raise DlqApiError("method_not_allowed", "Use GET or POST.", status=405)
 
     def get(self, request: HttpRequest) -> JsonResponse:
+        _require(request, "view")
         queue, task = request.GET.get("queue", ""), request.GET.get("task", "")
         statuses = _statuses(request.GET.get("status", DeadLetterStatus.PENDING))
         limit = _limit(request.GET.get("limit"))
@@ -166,6 +190,7 @@ class DeadLetterApi(View):
             raise DlqApiError(
                 "unknown_action", f'"action" must be one of {", ".join(ACTIONS)}; got {action!r}.'
             )
+        _require(request, ACTIONS[action])
         if action == "retry":
             report = dead_letters_retry(ids=_selected_ids(body, RETRYABLE), actor=request.user)
             return JsonResponse(

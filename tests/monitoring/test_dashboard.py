@@ -30,11 +30,31 @@ def breaker_name() -> Iterator[str]:
     registry.reset_registry()
 
 
+# Each panel and the model whose view permission it needs (the admin's rule: view or change).
+PANELS = {
+    "<h2>Circuit breakers</h2>": "view_breakerconfig",
+    "<h2>Dead-letter queue</h2>": "view_deadletter",
+    "<h2>Question cache</h2>": "view_cachedquestion",
+    "<h2>Interviews and evaluations</h2>": "view_interview",
+}
+OPERATOR_PERMISSIONS = (
+    "change_breakerconfig",
+    "view_deadletter",
+    "view_cachedquestion",
+    "view_interview",
+    "view_evaluation",
+)
+
+
+def staff_with(username: str, *codenames: str) -> User:
+    user = User.objects.create_user(username, password="x", is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    return user
+
+
 @pytest.fixture
 def staff() -> User:
-    user = User.objects.create_user("oncall", password="x", is_staff=True)
-    user.user_permissions.add(Permission.objects.get(codename="change_breakerconfig"))
-    return user
+    return staff_with("oncall", *OPERATOR_PERMISSIONS)
 
 
 def test_admin_index__links_to_the_dashboard(client: Client, staff: User) -> None:
@@ -73,6 +93,26 @@ def test_dashboard__anonymous_and_non_staff_are_sent_to_login(client: Client, pa
     response = client.get(path)
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_dashboard__staff_without_permissions_see_no_model_panel(
+    client: Client, breaker_name: str
+) -> None:
+    client.force_login(staff_with("no-perms"))
+    for path in (DASHBOARD, f"{DASHBOARD}panels/"):
+        page = client.get(path).content.decode()
+        assert [heading for heading in PANELS if heading in page] == []
+        assert breaker_name not in page
+        assert "Queues and workers" in page  # what /health/workers/ shows any staff member
+
+
+@pytest.mark.parametrize(("heading", "codename"), list(PANELS.items()))
+def test_dashboard__each_panel_follows_its_models_view_permission(
+    client: Client, heading: str, codename: str
+) -> None:
+    client.force_login(staff_with("one-perm", codename))
+    page = client.get(f"{DASHBOARD}panels/").content.decode()
+    assert [h for h in PANELS if h in page] == [heading]
 
 
 def test_force_open_button__calls_the_breaker_service_as_the_staff_user(

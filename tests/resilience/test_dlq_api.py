@@ -4,7 +4,7 @@ import json
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 
 from resilience.dlq.services import dead_letter_capture
@@ -31,9 +31,17 @@ def entry(task_id: str, task: str = EVAL, queue: str = "evaluation") -> DeadLett
     )
 
 
-def client_for(*, staff: bool, csrf: bool = False) -> Client:
+ALL_PERMISSIONS = ("view", "change", "delete")
+
+
+def client_for(*, staff: bool, csrf: bool = False, perms: tuple[str, ...] = ()) -> Client:
+    """A signed-in client; staff get the dead-letter permissions in `perms`."""
     client = Client(enforce_csrf_checks=csrf, raise_request_exception=False)
-    client.force_login(User.objects.create_user("someone", is_staff=staff))
+    user = User.objects.create_user(f"someone{''.join('-' + p for p in perms)}", is_staff=staff)
+    if staff:
+        codenames = [f"{perm}_deadletter" for perm in perms]
+        user.user_permissions.add(*Permission.objects.filter(codename__in=codenames))
+    client.force_login(user)
     return client
 
 
@@ -49,7 +57,7 @@ def error(response: Any) -> tuple[int, str]:
 
 @pytest.fixture
 def staff() -> Client:
-    return client_for(staff=True)
+    return client_for(staff=True, perms=ALL_PERMISSIONS)
 
 
 def test_anonymous_and_non_staff__403_in_the_error_envelope() -> None:
@@ -61,6 +69,51 @@ def test_anonymous_and_non_staff__403_in_the_error_envelope() -> None:
     assert error(post(member, {"action": "discard", "all": True})) == (403, "forbidden")
     body = member.get(URL).json()["error"]
     assert {"message", "retryable", "error_id", "request_id"} <= set(body)
+
+
+# Each action, the permission the dead-letter admin needs for it, and the permissions that do
+# not grant it (in the admin, change implies view).
+NEEDS = {"list": "view", "retry": "change", "discard": "change", "clear": "delete"}
+NOT_ENOUGH = {
+    "list": ("delete",),
+    "retry": ("view", "delete"),
+    "discard": ("view", "delete"),
+    "clear": ("view", "change"),
+}
+
+
+def _attempt(client: Client, action: str) -> Any:
+    if action == "list":
+        return client.get(URL, {"status": "all"})
+    body: dict[str, Any] = {"action": action}
+    if action != "clear":
+        body["all"] = True
+    return post(client, body)
+
+
+@pytest.mark.parametrize("action", NEEDS)
+def test_staff_without_the_admins_permission__403_and_nothing_changes(action: str) -> None:
+    entry("perm-1")
+    entry("perm-done")
+    DeadLetter.objects.filter(task_id="perm-done").update(status=DeadLetterStatus.RESOLVED)
+    before = sorted(DeadLetter.objects.values_list("task_id", "status", "retry_count"))
+
+    refused = _attempt(client_for(staff=True, perms=()), action)
+    refused_with_the_others = _attempt(client_for(staff=True, perms=NOT_ENOUGH[action]), action)
+
+    assert error(refused) == (403, "forbidden")
+    assert error(refused_with_the_others) == (403, "forbidden")
+    assert "Traceback" not in refused.content.decode()
+    assert sorted(DeadLetter.objects.values_list("task_id", "status", "retry_count")) == before
+
+
+@pytest.mark.parametrize("action", ["list", "discard", "clear"])
+def test_staff_with_only_the_needed_permission__allowed(action: str) -> None:
+    entry("perm-2")
+
+    response = _attempt(client_for(staff=True, perms=(NEEDS[action],)), action)
+
+    assert response.status_code == 200, response.content[:300]
 
 
 def test_get__stats_and_pending_entries_filtered_by_queue_task_and_limit(staff: Client) -> None:
@@ -138,7 +191,7 @@ def test_post_discard__by_ids_and_by_filter(staff: Client) -> None:
     statuses = dict(DeadLetter.objects.values_list("pk", "status"))
     assert statuses == {one.pk: "discarded", two.pk: "discarded", other.pk: "pending"}
     who = DeadLetter.objects.filter(pk=one.pk).values_list("discarded_by__username", flat=True)
-    assert list(who) == ["someone"]
+    assert list(who) == ["someone-view-change-delete"]
 
 
 def test_post_retry__links_a_new_task_id_to_each_entry(
@@ -170,7 +223,7 @@ def test_post_clear__deletes_resolved_and_discarded_only(staff: Client) -> None:
 
 
 def test_post_without_a_csrf_token__403_envelope() -> None:
-    client = client_for(staff=True, csrf=True)
+    client = client_for(staff=True, csrf=True, perms=ALL_PERMISSIONS)
     assert error(post(client, {"action": "clear"})) == (403, "forbidden")
 
 
