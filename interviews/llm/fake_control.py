@@ -11,8 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-MODES = ("ok", "error500", "rate_limit", "hang", "malformed", "drop")
-CONTROL_FIELDS = ("mode", "latency_ms", "fail_rate", "retry_after", "seed", "reset_counts")
+MODES = ("ok", "error500", "rate_limit", "overloaded", "hang", "malformed", "drop", "trickle")
+CONTROL_FIELDS = (
+    "mode",
+    "latency_ms",
+    "fail_rate",
+    "retry_after",
+    "trickle_ms",
+    "seed",
+    "reset_counts",
+)
+TRICKLE_BYTES = 8  # bytes per trickle chunk; a slow provider's stream looks the same
 
 
 class ControlError(ValueError):
@@ -47,6 +56,8 @@ def validate_settings(changes: Mapping[str, object]) -> dict[str, Any]:
         checked["mode"] = changes["mode"]
     if "latency_ms" in changes:
         checked["latency_ms"] = _number("latency_ms", changes["latency_ms"], 0)
+    if "trickle_ms" in changes:
+        checked["trickle_ms"] = _number("trickle_ms", changes["trickle_ms"], 1)
     if "fail_rate" in changes:
         checked["fail_rate"] = _number("fail_rate", changes["fail_rate"], 0, 1)
     if "retry_after" in changes:
@@ -72,6 +83,7 @@ class FakeLLMState:
     latency_ms: float = 0.0
     fail_rate: float = 1.0  # share of requests the current fault mode applies to
     retry_after: int = 1
+    trickle_ms: float = 500.0  # pause between TRICKLE_BYTES-byte chunks in "trickle" mode
     seed: int | None = None  # fixes the fail_rate dice for reproducible runs
     requests: int = 0
     by_path: Counter[str] = field(default_factory=Counter)
@@ -84,7 +96,7 @@ class FakeLLMState:
         self.rng.seed(self.seed)
 
     def apply(self, checked: Mapping[str, Any]) -> None:
-        for name in ("mode", "latency_ms", "fail_rate", "retry_after"):
+        for name in ("mode", "latency_ms", "fail_rate", "retry_after", "trickle_ms"):
             if name in checked:
                 setattr(self, name, checked[name])
         if "seed" in checked:
@@ -101,6 +113,7 @@ class FakeLLMState:
             "latency_ms": self.latency_ms,
             "fail_rate": self.fail_rate,
             "retry_after": self.retry_after,
+            "trickle_ms": self.trickle_ms,
             "seed": self.seed,
             "requests": self.requests,
             "by_path": dict(self.by_path),

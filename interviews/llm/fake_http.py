@@ -22,6 +22,7 @@ _ERRORS: dict[int, tuple[str, str | None, str, str]] = {
     429: ("requests", "rate_limit_exceeded", "rate_limit_error", "Rate limit reached (fake_llm)"),
     500: ("server_error", None, "api_error", "The server had an error (fake_llm error500 mode)"),
     503: ("server_error", None, "api_error", "The server is shutting down"),
+    529: ("server_error", None, "overloaded_error", "Overloaded"),
 }
 
 
@@ -110,6 +111,24 @@ async def send_json(
     raw_headers += [(k.lower().encode(), v.encode()) for k, v in (headers or {}).items()]
     await send({"type": "http.response.start", "status": status, "headers": raw_headers})
     await send({"type": "http.response.body", "body": payload})
+
+
+async def send_trickle(
+    send: Send, body: Any, *, chunk: int, pause: Callable[[], Awaitable[bool]]
+) -> None:
+    """A 200 whose headers go at once and whose body follows `chunk` bytes at a time, awaiting
+    `pause()` between chunks (False: stop, the client left). A slow provider looks like this:
+    every read returns within a per-read timeout, however long the whole body takes."""
+    payload = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json")]
+    headers += [(b"content-length", str(len(payload)).encode())]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    for start in range(0, len(payload), chunk):
+        if start and not await pause():
+            return
+        piece = payload[start : start + chunk]
+        more = start + chunk < len(payload)
+        await send({"type": "http.response.body", "body": piece, "more_body": more})
 
 
 async def read_body(receive: Receive) -> bytes | None:

@@ -24,6 +24,7 @@ import uvicorn
 
 from interviews.llm import fake_content
 from interviews.llm.fake_control import (
+    TRICKLE_BYTES,
     ControlError,
     FakeLLMState,
     make_state,
@@ -40,6 +41,7 @@ from interviews.llm.fake_http import (
     read_body,
     request_problem,
     send_json,
+    send_trickle,
     until_disconnect,
 )
 
@@ -52,6 +54,7 @@ _ERROR_STATUS = {
     "rate_limit": 429,
     "error500": 500,
     "closing": 503,
+    "overloaded": 529,  # Anthropic's "overloaded_error"; OpenAI answers 503 (see _llm)
 }
 
 
@@ -166,15 +169,28 @@ class FakeLLMApp:
             await drop_connection(receive, send)
         elif outcome in _ERROR_STATUS:
             status = _ERROR_STATUS[outcome]
+            if outcome == "overloaded" and dialect == "openai":
+                status = 503
             message = request_problem(dialect, headers, payload) if status == 400 else None
-            extra = {"retry-after": str(state.retry_after)} if status == 429 else {}
-            if status == 503:
+            extra = {}
+            if outcome in ("rate_limit", "overloaded"):
+                extra["retry-after"] = str(state.retry_after)
+            if outcome == "closing":
                 extra["connection"] = "close"
             await send_json(send, status, error_body(dialect, status, message), extra)
         else:
             text = fake_content.malformed(reply) if outcome == "malformed" else reply
             prompt = fake_content.last_user_text(messages)
-            await send_json(send, 200, completion(dialect, payload["model"], prompt, text))
+            reply_body = completion(dialect, payload["model"], prompt, text)
+            if outcome != "trickle":
+                await send_json(send, 200, reply_body)
+                return
+
+            async def pause() -> bool:
+                why = await self._wait(receive, state.trickle_ms / 1000, hang=False)
+                return why == "elapsed"
+
+            await send_trickle(send, reply_body, chunk=TRICKLE_BYTES, pause=pause)
 
     async def _outcome(
         self,

@@ -5,6 +5,9 @@ so each provider keeps one client for the life of the process. It is created laz
 lock (requests come from many worker threads) and again after a fork, because a client
 inherited from the parent shares its sockets with it.
 
+Every request ends by its timeout as a whole, not only per read (interviews/llm/transport.py):
+a reply trickling in a few bytes at a time is cut at the deadline like a silent one.
+
 The client makes exactly one attempt per request: retries, back-off and Retry-After belong to
 the gateway's retry helper, which also knows the deadline. A dropped or refused connection
 surfaces as an error and is counted; the pool discards the broken connection by itself and
@@ -20,6 +23,7 @@ from typing import Any
 import httpx
 
 from interviews.llm import metrics
+from interviews.llm.transport import DeadlineTransport, call_deadline
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +34,7 @@ TransportFactory = Callable[[], httpx.BaseTransport]
 
 
 def _default_transport() -> httpx.BaseTransport:
-    return httpx.HTTPTransport(retries=0, limits=LIMITS)
+    return DeadlineTransport(limits=LIMITS)
 
 
 class ProviderPool:
@@ -57,11 +61,13 @@ class ProviderPool:
     def post(
         self, url: str, *, headers: dict[str, str], json: dict[str, Any], timeout: float
     ) -> httpx.Response:
-        """One POST with `timeout` seconds for each phase; raises on transport errors only."""
+        """One POST that is over within `timeout` seconds, body included; raises on transport
+        errors only (a cut request raises httpx.TimeoutException)."""
         try:
-            return self.client().post(
-                url, headers=headers, json=json, timeout=httpx.Timeout(timeout)
-            )
+            with call_deadline(timeout):
+                return self.client().post(
+                    url, headers=headers, json=json, timeout=httpx.Timeout(timeout)
+                )
         except CONNECTION_ERRORS as exc:
             self._reconnections.inc()
             logger.warning("%s: upstream connection lost (%s); reconnecting", self.provider, exc)

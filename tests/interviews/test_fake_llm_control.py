@@ -134,6 +134,7 @@ def test_command_passes_checked_options_to_the_server(served: list[dict[str, Any
         fake_llm.Command(),
         *("--port", "18099", "--mode", "rate_limit", "--fail-rate", "0.3"),
         *("--latency-ms", "250", "--retry-after", "4", "--seed", "9", "--no-access-log"),
+        *("--trickle-ms", "120"),
     )
     [options] = served
     assert {k: v for k, v in options.items() if k != "on_ready"} == {
@@ -144,6 +145,7 @@ def test_command_passes_checked_options_to_the_server(served: list[dict[str, Any
         "fail_rate": 0.3,
         "latency_ms": 250.0,
         "retry_after": 4,
+        "trickle_ms": 120.0,
         "seed": 9,
     }
 

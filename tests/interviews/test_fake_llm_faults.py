@@ -46,6 +46,43 @@ def test_rate_limit_mode_answers_429_with_retry_after(fake: FakeLLMHandle, diale
     assert call(fake, dialect, "hi").headers["Retry-After"] == "7"
 
 
+@pytest.mark.parametrize(
+    ("dialect", "status", "error_type"),
+    [("anthropic", 529, "overloaded_error"), ("openai", 503, "server_error")],
+)
+def test_overloaded_mode_answers_the_providers_overload_status_with_retry_after(
+    fake: FakeLLMHandle, dialect: str, status: int, error_type: str
+) -> None:
+    fake.control(mode="overloaded", retry_after=7)
+    response = call(fake, dialect, "hi")
+    assert response.status_code == status
+    assert response.headers["retry-after"] == "7"
+    assert response.json()["error"]["type"] == error_type
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_trickle_mode_sends_headers_at_once_then_the_valid_body_a_few_bytes_at_a_time(
+    fake: FakeLLMHandle, dialect: str
+) -> None:
+    fake.control(mode="trickle", trickle_ms=20)
+    path = "/v1/chat/completions" if dialect == "openai" else "/v1/messages"
+    headers = {"Authorization": "Bearer k", "x-api-key": "k", "anthropic-version": "2023-06-01"}
+    body = {"model": "m", "max_tokens": 50, "messages": [{"role": "user", "content": "hi"}]}
+    started = time.monotonic()
+    with fake.client.stream("POST", path, headers=headers, json=body, timeout=5) as response:
+        first_byte = time.monotonic() - started
+        chunks = list(response.iter_raw())
+    total = time.monotonic() - started
+    data = b"".join(chunks)
+    assert response.status_code == 200
+    assert first_byte < 0.5
+    # 8 bytes per 20 ms: the body takes at least half its nominal time, in many reads.
+    assert total > 0.5 * (len(data) / 8 - 1) * 0.02
+    assert len(chunks) > 10
+    assert json.loads(data)
+    assert fake.status()["by_outcome"] == {"trickle": 1}
+
+
 def test_hang_is_cut_by_the_client_timeout_and_ok_answers_right_after(fake: FakeLLMHandle) -> None:
     fake.control(mode="hang")
     with pytest.raises(httpx.TimeoutException):

@@ -20,9 +20,10 @@ from interviews.llm.base import InterviewerProvider, QuestionContext
 from interviews.llm.chain import ChainConfig, InterviewerChain
 from interviews.llm.fake_server import FakeLLMHandle, run_fake_llm_in_thread
 from interviews.llm.offline import OfflineInterviewer, load_bank
-from interviews.llm.pool import ProviderPool
+from interviews.llm.pool import LIMITS, ProviderPool
 from interviews.llm.providers.anthropic import AnthropicInterviewer
 from interviews.llm.providers.openai import OpenAIInterviewer
+from interviews.llm.transport import DeadlineTransport
 from resilience.breakers import Breaker, BreakerPolicy
 from resilience.breakers.policies import StaticPolicies
 from resilience.breakers.stores.memory import MemoryStore
@@ -49,7 +50,13 @@ def reset(fake: FakeLLMHandle) -> FakeLLMHandle:
     while fake.status()["hanging"] and time.monotonic() < deadline:
         time.sleep(0.02)
     fake.control(
-        mode="ok", latency_ms=0, fail_rate=1.0, retry_after=1, seed=None, reset_counts=True
+        mode="ok",
+        latency_ms=0,
+        fail_rate=1.0,
+        retry_after=1,
+        trickle_ms=500,
+        seed=None,
+        reset_counts=True,
     )
     return fake
 
@@ -66,11 +73,11 @@ def seed_for(faulty: Sequence[bool], fail_rate: float) -> int:
     raise AssertionError(f"no seed gives {faulty}")
 
 
-class RecordingTransport(httpx.HTTPTransport):
-    """A real transport that keeps every request it sends (what the provider put on the wire)."""
+class RecordingTransport(DeadlineTransport):
+    """The real transport, keeping every request it sends (what the provider put on the wire)."""
 
     def __init__(self) -> None:
-        super().__init__(retries=0)
+        super().__init__(limits=LIMITS)
         self.requests: list[httpx.Request] = []
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:

@@ -3,7 +3,9 @@
 A provider makes one attempt per call: one request, plus one repair request if the reply does
 not validate. It neither retries nor falls back; the chain (interviews/llm/chain.py) wraps each
 call in the provider's breaker and the retry helper and decides what happens on failure.
-Every request is bounded by the deadline it is given.
+Every call (its request, and the repair request if any) is over by the deadline it is given:
+for a question or a follow-up, LLM_TIMEOUT_SECONDS from its start at the latest; for an
+evaluation, the evaluation budget the chain passes (or LLM_TIMEOUT_SECONDS without one).
 """
 
 import logging
@@ -56,7 +58,7 @@ class RemoteInterviewer(ABC):
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.model = model
-        self.timeout = timeout  # used only when called without a deadline (outside the chain)
+        self.timeout = timeout  # LLM_TIMEOUT_SECONDS: the most a candidate-facing call may take
         self.pool = pool or shared_pool(self.name)
         self._api_key = api_key
         self._seconds = metrics.CALL_SECONDS.labels(provider=self.name)
@@ -84,7 +86,7 @@ class RemoteInterviewer(ABC):
         reply, _ = self.ask(
             question_prompt(ctx),
             lambda text: parse_question(text, previous=ctx.previous_questions),
-            deadline or Deadline.after(self.timeout),
+            self._candidate_deadline(deadline),
         )
         return GeneratedQuestion(reply.question, reply.rubric, "llm", self.name)
 
@@ -99,7 +101,7 @@ class RemoteInterviewer(ABC):
         follow_up, _ = self.ask(
             follow_up_prompt(ctx, question, answer),
             lambda text: parse_follow_up(text, rubric=question.rubric),
-            deadline or Deadline.after(self.timeout),
+            self._candidate_deadline(deadline),
         )
         return follow_up
 
@@ -129,6 +131,11 @@ class RemoteInterviewer(ABC):
             confidence=CONFIDENCE_REPAIRED if repaired else CONFIDENCE,
             details={"provider": self.name, "model": self.model, "repaired": repaired},
         )
+
+    def _candidate_deadline(self, deadline: Deadline | None) -> Deadline:
+        """A candidate waits on questions and follow-ups: the given deadline or
+        LLM_TIMEOUT_SECONDS from now, whichever comes first."""
+        return deadline.capped(self.timeout) if deadline else Deadline.after(self.timeout)
 
     # --- one attempt ------------------------------------------------------------------------
 

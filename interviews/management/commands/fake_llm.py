@@ -35,6 +35,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--retry-after", type=int, default=1, help="Retry-After seconds in rate_limit mode"
         )
+        parser.add_argument(
+            "--trickle-ms",
+            type=float,
+            default=500.0,
+            help="pause between 8-byte body chunks in trickle mode (milliseconds)",
+        )
         parser.add_argument("--seed", type=int, default=None, help="seed the fail-rate dice")
         parser.add_argument("--no-access-log", action="store_true", help="do not log every request")
 
@@ -43,7 +49,8 @@ class Command(BaseCommand):
         if not 0 <= port <= 65535:
             raise CommandError(f"--port must be between 0 and 65535, got {port}")
         settings = {
-            name: options[name] for name in ("mode", "latency_ms", "fail_rate", "retry_after")
+            name: options[name]
+            for name in ("mode", "latency_ms", "fail_rate", "retry_after", "trickle_ms")
         }
         settings["seed"] = options["seed"]
         try:
