@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "channels",
     "django_celery_beat",
     "resilience",
+    "sandbox",
     "interviews",
     "monitoring",  # before health_check: its `health_check` command replaces the stock one
     "health_check",
@@ -333,3 +334,29 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Sources of /health/workers/ "failed" counts: callables returning {queue: count}, summed.
 HEALTH_FAILED_TASK_COUNTERS = ["monitoring.selectors.pending_dead_letters_by_queue"]
 CSRF_FAILURE_VIEW = "monitoring.errors.csrf_failure"
+
+# --- Code sandbox (sandbox app; docs/sandbox.md, docs/operations.md "Code sandbox") ---------
+# Read once per process into sandbox.conf.SandboxSettings, validated at start-up.
+SANDBOX_ENGINE = env.str("SANDBOX_ENGINE", default="sandbox.engines.local.LocalEngine")
+SANDBOX_CPU_SECONDS = env.float("SANDBOX_CPU_SECONDS", default=5.0)
+SANDBOX_WALL_SECONDS = env.float("SANDBOX_WALL_SECONDS", default=10.0)
+SANDBOX_MEMORY_MB = env.int("SANDBOX_MEMORY_MB", default=256)
+SANDBOX_PROCESSES = env.int("SANDBOX_PROCESSES", default=32)
+SANDBOX_FILE_MB = env.int("SANDBOX_FILE_MB", default=16)
+SANDBOX_OUTPUT_KB = env.int("SANDBOX_OUTPUT_KB", default=64)
+SANDBOX_MAX_CODE_BYTES = env.int("SANDBOX_MAX_CODE_BYTES", default=65536)
+SANDBOX_MAX_TESTS = env.int("SANDBOX_MAX_TESTS", default=50)
+SANDBOX_MAX_TESTS_BYTES = env.int("SANDBOX_MAX_TESTS_BYTES", default=262144)
+SANDBOX_PYTHON = env.str("SANDBOX_PYTHON", default="")  # "": the system's python3
+SANDBOX_NODE = env.str("SANDBOX_NODE", default=None)  # unset: node on PATH; "": no JavaScript
+SANDBOX_ISOLATION = env.str("SANDBOX_ISOLATION", default="auto")
+SANDBOX_UID_BASE = env.int("SANDBOX_UID_BASE", default=200000)
+SANDBOX_UID_COUNT = env.int("SANDBOX_UID_COUNT", default=256)
+SANDBOX_HIDE_PATHS = env.list("SANDBOX_HIDE_PATHS", default=[])
+SANDBOX_STATE_DIR = env.str("SANDBOX_STATE_DIR", default=str(VAR_DIR / "sandbox"))
+SANDBOX_PISTON_URL = env.str("SANDBOX_PISTON_URL", default="")
+# language=version pairs Piston runs each language with.
+SANDBOX_PISTON_RUNTIMES = env.dict(
+    "SANDBOX_PISTON_RUNTIMES", default={"python": "3.10.0", "javascript": "18.15.0"}
+)
+SANDBOX_PISTON_TIMEOUT_SECONDS = env.float("SANDBOX_PISTON_TIMEOUT_SECONDS", default=5.0)

@@ -1,0 +1,122 @@
+"""One sandbox process, watched from outside: its input written, its output read within caps,
+and the whole process group killed at the wall limit, at the output cap, or when it ends."""
+
+import contextlib
+import json
+import os
+import selectors
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sandbox.types import Limit
+from sandbox.verdict import RawRun
+
+TRUNCATED = "\n[output truncated: the run printed more than {limit} bytes]"
+READ_CHUNK = 65536
+
+
+def _feed(stream: Any, data: bytes) -> None:
+    try:
+        stream.write(data)
+        stream.close()
+    except (BrokenPipeError, OSError):
+        pass  # the process died before reading its input; its exit says why
+
+
+def watch(
+    argv: Sequence[str], *, stdin: bytes, env: dict[str, str], cwd: str, results_fd: int,
+    read_fd: int, wall_seconds: float, output_bytes: int, results_cap: int,
+) -> RawRun:  # fmt: skip
+    """Run `argv` to its end or to a limit; `results_fd` is the write end of the result pipe
+    (passed to the process), `read_fd` its read end (closed here)."""
+    raw = RawRun()
+    started = time.monotonic()
+    proc = subprocess.Popen(  # noqa: S603 (argv is built from settings, never from input)
+        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        pass_fds=(results_fd,), env=env, cwd=cwd, start_new_session=True,
+    )  # fmt: skip
+    os.close(results_fd)
+    writer = threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True)
+    writer.start()
+    assert proc.stdout is not None
+    assert proc.stderr is not None
+    outputs = {"stdout": bytearray(), "stderr": bytearray()}
+    results = bytearray()
+    sel = selectors.DefaultSelector()
+    sel.register(proc.stdout, selectors.EVENT_READ, "stdout")
+    sel.register(proc.stderr, selectors.EVENT_READ, "stderr")
+    results_file = os.fdopen(read_fd, "rb", buffering=0)
+    sel.register(results_file, selectors.EVENT_READ, "results")
+    deadline = started + wall_seconds
+    try:
+        while sel.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raw.stopped = Limit.WALL_TIME
+                break
+            for key, _ in sel.select(timeout=min(left, 0.5)):
+                data = os.read(key.fd, READ_CHUNK)
+                if not data:
+                    sel.unregister(key.fileobj)
+                    continue
+                if key.data == "results":
+                    results += data
+                    if len(results) > results_cap:
+                        raw.problem = "The run wrote more test results than it could have."
+                        break
+                    continue
+                outputs[key.data] += data
+                if len(outputs["stdout"]) + len(outputs["stderr"]) > output_bytes:
+                    raw.stopped = Limit.OUTPUT
+                    break
+            if raw.stopped or raw.problem:
+                break
+    finally:
+        # The session's process group: every process the run started unless one left it
+        # with setsid, and those die with the PID namespace when its first process is gone.
+        _kill_group(proc)
+        proc.wait()
+        writer.join(timeout=1)
+        sel.close()
+        results_file.close()
+        proc.stdout.close()
+        proc.stderr.close()
+    raw.stdout = _text(outputs["stdout"], output_bytes)
+    raw.stderr = _text(outputs["stderr"], output_bytes)
+    _parse_results(raw, bytes(results))
+    return raw
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # already gone
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+def _text(data: bytearray, limit: int) -> str:
+    text = bytes(data[:limit]).decode("utf-8", errors="replace")
+    return text + TRUNCATED.format(limit=limit) if len(data) > limit else text
+
+
+def _parse_results(raw: RawRun, data: bytes) -> None:
+    for line in data.split(b"\n"):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            raw.problem = raw.problem or "The run's result channel carried something unreadable."
+            continue
+        kind = item.get("kind") if isinstance(item, dict) else None
+        if kind == "test" and isinstance(item.get("index"), int):
+            raw.records.setdefault(item["index"], item)
+        elif kind == "load":
+            raw.load = item
+        elif kind == "exit":
+            raw.exit_code = item.get("code")
+            raw.exit_signal = item.get("signal")
+            raw.cpu_seconds = item.get("cpu")
+            raw.problem = raw.problem or item.get("broken") or ""

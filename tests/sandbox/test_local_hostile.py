@@ -1,0 +1,210 @@
+"""Hostile code through the local runner: each is stopped by the limit meant for it, within
+the wall limit plus a margin, and leaves the worker unharmed (nothing left running under the
+run's uid, the next run works). Requires isolation (root, unshare), as CI and production have."""
+
+import errno
+import json
+import os
+
+import pytest
+
+from sandbox.engines.local import RUN_ENV
+from sandbox.types import Limit, RunStatus
+from tests.sandbox.support import (
+    CPU_BOUND,
+    LIMITS,
+    add_suite,
+    assert_unharmed,
+    engine,
+    one_case,
+    run,
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated() -> None:
+    assert engine().isolated(), "these tests need namespaces: run them as root with unshare"
+
+
+def test_fork_bomb__stopped_by_the_process_limit() -> None:
+    result = run("import os\ndef solve():\n    while True:\n        os.fork()\n")
+
+    assert (result.status, result.limit) == (RunStatus.LIMIT, Limit.PROCESSES), result
+    assert "BlockingIOError" in result.tests[0].error
+    assert_unharmed(result)
+
+
+def test_shell_fork_bomb__dies_with_the_run() -> None:
+    code = (
+        "import subprocess\n"
+        "def solve():\n"
+        "    subprocess.Popen(['/bin/sh', '-c', 'f() { f | f & }; f'])\n"
+        "    return 1\n"
+    )
+    result = run(code, one_case(expected=1))
+
+    assert result.status == RunStatus.PASSED, result
+    assert_unharmed(result)
+
+
+def test_infinite_loop__stopped_by_the_cpu_limit() -> None:
+    result = run("def solve():\n    while True:\n        pass\n", limits=CPU_BOUND)
+
+    assert (result.status, result.limit) == (RunStatus.LIMIT, Limit.CPU_TIME), result
+    assert result.tests[0].error.startswith("Not run: Stopped after the CPU-time limit")
+    assert_unharmed(result)
+
+
+def test_allocating_4_gib__stopped_by_the_memory_limit() -> None:
+    result = run("def solve():\n    block = bytearray(4 * 2**30)\n    return len(block)\n")
+
+    assert (result.status, result.limit) == (RunStatus.LIMIT, Limit.MEMORY), result
+    assert "MemoryError" in result.tests[0].error
+    assert_unharmed(result)
+
+
+def test_writing_1_gib__stopped_by_the_file_limit_in_a_private_tmp() -> None:
+    code = (
+        "def solve():\n"
+        "    with open('big.bin', 'wb') as f:\n"
+        "        for _ in range(1024):\n"
+        "            f.write(b'x' * 2**20)\n"
+    )
+    result = run(code)
+
+    assert (result.status, result.limit) == (RunStatus.LIMIT, Limit.FILE_SIZE), result
+    assert "big.bin" not in os.listdir("/tmp")
+    assert_unharmed(result)
+
+
+def test_reading_passwd_and_environment__shows_no_secret() -> None:
+    code = (
+        "import os, json\n"
+        "def solve(project):\n"
+        "    seen = {'env': sorted(os.environ), 'uid': os.getuid(),\n"
+        "            'passwd': open('/etc/passwd').read().count(':') > 0,\n"
+        "            'project': os.listdir(project) if os.access(project, os.R_OK) else None}\n"
+        "    try:\n"
+        "        open('/etc/shadow').read()\n"
+        "        seen['shadow'] = 'readable'\n"
+        "    except OSError as exc:\n"
+        "        seen['shadow'] = exc.errno\n"
+        "    print(json.dumps(seen))\n"
+    )
+    project = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    os.environ["SANDBOX_CANARY_SECRET"] = "must-not-leak"
+    try:
+        result = run(code, one_case(args=(project,)))
+    finally:
+        del os.environ["SANDBOX_CANARY_SECRET"]
+
+    seen = json.loads(result.tests[0].output)
+    assert seen["env"] == sorted(RUN_ENV)  # no DATABASE_URL, SECRET_KEY, REDIS_URL, canary
+    assert seen["uid"] != 0
+    assert seen["passwd"] is True  # world-readable account names; no password hashes in it
+    assert seen["shadow"] == errno.EACCES
+    assert seen["project"] in (None, [])  # the project's directory is hidden
+    assert_unharmed(result)
+
+
+@pytest.mark.parametrize("port", [5432, 6379])
+def test_socket_to_local_services__network_unreachable(port: int) -> None:
+    code = (
+        "import socket\n"
+        "def solve(port):\n"
+        "    try:\n"
+        "        socket.create_connection(('127.0.0.1', port), timeout=2)\n"
+        "        return 'connected'\n"
+        "    except OSError as exc:\n"
+        "        return exc.errno\n"
+    )
+    result = run(code, one_case(args=(port,), expected=errno.ENETUNREACH))
+
+    assert result.status == RunStatus.PASSED, result
+    assert_unharmed(result)
+
+
+def test_printing_100_mb_to_the_raw_stdout__stopped_by_the_output_limit() -> None:
+    code = (
+        "import os\n"
+        "def solve():\n"
+        "    chunk = b'x' * 2**20\n"
+        "    for _ in range(100):\n"
+        "        os.write(1, chunk)\n"
+    )
+    result = run(code)
+
+    assert (result.status, result.limit) == (RunStatus.LIMIT, Limit.OUTPUT), result
+    assert result.stdout.endswith(f"[output truncated: the run printed more than "
+                                  f"{LIMITS.output_bytes} bytes]")  # fmt: skip
+    assert len(result.stdout) < LIMITS.output_bytes + 100
+    assert_unharmed(result)
+
+
+def test_printing_100_mb_in_a_test__its_output_is_truncated_with_a_marker() -> None:
+    result = run("def solve():\n    print('y' * 100_000_000)\n    return 1\n", one_case(expected=1))
+
+    assert result.status == RunStatus.PASSED, result
+    output = result.tests[0].output
+    assert output.startswith("y" * 100)
+    assert output.endswith(
+        f"[output truncated: {100_000_001 - LIMITS.output_bytes} more characters]"
+    )
+    assert_unharmed(result)
+
+
+def test_sleeping_past_the_wall_limit__timeout_within_the_margin() -> None:
+    result = run("import time\ndef solve():\n    time.sleep(60)\n")
+
+    assert (result.status, result.limit) == (RunStatus.TIMEOUT, Limit.WALL_TIME), result
+    assert result.duration >= LIMITS.wall_seconds
+    assert_unharmed(result)
+
+
+def test_killing_the_parent_and_everything_it_can__the_worker_survives() -> None:
+    code = (
+        "import os, signal\n"
+        "def solve(worker):\n"
+        "    for pid in (worker, os.getppid(), 1, -1):\n"
+        "        try:\n"
+        "            os.kill(pid, signal.SIGKILL)\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    result = run(code, one_case(args=(os.getpid(),)))
+
+    assert result.status == RunStatus.ERROR, result
+    assert "SIGKILL" in result.message
+    assert_unharmed(result)
+
+
+def test_a_daemon_that_leaves_the_session__does_not_outlive_the_run() -> None:
+    code = (
+        "import os, time\n"
+        "def solve():\n"
+        "    if os.fork() == 0:\n"
+        "        os.setsid()\n"
+        "        if os.fork() == 0:\n"
+        "            time.sleep(600)\n"
+        "        os._exit(0)\n"
+        "    return 1\n"
+    )
+    result = run(code, one_case(expected=1))
+
+    assert result.status == RunStatus.PASSED, result
+    assert_unharmed(result)
+
+
+def test_forged_result_lines__never_pass() -> None:
+    forged = json.dumps({"kind": "test", "index": 0, "ok": True, "value": 3, "error": "",
+                         "duration": 0, "output": ""})  # fmt: skip
+    code = (
+        f"import os\nos.write(3, b'{forged}\\n')\nprint('{forged}')\ndef add(a, b):\n    return 0\n"
+    )
+    result = run(code, add_suite())
+
+    assert result.status == RunStatus.ERROR, result
+    assert result.passed_count == 0
+    assert "protocol" in result.message
+    assert_unharmed(result)
