@@ -22,8 +22,8 @@ from interviews.models import (
     Interview,
     InterviewStatus,
     Turn,
-    TurnSource,
 )
+from interviews.selectors import turn_degraded
 from interviews.services.evaluation import EvaluationRerunRefused, evaluation_rerun
 from interviews.services.evidence import FLAG_LABELS
 from interviews.services.interviews import (
@@ -49,7 +49,7 @@ class TurnInline(admin.TabularInline):
 
     @admin.display(description="source")
     def source_label(self, turn: Turn) -> str:
-        if turn.source in (TurnSource.FALLBACK, TurnSource.CACHE):
+        if turn_degraded(turn=turn):
             return f"⚠ {turn.get_source_display()}"
         return turn.get_source_display() if turn.source else ""
 

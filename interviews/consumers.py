@@ -27,7 +27,7 @@ from django.db import DatabaseError
 
 from interviews import metrics, selectors
 from interviews.frames import FrameError, RateLimiter, answer_fields, hello_last_seq, parse_frame
-from interviews.models import Interview, TurnSource
+from interviews.models import Interview
 from interviews.services.effects import interview_group
 from interviews.services.guessing import TooManyTokenFailures, invite_authenticate
 from interviews.services.interviews import (
@@ -45,7 +45,6 @@ CLOSE_IDLE = 4408
 CLOSE_SUPERSEDED = 4409
 CLOSE_TOO_LARGE = 4413
 CLOSE_RATE_LIMITED = 4429
-DEGRADED_SOURCES = {TurnSource.FALLBACK, TurnSource.CACHE}
 WAKE_RETRY_SECONDS = 1.0  # a timer whose message did not fit in the channel layer tries again
 Event = dict[str, Any]
 
@@ -307,7 +306,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         events = await _advance(self.interview_id)
         for event in events:
             await self._deliver(event)
-        degraded = any(e.get("source") in DEGRADED_SOURCES for e in events)
+        degraded = any(e.get("degraded") for e in events)
         await self._send({"type": "status", "state": "degraded" if degraded else "ok"})
 
     async def _deliver(self, event: Event) -> None:

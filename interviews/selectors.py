@@ -18,9 +18,20 @@ from interviews.models import (
     InterviewStatus,
     Turn,
     TurnKind,
+    TurnSource,
 )
 
 Event = dict[str, Any]
+
+
+def turn_degraded(*, turn: Turn) -> bool:
+    """Whether an interviewer turn was not written by the first provider in LLM_PROVIDERS (the
+    chain decides and the turn stores it); turns stored before that was kept say it by their
+    source alone."""
+    stored = turn.meta.get("degraded")
+    if isinstance(stored, bool):
+        return stored
+    return turn.source in (TurnSource.CACHE, TurnSource.FALLBACK)
 
 
 def turn_event(turn: Turn, *, total: int) -> Event:
@@ -33,6 +44,7 @@ def turn_event(turn: Turn, *, total: int) -> Event:
             "total": total,
             "text": turn.text,
             "source": turn.source,
+            "degraded": turn_degraded(turn=turn),
         }
     if turn.kind == TurnKind.ANSWER:
         return {

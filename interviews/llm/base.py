@@ -31,6 +31,9 @@ class GeneratedQuestion:
     source: Source
     provider: str
     key: str = ""  # stable id of a bank question, "" for generated ones
+    # Not from the first provider in LLM_PROVIDERS (it could not answer): the offline
+    # interviewer standing in for an LLM, the question cache or a fallback.
+    degraded: bool = False
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ Evaluation runs in Celery, where nobody waits on it: it gets EVALUATION_BUDGET_F
 split fairly between the remote providers still to try, and raises ProvidersUnavailable when
 none could do it (Celery retries the task).
 
-Every question records where it came from (`source`: llm, offline, cache, fallback) and who
-answered (`provider`).
+Every question and follow-up records where it came from (`source`: llm, offline, cache,
+fallback), who answered (`provider`), and whether it is `degraded`: answered by anyone but the
+first provider listed (which could not).
 """
 
 import dataclasses
@@ -106,30 +107,31 @@ class InterviewerChain:
 
     def generate_question(self, ctx: QuestionContext) -> GeneratedQuestion:
         deadline = self._step_deadline()
-        for provider in self.providers:
+        for position, provider in enumerate(self.providers):
             if isinstance(provider, RemoteInterviewer):
                 question = self._try_remote(
                     provider, lambda p, d: p.generate_question(ctx, deadline=d), deadline
                 )
                 if question is not None:
                     self._bank_put(ctx, question)
-                    return question
             else:
                 question = self._try_local(provider, lambda p: p.generate_question(ctx))
-                if question is not None:
-                    return question
+            if question is not None:
+                return dataclasses.replace(question, degraded=position > 0)
         cached = self._bank_get(ctx)
         if cached is not None:
             metrics.FALLBACKS.labels(kind="cache").inc()
-            return cached
+            return dataclasses.replace(cached, degraded=True)
         metrics.FALLBACKS.labels(kind=FallbackKind.QUESTION_GENERATION).inc()
         question = fallback_question(ctx)
         logger.warning("question %s: no provider answered; fallback question used", ctx.index)
-        return question
+        return dataclasses.replace(question, degraded=True)
 
     def follow_up(
         self, ctx: QuestionContext, question: GeneratedQuestion, answer: str
     ) -> str | None:
+        """The text alone (the InterviewerProvider interface); interview services call
+        `follow_up_question`, which says who wrote it."""
         follow_up = self.follow_up_question(ctx, question, answer)
         return follow_up.text if follow_up else None
 
@@ -138,7 +140,7 @@ class InterviewerChain:
     ) -> GeneratedQuestion | None:
         """`follow_up` with the source and provider of whoever wrote it (None: move on)."""
         deadline = self._step_deadline()
-        for provider in self.providers:
+        for position, provider in enumerate(self.providers):
             if isinstance(provider, RemoteInterviewer):
                 outcome = self._try_remote(
                     provider,
@@ -151,7 +153,9 @@ class InterviewerChain:
                 source = "offline"
             if outcome is not None:  # the provider answered; (None,) means "no follow-up"
                 text = outcome[0]
-                return GeneratedQuestion(text, (), source, provider.name) if text else None
+                if not text:
+                    return None
+                return GeneratedQuestion(text, (), source, provider.name, degraded=position > 0)
         # Moving on to the next question is the neutral fallback for a follow-up.
         metrics.FALLBACKS.labels(kind=FallbackKind.DEFAULT).inc()
         return None

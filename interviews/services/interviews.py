@@ -27,7 +27,6 @@ from interviews.models import (
     Turn,
     TurnKind,
     TurnRole,
-    TurnSource,
 )
 from interviews.selectors import (
     interview_time_remaining,
@@ -207,7 +206,7 @@ class _Plan:
     kind: str  # "question", "follow_up" or "complete"
     index: int
     text: str = ""
-    question: GeneratedQuestion | None = None
+    question: GeneratedQuestion | None = None  # the question or follow-up, with who wrote it
     reason: str = ""
 
 
@@ -247,9 +246,10 @@ def _plan(interview: Interview) -> _Plan | None:
             provider=asked.provider,
             key=asked.meta.get("key", ""),
         )
-        follow = provider.follow_up(_context(interview, asked.question_index), question, last.text)
-        if follow:
-            return _Plan(interview.last_seq, "follow_up", asked.question_index, text=follow)
+        ctx = _context(interview, asked.question_index)
+        follow = provider.follow_up_question(ctx, question, last.text)
+        if follow is not None:
+            return _Plan(interview.last_seq, "follow_up", asked.question_index, follow.text, follow)
     if interview.current_index < interview.question_count:
         return _plan_question(interview, interview.current_index + 1)
     return _Plan(interview.last_seq, "complete", interview.current_index, reason="all_answered")
@@ -281,15 +281,19 @@ def interview_advance(*, interview_id: int) -> list[Turn]:
         if plan.kind == "complete":
             return [_finish(interview, reason=plan.reason)]
         question = plan.question
+        assert question is not None  # every plan but "complete" carries what it asks
+        meta: dict[str, Any] = {"degraded": question.degraded}
+        if plan.kind == "question":
+            meta |= {"rubric": list(question.rubric), "key": question.key}
         turn = _append_turn(
             interview,
             role=TurnRole.INTERVIEWER,
             kind=TurnKind.QUESTION if plan.kind == "question" else TurnKind.FOLLOW_UP,
             question_index=plan.index,
             text=plan.text,
-            source=question.source if question else TurnSource.OFFLINE,
-            provider=question.provider if question else get_interviewer().name,
-            meta={"rubric": list(question.rubric), "key": question.key} if question else {},
+            source=question.source,
+            provider=question.provider,
+            meta=meta,
         )
         interview.current_index = plan.index
         _touch(interview, "current_index")

@@ -201,7 +201,7 @@
     setIndex(m.index);
     var isQuestion = m.type === 'question';
     var label = isQuestion ? 'Interviewer · Question ' + displayIndex() : 'Interviewer · Follow-up';
-    var tag = m.source === 'fallback' || m.source === 'cache' ? 'backup question' : '';
+    var tag = m.degraded ? 'backup question' : '';
     appendMsg(makeMsg(m.type, m.seq, String(m.text || ''), label, tag));
     state.awaiting = true;
     state.thinking = false;

@@ -29,7 +29,9 @@ class _RecordingInterviewer:
     def __init__(self) -> None:
         self.deadlines: list[Deadline | None] = []
 
-    def follow_up(self, context: QuestionContext, question: Any, answer: str) -> str | None:
+    def follow_up_question(
+        self, context: QuestionContext, question: Any, answer: str
+    ) -> GeneratedQuestion | None:
         self.deadlines.append(current_step())
         return None
 
