@@ -22,7 +22,7 @@ from tests.monitoring.helpers import HEALTH_TOKEN, services_env
 SECRET = "Zk3-secret_TOKEN-value-0123456789"
 
 
-def _project_handler() -> logging.StreamHandler:  # type: ignore[type-arg]
+def _project_handler() -> logging.StreamHandler:
     handler = next(
         h
         for h in logging.getLogger().handlers
