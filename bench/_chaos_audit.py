@@ -132,7 +132,7 @@ def common_checks(
 ) -> None:
     """`incomplete_ok`: an evaluation may end `incomplete` (its reason stored, staff can re-run
     it) instead of `done`: with no offline interviewer listed, one that runs while the LLM
-    breakers are open fails after MAX_RETRY_ATTEMPTS attempts. It must still be final."""
+    breakers are open fails after EVALUATION_MAX_ATTEMPTS attempts. It must still be final."""
     problems = world.log_problems()
     record.figures.append(
         "ERROR lines / tracebacks in the server logs: "

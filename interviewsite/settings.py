@@ -184,12 +184,15 @@ ANTHROPIC_BASE_URL = env.str("ANTHROPIC_BASE_URL", default="https://api.anthropi
 ANTHROPIC_API_KEY = env.str("ANTHROPIC_API_KEY", default="")
 ANTHROPIC_MODEL = env.str("ANTHROPIC_MODEL", default="claude-sonnet-4-5")
 LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=15.0)
+# HTTP tries per provider and step (the first included); evaluations count their own attempts.
 MAX_RETRY_ATTEMPTS = env.int("MAX_RETRY_ATTEMPTS", default=3)
 RETRY_BASE_DELAY = env.float("RETRY_BASE_DELAY", default=1.0)
 RETRY_MAX_DELAY = env.float("RETRY_MAX_DELAY", default=10.0)
 # Evaluations run in Celery, where waiting out a provider outage is cheap: longer delays.
 EVALUATION_RETRY_BASE_SECONDS = env.int("EVALUATION_RETRY_BASE_SECONDS", default=10)
 EVALUATION_RETRY_MAX_SECONDS = env.int("EVALUATION_RETRY_MAX_SECONDS", default=300)
+# Runs of `evaluate_interview` in all before the evaluation is marked incomplete.
+EVALUATION_MAX_ATTEMPTS = env.int("EVALUATION_MAX_ATTEMPTS", default=3)
 # While every provider's breaker is open an evaluation waits (no attempt spent) this many times.
 EVALUATION_BREAKER_WAITS = env.int("EVALUATION_BREAKER_WAITS", default=12)
 

@@ -134,7 +134,7 @@ def test_malformed_replies__are_retried_then_incomplete_with_the_reason_and_no_s
     assert evaluation.status == EvaluationStatus.INCOMPLETE
     assert (evaluation.overall_score, evaluation.recommendation) == (None, "")
     assert evaluation.report == {}
-    assert evaluation.attempts == settings.MAX_RETRY_ATTEMPTS == 3
+    assert evaluation.attempts == settings.EVALUATION_MAX_ATTEMPTS == 3
     assert "Failed after 3 attempts" in evaluation.reason
     assert "ProvidersUnavailable" in evaluation.reason
     assert "MalformedReply" in evaluation.reason

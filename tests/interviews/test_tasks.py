@@ -4,7 +4,8 @@ import pytest
 
 from interviews.llm.fake_server import FakeLLMHandle
 from interviews.models import Evaluation, EvaluationStatus
-from interviews.tasks import evaluate_interview, evaluation_retry_delay
+from interviews.services.evaluation_retry import evaluation_retry_delay
+from interviews.tasks import evaluate_interview
 from resilience.breakers.registry import reset_registry
 from resilience.services.background import breaker_side_effects
 from tests.factories import STRONG_ANSWER
@@ -65,6 +66,25 @@ def test_provider_errors__are_retried_max_attempts_times_then_incomplete(
     _assert_incomplete_after_all_attempts(interview.pk, result, "HTTPStatusError")
     # Three task attempts, each with the gateway's own three quick tries.
     assert fake.status()["by_outcome"] == {"error500": 9}
+
+
+@pytest.mark.django_db
+def test_evaluation_attempts_and_http_tries__are_separate_settings(
+    settings: Any, fake: FakeLLMHandle
+) -> None:
+    interview = finished_interview(STRONG_ANSWER)
+    use_openai_at(settings, fake.base_url)
+    settings.MAX_RETRY_ATTEMPTS = 1  # one HTTP try per provider and run
+    settings.EVALUATION_MAX_ATTEMPTS = 4  # four runs of the task
+    fake.control(mode="error500")
+
+    result = evaluate_interview.apply(kwargs={"interview_id": interview.pk})
+
+    assert result.failed()
+    evaluation = Evaluation.objects.get(interview_id=interview.pk)
+    assert evaluation.attempts == 4
+    assert evaluation.reason.startswith("Failed after 4 attempts: ProvidersUnavailable")
+    assert fake.status()["by_outcome"] == {"error500": 4}
 
 
 @pytest.mark.django_db
