@@ -8,6 +8,10 @@ database first, so a reconnect, a race or a lost broadcast never skips or repeat
 Timers (idle timeout, the interview's time limit) never act directly: they post a message to
 this consumer's own channel, so every action runs in the consumer's one-at-a-time dispatch
 loop and two coroutines never interleave sends.
+
+Nothing escapes `dispatch`: an exception no handler expected is logged with the interview id,
+the client gets an `internal_error` frame and close code 1011, and the page reconnects. Left
+to uvicorn, it would drop the socket with no close code (and no reason the page could act on).
 """
 
 import asyncio
@@ -20,7 +24,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 from channels.db import DatabaseSyncToAsync, database_sync_to_async
-from channels.exceptions import ChannelFull, StopConsumer
+from channels.exceptions import AcceptConnection, ChannelFull, DenyConnection, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
@@ -40,6 +44,7 @@ from interviews.services.tokens import InviteRejected
 
 logger = logging.getLogger(__name__)
 
+CLOSE_INTERNAL_ERROR = 1011  # RFC 6455: the server met a condition it did not expect
 CLOSE_UNKNOWN = 4404
 CLOSE_IDLE = 4408
 CLOSE_SUPERSEDED = 4409
@@ -136,6 +141,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     group: str | None = None
     last_sent_seq: int | None = None  # None until the client said hello
     last_frame_at: float = 0.0
+    closing: bool = False  # a close was sent: later messages are not acted on
     timers: dict[str, asyncio.Task[None]]
     limiter: RateLimiter
 
@@ -178,6 +184,25 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         self.last_frame_at = time.monotonic()
         self._wake_after("idle", settings.WS_IDLE_TIMEOUT, "interview.idle_check")
 
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        # Every handler runs through here: the client's frames, connect and disconnect, and
+        # channel-layer messages alike.
+        if self.closing and message.get("type") != "websocket.disconnect":
+            return
+        try:
+            await super().dispatch(message)
+        except (StopConsumer, AcceptConnection, DenyConnection):
+            raise  # Channels' own control flow
+        except Exception:
+            logger.exception(
+                "unexpected error on interview %s handling %s",
+                self.interview_id,
+                message.get("type"),
+            )
+            if message.get("type") == "websocket.disconnect":
+                raise StopConsumer() from None  # the socket is gone; end the consumer anyway
+            await self._fail()
+
     async def disconnect(self, code: int) -> None:
         metrics.DISCONNECTS.labels(code=metrics.close_code(code)).inc()
         for task in self.timers.values():
@@ -209,8 +234,6 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             await handler(frame)
         except FrameError as exc:
             await self._error(exc.code, exc.message, retryable=False)
-        except AnswerRejected as exc:
-            await self._error(exc.code, exc.message, retryable=exc.retryable)
         except DatabaseError:
             logger.exception("database error on interview %s", self.interview_id)
             await self._error(
@@ -247,7 +270,14 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             raise FrameError("hello_required", "Send 'hello' before anything else.")
         text, client_msg_id = answer_fields(frame)
         assert self.interview_id is not None
-        ack, duplicate = await _submit(self.interview_id, text, client_msg_id)
+        try:
+            ack, duplicate = await _submit(self.interview_id, text, client_msg_id)
+        except AnswerRejected as exc:
+            # Names the answer, so a client holding several knows which one was refused.
+            await self._error(
+                exc.code, exc.message, retryable=exc.retryable, client_msg_id=str(client_msg_id)
+            )
+            return
         if duplicate:
             await self._send(ack)  # acknowledged again, stored once
         await self._deliver(ack)
@@ -322,15 +352,36 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         await self._send(event)
         self.last_sent_seq = event["seq"]
 
-    async def _error(self, code: str, message: str, *, retryable: bool) -> None:
-        await self._send(
-            {"type": "error", "code": code, "message": message, "retryable": retryable}
-        )
+    async def _error(
+        self, code: str, message: str, *, retryable: bool, client_msg_id: str | None = None
+    ) -> None:
+        frame: Event = {"type": "error", "code": code, "message": message, "retryable": retryable}
+        if client_msg_id is not None:
+            frame["client_msg_id"] = client_msg_id
+        await self._send(frame)
 
     async def _close_with(self, code: str, message: str, close_code: int) -> None:
         metrics.ERROR_CLOSES.labels(code=metrics.close_code(close_code)).inc()
+        self.closing = True
         await self._error(code, message, retryable=False)
         await self.close(code=close_code)
+
+    async def _fail(self) -> None:
+        """Close with 1011 after an unexpected error (already logged by `dispatch`)."""
+        if self.closing:
+            return
+        try:
+            # Not retryable: re-sending the frame that met the error would likely meet it again.
+            await self._close_with(
+                "internal_error",
+                "Something went wrong on our side. Reconnecting; your saved answers are safe.",
+                CLOSE_INTERNAL_ERROR,
+            )
+        except StopConsumer:
+            raise
+        except Exception:
+            # The socket itself may be what failed; the error is logged, the client reconnects.
+            logger.warning("could not close interview %s with 1011", self.interview_id)
 
     async def _send(self, payload: Event) -> None:
         # A client that stops reading must not hold this socket's events (or the process)

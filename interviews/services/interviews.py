@@ -35,6 +35,7 @@ from interviews.selectors import (
 from interviews.services.effects import broadcast_on_commit, interview_group
 from interviews.services.evaluation import evaluation_request
 from interviews.services.tokens import token_generate, token_hash
+from interviews.text import text_unstorable_at, text_unstorable_message
 
 logger = logging.getLogger(__name__)
 
@@ -162,8 +163,8 @@ def interview_answer_submit(
     text = text.strip()
     if not text:
         raise AnswerRejected("empty_answer", "The answer is empty.")
-    if "\x00" in text:
-        raise AnswerRejected("invalid_answer", "The answer contains characters that are not text.")
+    if (bad := text_unstorable_at(text)) is not None:
+        raise AnswerRejected("invalid_text", text_unstorable_message(text, bad))
     if len(text) > settings.MAX_ANSWER_CHARS:
         raise AnswerRejected(
             "answer_too_long", f"Answers are limited to {settings.MAX_ANSWER_CHARS} characters."

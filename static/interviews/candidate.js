@@ -18,6 +18,9 @@
   var BACKOFF_BASE_MS = 500;
   var BACKOFF_CAP_MS = 30000;
   var RATE_LIMIT_EXTRA_MS = 5000;
+  // A connection counts as a success only once it has stayed up this long: one the server
+  // drops right after welcome must not reset the back-off, or the page reconnects in a loop.
+  var STABLE_MS = 5000;
   var MAX_CHARS = parseInt(root.dataset.maxChars, 10) || 8000;
 
   // Close codes after which reconnecting cannot help.
@@ -56,7 +59,7 @@
 
   var state = {
     // Connection: conn is connecting | open | reconnecting | closed | final.
-    conn: 'connecting', socket: null, welcomed: false, attempt: 0, retryAt: 0,
+    conn: 'connecting', socket: null, welcomed: false, attempt: 0, retryAt: 0, stableTimer: null,
     reconnectTimer: null, pingTimer: null, pingSeconds: DEFAULT_PING_SECONDS, lastMessageAt: 0,
     // Transcript: seqs already rendered, question numbering.
     lastSeq: 0, seen: new Set(), total: parseInt(root.dataset.total, 10) || 0, index: null, zeroBased: false,
@@ -74,6 +77,7 @@
   window.__interview = {
     get state() { return els.banner.dataset.state; },
     get lastSeq() { return state.lastSeq; },
+    get attempt() { return state.attempt; },
     get socket() { return state.socket; }
   };
 
@@ -182,7 +186,8 @@
   function onWelcome(m) {
     var iv = m.interview || {};
     state.welcomed = true;
-    state.attempt = 0;
+    clearTimeout(state.stableTimer);
+    state.stableTimer = setTimeout(function () { state.attempt = 0; }, STABLE_MS);
     state.conn = 'open';
     state.notice = '';
     state.thinking = false;
@@ -360,10 +365,12 @@
     savePending(null);
   }
 
-  // The server refused the answer for good: give the text back so nothing typed is lost.
+  // The server refused the answer for good (invalid text, too large…): give the text back so
+  // nothing typed is lost and the candidate can fix it, and never send it again as it was.
   function returnPendingToComposer(notice) {
     if (!state.pending) return;
-    if (!els.answer.value) els.answer.value = state.pending.text;
+    var typed = els.answer.value;
+    if (typed !== state.pending.text) els.answer.value = state.pending.text + (typed ? '\n\n' + typed : '');
     if (state.pendingEl) state.pendingEl.remove();
     clearPending();
     state.notice = notice;
@@ -415,6 +422,7 @@
     var ws = state.socket;
     state.socket = null;
     state.welcomed = false;
+    clearTimeout(state.stableTimer);
     if (!ws) return;
     ws.onopen = ws.onmessage = ws.onclose = null;
     try { ws.close(1000); } catch (e) { /* already closing */ }
@@ -423,6 +431,7 @@
   function onClose(code) {
     state.socket = null;
     state.welcomed = false;
+    clearTimeout(state.stableTimer);
     state.thinking = false;
     stopPing();
     if (state.completed) { state.conn = 'closed'; render(); return; }

@@ -169,7 +169,7 @@ async def test_foreign_origin__refused_at_the_handshake() -> None:
         ({"type": "answer", "text": "hi", "client_msg_id": {"a": 1}}, "invalid_client_msg_id"),
         (
             {"type": "answer", "text": "a\x00b", "client_msg_id": str(uuid.uuid4())},
-            "invalid_answer",
+            "invalid_text",
         ),
         (
             {"type": "answer", "text": "x" * 8001, "client_msg_id": str(uuid.uuid4())},

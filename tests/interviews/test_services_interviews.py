@@ -109,7 +109,13 @@ def test_answer_after_completion__is_rejected_and_not_stored() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "code"), [("   ", "empty_answer"), ("x" * 8001, "answer_too_long")]
+    ("text", "code"),
+    [
+        ("   ", "empty_answer"),
+        ("x" * 8001, "answer_too_long"),
+        ("half an emoji \ud83d", "invalid_text"),
+        ("a\x00b", "invalid_text"),
+    ],
 )
 def test_invalid_answer__is_rejected_with_a_code_and_nothing_stored(text: str, code: str) -> None:
     interview = _started()
