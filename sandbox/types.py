@@ -42,6 +42,16 @@ class EngineUnavailable(RuntimeError):
         self.retry_after = retry_after
 
 
+class EngineRejected(RuntimeError):
+    """The engine refused the request itself (HTTP 4xx: an unknown runtime, a limit above its
+    own): a configuration problem that no retry fixes. `status_code` lets the breaker count it
+    as the engine answering, not as the engine failing."""
+
+    def __init__(self, message: str, *, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
 @dataclass(frozen=True, slots=True)
 class Limits:
     cpu_seconds: float = 5.0  # CPU time of the whole run

@@ -5,7 +5,9 @@ error, how the process ended, whether the caller stopped it) and this module alo
 what they mean. The expected values never enter the sandbox; they are compared here.
 """
 
+import json
 import signal
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,32 @@ class RawRun:
     problem: str = ""  # the harness or its channel misbehaved
     stdout: str = ""
     stderr: str = ""
+
+
+def read_result_lines(raw: RawRun, lines: Iterable[bytes]) -> None:
+    """Fill `raw` from the harness's JSON lines (and the launcher's exit line). A repeated
+    test, an unknown kind or an unreadable line marks the channel broken."""
+    for line in lines:
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except ValueError:
+            raw.problem = raw.problem or "The run's result channel carried something unreadable."
+            continue
+        kind = item.get("kind") if isinstance(item, dict) else None
+        index = item.get("index") if kind == "test" else None
+        if kind == "test" and type(index) is int and index not in raw.records:
+            raw.records[index] = item
+        elif kind == "load" and raw.load is None:
+            raw.load = item
+        elif kind == "exit":
+            raw.exit_code = item.get("code")
+            raw.exit_signal = item.get("signal")
+            raw.cpu_seconds = item.get("cpu")
+            raw.problem = raw.problem or item.get("broken") or ""
+        else:
+            raw.problem = raw.problem or "the harness protocol was broken: an unexpected line"
 
 
 def result_from_raw(

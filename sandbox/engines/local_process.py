@@ -2,7 +2,6 @@
 and the whole process group killed at the wall limit, at the output cap, or when it ends."""
 
 import contextlib
-import json
 import os
 import selectors
 import signal
@@ -13,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sandbox.types import Limit
-from sandbox.verdict import RawRun
+from sandbox.verdict import RawRun, read_result_lines
 
 TRUNCATED = "\n[output truncated: the run printed more than {limit} bytes]"
 READ_CHUNK = 65536
@@ -87,7 +86,7 @@ def watch(
         proc.stderr.close()
     raw.stdout = _text(outputs["stdout"], output_bytes)
     raw.stderr = _text(outputs["stderr"], output_bytes)
-    _parse_results(raw, bytes(results))
+    read_result_lines(raw, bytes(results).split(b"\n"))
     return raw
 
 
@@ -99,24 +98,3 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
 def _text(data: bytearray, limit: int) -> str:
     text = bytes(data[:limit]).decode("utf-8", errors="replace")
     return text + TRUNCATED.format(limit=limit) if len(data) > limit else text
-
-
-def _parse_results(raw: RawRun, data: bytes) -> None:
-    for line in data.split(b"\n"):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-        except ValueError:
-            raw.problem = raw.problem or "The run's result channel carried something unreadable."
-            continue
-        kind = item.get("kind") if isinstance(item, dict) else None
-        if kind == "test" and isinstance(item.get("index"), int):
-            raw.records.setdefault(item["index"], item)
-        elif kind == "load":
-            raw.load = item
-        elif kind == "exit":
-            raw.exit_code = item.get("code")
-            raw.exit_signal = item.get("signal")
-            raw.cpu_seconds = item.get("cpu")
-            raw.problem = raw.problem or item.get("broken") or ""

@@ -8,9 +8,12 @@ const fs = require('fs');
 const util = require('util');
 const job = JSON.parse(fs.readFileSync(0, 'utf8'));
 const CAP = job.output_bytes;
+// Piston has no spare fd: there the lines go to stdout after a per-run nonce.
+const FD = job.fd === undefined ? 3 : job.fd;
+const PREFIX = job.prefix || '';
 
 function emit(obj) {
-  fs.writeSync(3, JSON.stringify(obj) + '\n');
+  fs.writeSync(FD, '\n' + PREFIX + JSON.stringify(obj) + '\n');
 }
 
 class Capture {

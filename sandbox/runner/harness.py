@@ -1,5 +1,6 @@
 # Python test harness, run by the launcher in the run's own process after the limits are set.
-# JOB (given by the launcher): code, entrypoint, args (one list per test), output_bytes.
+# JOB (given by the launcher): code, entrypoint, args (one list per test), output_bytes, and
+# optionally fd and prefix (Piston has no spare fd: lines go to stdout after a per-run nonce).
 # Each test calls the entry point with its arguments and writes one JSON line on fd 3: the
 # returned value (never a verdict: the expected values are not in here), the error, the output
 # it printed and its duration. The caller compares the values outside the sandbox.
@@ -14,6 +15,8 @@ import traceback
 JOB = globals()["JOB"]  # given by the launcher
 ME = os.getpid()
 CAP = JOB["output_bytes"]
+FD = JOB.get("fd", 3)
+PREFIX = JOB.get("prefix", "")
 TRACEBACK_CAP = 4000
 
 
@@ -45,9 +48,9 @@ class Capture(io.TextIOBase):
 
 
 def emit(obj):
-    data = (json.dumps(obj) + "\n").encode()
+    data = ("\n" + PREFIX + json.dumps(obj) + "\n").encode()
     while data:
-        data = data[os.write(3, data) :]
+        data = data[os.write(FD, data) :]
 
 
 def limit_of(exc):

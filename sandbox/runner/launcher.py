@@ -112,6 +112,8 @@ class Relay:
             self.broken = "a result line was too long"
 
     def line(self, raw):
+        if not raw.strip():
+            return
         try:
             item = json.loads(raw)
             kind = item["kind"]
