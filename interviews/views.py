@@ -21,10 +21,8 @@ def candidate_page(request: HttpRequest, token: str) -> HttpResponse:
             request, "interviews/invite_invalid.html", context, status=exc.problem.http_status
         )
     ws_path = f"/ws/interviews/{interview.room_id}/?token={token}"
-    response = render(
+    # The URL carries a secret: interviews.middleware keeps every answer here out of Referer
+    # headers and shared caches.
+    return render(
         request, "interviews/candidate.html", {"interview": interview, "ws_path": ws_path}
     )
-    # The URL carries a secret: keep it out of Referer headers and shared caches.
-    response["Referrer-Policy"] = "no-referrer"
-    response["Cache-Control"] = "no-store"
-    return response

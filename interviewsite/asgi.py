@@ -3,7 +3,6 @@
 import os
 
 from django.conf import settings
-from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.asgi import get_asgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interviewsite.settings")
@@ -11,7 +10,9 @@ django_asgi_app = get_asgi_application()
 if settings.SERVE_STATIC:
     # No proxy in front of the embedded default, so Django serves /static/ itself; behind a
     # proxy or CDN set SERVE_STATIC=false and serve `collectstatic` output there.
-    django_asgi_app = ASGIStaticFilesHandler(django_asgi_app)
+    from monitoring.asgi import StaticFiles
+
+    django_asgi_app = StaticFiles(django_asgi_app)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "monitoring.middleware.RequestMonitoringMiddleware",  # first: ids, timing, errors for all
     "django.middleware.security.SecurityMiddleware",
+    "interviews.middleware.private_invite_urls",  # after Security: its Referrer-Policy wins
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

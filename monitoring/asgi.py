@@ -7,6 +7,9 @@
 - RequestId (outermost): binds the request id for the whole request or socket, so every log
   line carries it, including Django's own request log written after the middleware ran, and
   the tasks a socket enqueues.
+- StaticFiles: Django's static handler (embedded default, SERVE_STATIC), where a path that
+  leads outside the static directories (`/static/%2e%2e/…`) is not found, instead of the
+  SuspiciousFileOperation that Django's handler answers with a bare 500 and a traceback.
 - lifespan: on start-up a web process builds the interviewer chain (a bad LLM configuration
   stops it there); on shutdown it removes its live Prometheus gauges.
 """
@@ -20,6 +23,9 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from django.conf import settings
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+from django.core.exceptions import SuspiciousFileOperation
+from django.http import FileResponse, Http404, HttpRequest
 
 from monitoring import errors
 from monitoring.context import (
@@ -33,6 +39,16 @@ from monitoring.hooks import mark_process_dead
 from monitoring.metrics import observe_request
 
 logger = logging.getLogger(__name__)
+
+
+class StaticFiles(ASGIStaticFilesHandler):
+    def serve(self, request: HttpRequest) -> FileResponse:
+        try:
+            return super().serve(request)
+        except SuspiciousFileOperation as exc:
+            # A probe, not a failure: the handler answers Http404 with the project's 404 page.
+            raise Http404("not a static file") from exc
+
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

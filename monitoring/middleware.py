@@ -27,6 +27,7 @@ from monitoring.context import (
     unbind_request_id,
 )
 from monitoring.metrics import observe_request, route_of
+from resilience.text import INVALID_TEXT_MESSAGE, first_text_problem
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +54,11 @@ class RequestMonitoringMiddleware:
         started = time.perf_counter()
         token = self._bind_request_id(request)
         try:
-            response = self._too_large(request) or self.get_response(request)
+            response = (
+                self._too_large(request)
+                or self._invalid_text(request)
+                or self.get_response(request)
+            )
             if self._needs_envelope(request, response):
                 response = self._not_allowed(request, response, errors.is_privileged(request))
             return self._finish(request, response, started)
@@ -65,7 +70,9 @@ class RequestMonitoringMiddleware:
         started = time.perf_counter()
         token = self._bind_request_id(request)
         try:
-            response = self._too_large(request) or await self.get_response(request)
+            response = self._too_large(request) or self._invalid_text(request)
+            if response is None:
+                response = await self.get_response(request)
             if self._needs_envelope(request, response):
                 user = await request.auser() if hasattr(request, "auser") else None
                 privileged = settings.DEBUG or bool(user is not None and user.is_staff)
@@ -117,6 +124,25 @@ class RequestMonitoringMiddleware:
             return None
         technical = f"Content-Length {length} exceeds MAX_REQUEST_SIZE_BYTES ({limit})"
         info = errors.ErrorInfo.standard(413, technical)
+        return errors.error_response(request, info, privileged=settings.DEBUG)
+
+    @staticmethod
+    def _invalid_text(request: HttpRequest) -> HttpResponse | None:
+        """400 for a query parameter or form field the database could not store (NUL), before
+        any view passes it to a query: every filter, search box and lookup at once."""
+        try:
+            fields = list(request.GET.lists())
+            if request.content_type == "application/x-www-form-urlencoded":
+                fields += list(request.POST.lists())
+        except (SuspiciousOperation, ValueError):
+            return None  # malformed: Django's own handling answers it when the view reads it
+        texts = [request.path_info]
+        for key, values in fields:
+            texts += [key, *values]
+        problem = first_text_problem(texts)
+        if problem is None:
+            return None
+        info = errors.ErrorInfo(400, "invalid_text", INVALID_TEXT_MESSAGE, False, problem)
         return errors.error_response(request, info, privileged=settings.DEBUG)
 
     @staticmethod

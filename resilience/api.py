@@ -26,6 +26,7 @@ from resilience.dlq.services import (
     dead_letters_retry,
 )
 from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
+from resilience.text import first_text_problem, json_strings
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -95,10 +96,14 @@ def _limit(raw: str | None) -> int:
 def _body(request: HttpRequest) -> dict[str, Any]:
     try:
         body = json.loads(request.body or b"")
-    except (ValueError, UnicodeDecodeError) as exc:
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        # RecursionError: arrays or objects nested deeper than the interpreter's stack.
         raise DlqApiError("invalid_json", "The request body must be a JSON object.") from exc
     if not isinstance(body, dict):
         raise DlqApiError("invalid_json", "The request body must be a JSON object.")
+    problem = first_text_problem(json_strings(body))
+    if problem is not None:
+        raise DlqApiError("invalid_text", f"A string in the request body {problem}.")
     return body
 
 
