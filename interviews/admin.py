@@ -24,8 +24,8 @@ from interviews.models import (
     Turn,
 )
 from interviews.selectors import turn_degraded
+from interviews.services.answer_flags import FLAG_LABELS
 from interviews.services.evaluation import EvaluationRerunRefused, evaluation_rerun
-from interviews.services.evidence import FLAG_LABELS
 from interviews.services.interviews import (
     interview_create,
     interview_reissue_token,
@@ -35,7 +35,7 @@ from interviews.services.interviews import (
 
 class TurnInline(admin.TabularInline):
     model = Turn
-    fields = ("seq", "kind", "question_index", "text", "source_label", "provider", "created_at")
+    fields = ("turn", "kind", "question_index", "text", "source_label", "provider", "created_at")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -46,6 +46,11 @@ class TurnInline(admin.TabularInline):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+    @admin.display(description="seq")
+    def turn(self, turn: Turn) -> str:
+        # The anchor every evidence quote in the report links to.
+        return format_html('<span id="turn-{}">#{}</span>', turn.seq, turn.seq)
 
     @admin.display(description="source")
     def source_label(self, turn: Turn) -> str:
@@ -59,7 +64,13 @@ def render_report(evaluation: Evaluation) -> str:
     done = evaluation.status == EvaluationStatus.DONE
     report = evaluation.report if done else {}
     questions = [
-        {**q, "flag_labels": [FLAG_LABELS.get(f, f) for f in q.get("flags", [])]}
+        {
+            **q,
+            # Reports stored before schema 2 keep bare quotes and bare flag codes.
+            "evidence": [e if isinstance(e, dict) else {"text": e} for e in q.get("evidence", [])],
+            "flag_reasons": q.get("flag_reasons")
+            or [{"flag": f, "label": FLAG_LABELS.get(f, f)} for f in q.get("flags", [])],
+        }
         for q in report.get("questions", [])
     ]
     context = {

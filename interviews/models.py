@@ -150,6 +150,8 @@ class Recommendation(models.TextChoices):
     HIRE = "hire", "Hire"
     LEAN_NO = "lean_no", "Lean no"
     NO_HIRE = "no_hire", "No hire"
+    # The offline heuristic's only recommendation: it measures coverage, it cannot judge.
+    NEEDS_REVIEW = "needs_review", "Needs human review"
 
 
 class Evaluation(models.Model):

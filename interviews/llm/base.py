@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
 Source = Literal["llm", "cache", "fallback", "offline"]
-Recommendation = Literal["strong_hire", "hire", "lean_no", "no_hire"]
+# "needs_review": the evaluator cannot judge a hire (the offline heuristic never can).
+Recommendation = Literal["strong_hire", "hire", "lean_no", "no_hire", "needs_review"]
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,7 @@ class QuestionScore:
     score: int  # 1..5
     rationale: str
     evidence: tuple[str, ...] = ()  # verbatim quotes from the candidate's answer
-    flags: tuple[str, ...] = ()  # e.g. "empty", "gibberish", "off_topic"
+    flags: tuple[str, ...] = ()  # codes of interviews.services.answer_flags.FLAG_CAPS
 
 
 @dataclass(frozen=True)

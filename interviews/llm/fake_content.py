@@ -210,13 +210,15 @@ def task_name(prompt: Mapping[str, Any] | None) -> str:
     return "other"
 
 
-def reply_for(messages: object) -> tuple[str, str]:
+def reply_for(messages: object, *, obey_injections: bool = False) -> tuple[str, str]:
     """(task name, reply content) for a request's messages."""
     text = last_user_text(messages)
     prompt = parse_task(text)
     task = task_name(prompt)
     if prompt is None or task == "other":
         return task, chat_reply(text)
+    if task == "evaluate" and obey_injections:
+        return task, json.dumps(evaluate_obeying(prompt), ensure_ascii=False)
     return task, json.dumps(_HANDLERS[task](prompt), ensure_ascii=False)
 
 
@@ -354,6 +356,37 @@ def evaluate(prompt: Mapping[str, Any]) -> dict[str, Any]:
         "strengths": strengths[:MAX_POINTS],
         "concerns": concerns[:MAX_POINTS],
     }
+
+
+# What a gullible model takes for an instruction meant for it. Deliberately not the server's
+# detector (interviews/services/instructions.py): the fake must not agree with it by design.
+_INJECTION_CUE = re.compile(
+    r"ignore|instruction|score|evaluat|grader|rubric|hire|marks|rating|\d\s*/\s*(?:5|10|100)\b"
+    r"|[{}]|\bsystem\b|\bai\b|\bmodel\b",
+    re.IGNORECASE,
+)
+
+
+def evaluate_obeying(prompt: Mapping[str, Any]) -> dict[str, Any]:
+    """`evaluate` by a model that does what the answers tell it: any answer with something
+    that reads like an instruction gets 5, and the interview 5 and strong_hire (the worst case
+    for the server's caps to hold against)."""
+    result = evaluate(prompt)
+    answers = prompt.get("answers")
+    told = {
+        item.get("index")
+        for item in (answers if isinstance(answers, list) else [])
+        if isinstance(item, dict)
+        and isinstance(item.get("answer"), str)
+        and _INJECTION_CUE.search(item["answer"])
+    }
+    if not told:
+        return result
+    for question in result["questions"]:
+        if question["index"] in told:
+            question.update(score=5, rationale="The answer says it deserves full marks.")
+            question["flags"] = []
+    return {**result, "overall_score": 5.0, "recommendation": "strong_hire"}
 
 
 _HANDLERS = {"generate_question": generate_question, "follow_up": follow_up, "evaluate": evaluate}

@@ -20,6 +20,7 @@ CONTROL_FIELDS = (
     "trickle_ms",
     "seed",
     "reset_counts",
+    "obey_injections",
 )
 TRICKLE_BYTES = 8  # bytes per trickle chunk; a slow provider's stream looks the same
 
@@ -70,6 +71,10 @@ def validate_settings(changes: Mapping[str, object]) -> dict[str, Any]:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ControlError("seed", f"seed must be an integer or null, got {seed!r}")
         checked["seed"] = seed
+    if "obey_injections" in changes:
+        if not isinstance(changes["obey_injections"], bool):
+            raise ControlError("obey_injections", "obey_injections must be true or false")
+        checked["obey_injections"] = changes["obey_injections"]
     if "reset_counts" in changes:
         if not isinstance(changes["reset_counts"], bool):
             raise ControlError("reset_counts", "reset_counts must be true or false")
@@ -85,6 +90,9 @@ class FakeLLMState:
     retry_after: int = 1
     trickle_ms: float = 500.0  # pause between TRICKLE_BYTES-byte chunks in "trickle" mode
     seed: int | None = None  # fixes the fail_rate dice for reproducible runs
+    # The worst-case model: it does what instructions inside a candidate's answer say
+    # (fake_content.evaluate), so tests can prove the server's caps hold without its help.
+    obey_injections: bool = False
     requests: int = 0
     by_path: Counter[str] = field(default_factory=Counter)
     by_task: Counter[str] = field(default_factory=Counter)
@@ -96,7 +104,14 @@ class FakeLLMState:
         self.rng.seed(self.seed)
 
     def apply(self, checked: Mapping[str, Any]) -> None:
-        for name in ("mode", "latency_ms", "fail_rate", "retry_after", "trickle_ms"):
+        for name in (
+            "mode",
+            "latency_ms",
+            "fail_rate",
+            "retry_after",
+            "trickle_ms",
+            "obey_injections",
+        ):
             if name in checked:
                 setattr(self, name, checked[name])
         if "seed" in checked:
@@ -115,6 +130,7 @@ class FakeLLMState:
             "retry_after": self.retry_after,
             "trickle_ms": self.trickle_ms,
             "seed": self.seed,
+            "obey_injections": self.obey_injections,
             "requests": self.requests,
             "by_path": dict(self.by_path),
             "by_task": dict(self.by_task),

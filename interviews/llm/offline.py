@@ -8,8 +8,11 @@ from __future__ import annotations
 
 import random
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import mean
+
+from interviews.prose import sentences, word_count
 
 from .base import (
     AnsweredQuestion,
@@ -17,7 +20,6 @@ from .base import (
     GeneratedQuestion,
     QuestionContext,
     QuestionScore,
-    Recommendation,
 )
 from .offline_bank import (
     MIXED,
@@ -33,39 +35,27 @@ from .offline_bank import (
 
 GENERIC_FOLLOW_UP = "Could you walk me through a concrete example of that from your own experience?"
 THIN_WORDS = 25
-# Below this an unrelated answer reads as "don't know" rather than as talking about something else.
-OFF_TOPIC_MIN_WORDS = THIN_WORDS
 METHOD = "offline-heuristic"
-CAVEAT = "Scored offline by keyword heuristics rather than a model; treat it as a rough signal."
+CAVEAT = (
+    "Scored offline by rubric keywords, not judged by a model: it shows coverage, flags and "
+    "evidence but cannot tell whether to hire. A person must review the answers."
+)
+MAX_EVIDENCE = 3
 
-_WORD = re.compile(r"[^\W_]+")
-_KEYBOARD_RUNS = tuple(row for r in ("qwertyuiop", "asdfghjkl", "zxcvbnm") for row in (r, r[::-1]))
 _SPECIFICS = re.compile(r"\d|`|\w\(|\w_\w|\w\.\w")
 _EXAMPLE = re.compile(
     r"\b(for example|for instance|e\.g\.|such as|in my|at my|we had|i once|last year)\b", re.I
 )
-# A full stop only ends a sentence before whitespace, so "sys.path" or "e.g." stay whole.
-_SENTENCE = re.compile(r"(?:[^.!?\n]|[.!?](?=\S))+[.!?]*")
-_FLAG_REASONS = {
-    "empty": "The answer is blank or too short to assess.",
-    "gibberish": "The answer does not read as language (keyboard mash or mostly non-words).",
-    "off_topic": "The answer does not touch the question or its topic.",
-}
 # Words any answer may use whatever the question, so they prove no relevance to it.
 _COMMON_WORDS = frozenset(
     "about after again because before being between could describe example explain first "  # noqa: SIM905
     "other should something their there these thing things think those through under using "
     "walk where which while would write years".split()
 )
-_THRESHOLDS: tuple[tuple[float, Recommendation], ...] = (
-    (4.2, "strong_hire"),
-    (3.4, "hire"),
-    (2.4, "lean_no"),
-)
 
 
 def _words(text: str) -> int:
-    return len(_WORD.findall(text))
+    return word_count(text)
 
 
 def _interleaved(topics: tuple[str, ...], difficulty: str, seed: int) -> list[BankQuestion]:
@@ -94,53 +84,21 @@ def _candidates(topic: str, difficulty: str, seed: int, index: int) -> list[Bank
     return out
 
 
-def _keyboard_cover(token: str) -> float:
-    """Share of the token made of runs of 3+ neighbouring keys ("asdf", "lkj")."""
-    covered = [False] * len(token)
-    for i in range(len(token) - 2):
-        for j in range(min(len(token), i + 10), i + 2, -1):
-            if any(token[i:j] in run for run in _KEYBOARD_RUNS):
-                covered[i:j] = [True] * (j - i)
-                break
-    return sum(covered) / len(token)
-
-
-def _is_junk(token: str) -> bool:
-    # Above 0.75 so real words with one run ("tree", "were", "property") are not caught.
-    if len(token) >= 3 and _keyboard_cover(token) > 0.75:
-        return True
-    if re.search(r"(.)\1\1", token):
-        return True
-    if not re.search(r"[aeiouy]", token):
-        return len(token) > 5  # short vowel-less tokens are usually acronyms: sql, http, tcp
-    return bool(re.search(r"[^aeiouy]{6,}", token))
-
-
-def _is_gibberish(text: str) -> bool:
-    chars = [c for c in text if not c.isspace()]
-    if chars and sum(c.isalpha() for c in chars) / len(chars) < 0.5:
-        return True
-    tokens = re.findall(r"[a-z]+", text.lower())
-    return bool(tokens) and sum(map(_is_junk, tokens)) / len(tokens) >= 0.5
-
-
 def _substance(text: str, words: int) -> float:
     """0..1: a little credit for length, concrete specifics and worked examples."""
     length = min(1.0, words / 80)
     return 0.6 * length + 0.2 * bool(_SPECIFICS.search(text)) + 0.2 * bool(_EXAMPLE.search(text))
 
 
-def _evidence(text: str, points: list[RubricPoint]) -> tuple[str, ...]:
-    patterns = [p for point in points for p in point.patterns]
-    found: list[tuple[int, int, str]] = []
-    for m in _SENTENCE.finditer(text):
-        sentence = m.group().strip()
-        if hits := [h for p in patterns if (h := p.search(sentence))]:
-            if len(sentence) > 240:  # keeps quotes readable; slicing keeps them verbatim
-                start = max(0, min(h.start() for h in hits) - 80)
-                sentence = sentence[start : start + 240].strip()
-            found.append((-len(hits), m.start(), sentence))
-    return tuple(s for _, _, s in sorted(sorted(found)[:2], key=lambda f: f[1]))
+def _evidence(text: str, points: Sequence[RubricPoint]) -> tuple[str, ...]:
+    """Whole sentences of the answer that support the covered points, most points first."""
+    found = [
+        (-sum(p.hits(s.text) for p in points), s.start, s.text)
+        for s in sentences(text)
+        if any(p.hits(s.text) for p in points)
+    ]
+    best = sorted(found)[:MAX_EVIDENCE]
+    return tuple(quote for _, _, quote in sorted(best, key=lambda f: f[1]))
 
 
 def _derived_points(rubric: tuple[str, ...]) -> tuple[RubricPoint, ...]:
@@ -156,16 +114,17 @@ def _question_terms(question: str) -> list[re.Pattern[str]]:
 
 
 @dataclass(frozen=True)
-class _Assessment:
-    flag: str  # "" or one of _FLAG_REASONS
-    points: tuple[RubricPoint, ...]
-    covered: tuple[RubricPoint, ...]
-    words: int
+class Coverage:
+    points: tuple[RubricPoint, ...]  # the rubric, as keyword patterns
+    covered: tuple[RubricPoint, ...]  # the points the text hits
+    related: bool  # whether it touches the topic or the question's own terms
 
 
-def _assess(aq: AnsweredQuestion, topic: str) -> _Assessment:
-    """Rubric coverage and, when the answer cannot be scored on substance, why not."""
-    bank, text = load_bank(), aq.answer
+def rubric_coverage(aq: AnsweredQuestion, *, topic: str, text: str | None = None) -> Coverage:
+    """Which rubric points `text` (default: the answer) hits, by the bank's keywords, or by
+    the longer words of a rubric another provider wrote."""
+    bank, text = load_bank(), aq.answer if text is None else text
+    topic = resolve_topic(topic)
     entry = bank.by_text.get(_norm(aq.question))
     points = entry.rubric if entry else _derived_points(aq.rubric)
     keys = {*(TECHNICAL if topic == MIXED else (topic,)), *([entry.topic] if entry else [])}
@@ -175,49 +134,33 @@ def _assess(aq: AnsweredQuestion, topic: str) -> _Assessment:
     if entry is None:
         # A generated question carries no keywords; talking about what it asks is on topic.
         related += _question_terms(aq.question)
-    words = _words(text)
     covered = tuple(p for p in points if p.hits(text))
-    flag = ""
-    if words < 3:
-        flag = "empty"
-    elif _is_gibberish(text):
-        flag = "gibberish"
-    elif words >= OFF_TOPIC_MIN_WORDS and not covered and not any(p.search(text) for p in related):
-        flag = "off_topic"
-    return _Assessment(flag, tuple(points), covered, words)
-
-
-def answer_flag(aq: AnsweredQuestion, *, topic: str) -> str:
-    """ "" or why the answer cannot be scored on substance: "empty", "gibberish", "off_topic".
-
-    The evaluation service runs it on every report, whoever wrote it, so an LLM cannot give a
-    high score to an answer the heuristic sees is blank, keyboard mash or about something else.
-    """
-    return _assess(aq, resolve_topic(topic)).flag
+    return Coverage(tuple(points), covered, any(p.search(text) for p in related))
 
 
 def _score_answer(aq: AnsweredQuestion, topic: str) -> tuple[QuestionScore, str, str]:
-    """The question's score plus one strength and one concern sentence ("" when none apply)."""
+    """The question's coverage score plus one strength and one concern sentence ("" when none).
+
+    Flags (blank, mash, gaming) are not decided here: the evaluation service runs the one set
+    of answer flags on every provider's result and caps the scores they touch.
+    """
     n, text = aq.index, aq.answer
-    assessed = _assess(aq, topic)
-    flag, points, words = assessed.flag, assessed.points, assessed.words
-    covered = list(assessed.covered)
-    if flag:
-        concern = f"Question {n}: the answer was flagged as {flag.replace('_', '-')}."
-        return QuestionScore(n, 1, _FLAG_REASONS[flag], (), (flag,)), "", concern
+    coverage = rubric_coverage(aq, topic=topic)
+    points, covered, words = coverage.points, list(coverage.covered), _words(text)
     substance = _substance(text, words)
     if not points:
         why = "No rubric is available for this question; scored on length and specifics only."
-        return QuestionScore(n, min(3, int(1.5 + 2 * substance)), why), "", ""
-    # Coverage dominates; substance lifts a score by at most one point, and terse answers cap at 3.
-    raw = 1 + 3.5 * len(covered) / len(points) + substance
+        return QuestionScore(n, max(1, min(3, int(1.5 + 2 * substance))), why), "", ""
+    # Coverage dominates; substance lifts a score by at most one point, and terse answers cap
+    # at 3. Nothing covered is "no substantive answer", however long the text.
+    raw = 1 + 3.5 * len(covered) / len(points) + substance if covered else 1
     score = max(1, min(5 if words >= 15 else 3, int(raw + 0.5)))
     missing = [p.point for p in points if p not in covered]
     why = f"Covered {len(covered)} of {len(points)} rubric points"
     why += f": {'; '.join(p.point for p in covered)}." if covered else "."
-    why += f" Missing: {'; '.join(missing)}." if missing else ""
+    why += f" Not covered: {'; '.join(missing)}." if missing else ""
     strength = f"Question {n} covered: {covered[0].point}." if score >= 4 and covered else ""
-    concern = f"Question {n} missed: {missing[0]}." if score <= 2 and missing else ""
+    concern = f"Question {n} did not cover: {missing[0]}." if score <= 2 and missing else ""
     return QuestionScore(n, score, why, _evidence(text, covered)), strength, concern
 
 
@@ -252,20 +195,19 @@ class OfflineInterviewer:
         resolved = resolve_topic(topic)
         results = [_score_answer(a, resolved) for a in answers]
         scores = tuple(r[0] for r in results)
-        flagged = sum(1 for s in scores if s.flags)
         overall = round(mean(s.score for s in scores), 2) if scores else 1.0
         concerns = [c for _, _, c in results if c][:4] if scores else ["No answers were recorded."]
-        # Keywords are all it sees, so it trusts itself less when there is little clean text.
+        # Keywords are all it sees, so it trusts itself less when there is little text.
         avg_words = mean(min(_words(a.answer), 120) for a in answers) if answers else 0
-        clean = 1 - flagged / len(scores) if scores else 0.0
-        confidence = round(0.3 + 0.3 * clean * min(1.0, avg_words / 80), 2)
+        confidence = round(0.3 + 0.3 * min(1.0, avg_words / 80), 2)
         return EvaluationResult(
             method=METHOD,
             overall_score=overall,
-            recommendation=next((r for t, r in _THRESHOLDS if overall >= t), "no_hire"),
+            # A keyword count cannot judge a person: the decision is left to a reviewer.
+            recommendation="needs_review",
             questions=scores,
             strengths=tuple(s for _, s, _ in results if s)[:3],
             concerns=(*concerns, CAVEAT),
             confidence=min(0.6, max(0.3, confidence)),
-            details={"heuristic": True, "flagged": flagged, "topic": resolved, "note": CAVEAT},
+            details={"heuristic": True, "topic": resolved, "note": CAVEAT},
         )

@@ -20,8 +20,19 @@ MAX_RUBRIC_POINTS = 8
 MAX_POINT_CHARS = 400
 MAX_TEXT_CHARS = 4000  # rationales, strengths, concerns, evidence quotes
 RECOMMENDATIONS: tuple[Recommendation, ...] = ("strong_hire", "hire", "lean_no", "no_hire")
-# What a model may flag an answer as; the server checks every answer for these itself too.
-ANSWER_FLAGS = ("empty", "gibberish", "off_topic")
+# What a model may flag an answer as; the server checks every answer for these itself too
+# (interviews/services/answer_flags.py, which caps the score of each).
+ANSWER_FLAGS = (
+    "empty",
+    "gibberish",
+    "off_topic",
+    "keyword_stuffing",
+    "question_echo",
+    "repetition",
+    "padding",
+    "instructions",
+    "result_json",
+)
 # A rubric point this long appearing verbatim in a question or follow-up gives the answer away;
 # shorter ones ("Uses an example") can match by chance.
 MIN_LEAK_WORDS = 3

@@ -86,6 +86,7 @@ def interview_transcript(*, interview: Interview) -> tuple[QuestionTranscript, .
     questions: dict[int, tuple[str, tuple[str, ...], str]] = {}
     follow_ups: dict[int, list[str]] = defaultdict(list)
     answers: dict[int, list[str]] = defaultdict(list)
+    seqs: dict[int, list[int]] = defaultdict(list)
     for turn in interview.turns.order_by("seq"):
         if turn.kind == TurnKind.QUESTION:
             rubric = tuple(turn.meta.get("rubric", ()))
@@ -94,6 +95,7 @@ def interview_transcript(*, interview: Interview) -> tuple[QuestionTranscript, .
             follow_ups[turn.question_index].append(turn.source or "offline")
         elif turn.kind == TurnKind.ANSWER:
             answers[turn.question_index].append(turn.text)
+            seqs[turn.question_index].append(turn.seq)
     return tuple(
         QuestionTranscript(
             index=i,
@@ -102,6 +104,7 @@ def interview_transcript(*, interview: Interview) -> tuple[QuestionTranscript, .
             question_source=source,
             follow_up_sources=tuple(follow_ups[i]),
             answers=tuple(answers[i]),
+            answer_seqs=tuple(seqs[i]),
         )
         for i, (text, rubric, source) in sorted(questions.items())
     )

@@ -2,14 +2,14 @@
 
 The provider's reply has already passed the schema (interviews/llm/schemas.py); what the schema
 cannot know is the transcript. Here every evidence quote is checked against the candidate's own
-words (a quote that is not there verbatim is dropped and counted), every answer is checked for
-being empty, gibberish, off-topic or a request for a score (a flagged answer's score is capped,
-and the overall score and recommendation with it), and questions the gateway had to fall back
-for are marked. Nothing here trusts the model: it is the last line of defence against a model
-that was talked into a score or invented its evidence.
+words (a quote that is not there verbatim is dropped and counted; one that is, is widened to the
+whole sentences it sits in and tied to its turn), every answer gets the one set of answer flags
+(interviews/services/answer_flags.py), a flagged answer's score is capped, and the overall score
+and recommendation with it. Nothing here trusts the model: it is the last line of defence
+against a model that was talked into a score or invented its evidence. The heuristic's
+recommendation is always "needs review": a keyword count never decides about a person.
 """
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -17,46 +17,29 @@ from statistics import mean
 
 from interviews.llm.base import AnsweredQuestion, EvaluationResult
 from interviews.llm.offline import METHOD as HEURISTIC_METHOD
-from interviews.llm.offline import answer_flag
+from interviews.llm.offline import rubric_coverage
 from interviews.models import Recommendation, TurnSource
+from interviews.prose import sentences
+from interviews.services.answer_flags import (
+    FLAG_LABELS,
+    GAMING_FLAGS,
+    AnswerFlag,
+    answer_flags,
+    flag_cap,
+)
 
-REPORT_SCHEMA = 1
-# The highest score a question may keep once its answer is flagged. "1 = no substantive answer"
-# for blank and keyboard-mash answers; off-topic and score requests may still hold a little
-# substance, so they keep at most "weak".
-FLAG_CAPS = {"empty": 1, "gibberish": 1, "off_topic": 2, "score_request": 2}
-FLAG_LABELS = {
-    "empty": "blank or too short to assess",
-    "gibberish": "does not read as language",
-    "off_topic": "does not address the question or its topic",
-    "score_request": "asks the evaluator for a score",
-}
+REPORT_SCHEMA = 2  # 2: quotes are whole sentences tied to turns; rubric points; flag reasons
 # Questions served because no provider could write one: the candidate got a generic question.
 FALLBACK_SOURCES = frozenset({TurnSource.FALLBACK, TurnSource.CACHE})
-# Overall score -> the best recommendation it can support (the same bands as the heuristic).
+# Overall score -> the best recommendation it can support.
 THRESHOLDS: tuple[tuple[float, str], ...] = (
     (4.2, Recommendation.STRONG_HIRE),
     (3.4, Recommendation.HIRE),
     (2.4, Recommendation.LEAN_NO),
 )
 RANK = {r: i for i, r in enumerate(("no_hire", "lean_no", "hire", "strong_hire"))}
-
-# A request aimed at whoever scores the answer: "give me 10/10", "rate this answer 5 out of 5",
-# "award me full marks". Asking earns nothing (the prompt says so); this makes sure of it even
-# if a model is swayed. A bare fraction needs a target ("me", "this answer") so that "the
-# cache will give 3/4 of the hits" is not mistaken for one.
-_VERB = r"\b(?:give|award|grant|assign|rate|score|mark|grade)\s+"
-_TARGET = r"(?:me|us|this(?:\s+answer|\s+response)?|my\s+answers?|the\s+candidate)\s+"
-_FILLER = r"(?:[\w']+\s+){0,3}?"
-_FRACTION = r"\d+(?:\.\d+)?\s*(?:/|out\s+of)\s*\d+"
-_EXPLICIT = (
-    r"(?:full\s+marks|(?:top|highest|maximum|max|perfect|best)\s+(?:score|marks?|rating|grade)"
-    r"|strong[\s_-]?hire)"
-)
-_SCORE_REQUEST = re.compile(
-    rf"{_VERB}{_TARGET}{_FILLER}(?:{_FRACTION}|{_EXPLICIT})|{_VERB}{_FILLER}{_EXPLICIT}",
-    re.IGNORECASE,
-)
+# The best recommendation an interview with a gaming flag on any question can get.
+GAMING_CEILING = Recommendation.LEAN_NO
 
 
 class EvaluationInvalid(Exception):
@@ -73,6 +56,7 @@ class QuestionTranscript:
     question_source: str  # TurnSource of the main question
     follow_up_sources: tuple[str, ...]  # TurnSource of each follow-up asked
     answers: tuple[str, ...]  # each answer as sent, so quotes are checked against real text
+    answer_seqs: tuple[int, ...] = ()  # the seq of each answer's turn, for links to it
 
     def answered(self) -> AnsweredQuestion:
         return AnsweredQuestion(
@@ -83,6 +67,9 @@ class QuestionTranscript:
             question_source=self.question_source,  # type: ignore[arg-type]
         )
 
+    def turn_of(self, position: int) -> int | None:
+        return self.answer_seqs[position] if position < len(self.answer_seqs) else None
+
 
 @dataclass(frozen=True)
 class CheckedEvaluation:
@@ -91,20 +78,6 @@ class CheckedEvaluation:
     overall_score: Decimal
     recommendation: str
     report: dict[str, object]
-
-
-def asks_for_score(text: str) -> bool:
-    return bool(_SCORE_REQUEST.search(text))
-
-
-def answer_flags(*, question: QuestionTranscript, topic: str) -> tuple[str, ...]:
-    """The server's own flags for an answer, independent of what the provider said."""
-    flags = []
-    if flag := answer_flag(question.answered(), topic=topic):
-        flags.append(flag)
-    if asks_for_score(" ".join(question.answers)):
-        flags.append("score_request")
-    return tuple(flags)
 
 
 def verified_quotes(quotes: Sequence[str], answers: Sequence[str]) -> tuple[list[str], int]:
@@ -121,6 +94,49 @@ def verified_quotes(quotes: Sequence[str], answers: Sequence[str]) -> tuple[list
         else:
             dropped += 1
     return kept, dropped
+
+
+def whole_sentences(quote: str, answer: str) -> str:
+    """`quote` (found verbatim in `answer`) widened to the whole sentences it sits in."""
+    at = answer.find(quote)
+    if at < 0:
+        return quote.strip()
+    end = at + len(quote)
+    touched = [s for s in sentences(answer) if s.start < end and s.end > at]
+    if not touched:
+        return quote.strip()
+    return answer[min(touched[0].start, at) : max(touched[-1].end, end)].strip()
+
+
+def _quotes(quotes: Sequence[str], source: QuestionTranscript) -> list[dict[str, object]]:
+    """Each verified quote as whole sentences, with the turn it was said in (once each)."""
+    out: list[dict[str, object]] = []
+    for quote in quotes:
+        position = next(i for i, a in enumerate(source.answers) if quote in a)
+        item: dict[str, object] = {
+            "text": whole_sentences(quote, source.answers[position]),
+            "turn": source.turn_of(position),
+        }
+        if item not in out:
+            out.append(item)
+    return out
+
+
+def rubric_evidence(source: QuestionTranscript, *, topic: str) -> list[dict[str, object]]:
+    """Each rubric point with the whole sentences that touch it ([] = not covered)."""
+    points = rubric_coverage(source.answered(), topic=topic).points
+    return [
+        {
+            "point": point.point,
+            "quotes": [
+                {"text": s.text, "turn": source.turn_of(i)}
+                for i, answer in enumerate(source.answers)
+                for s in sentences(answer)
+                if point.hits(s.text)
+            ],
+        }
+        for point in points
+    ]
 
 
 def recommendation_for(score: float) -> str:
@@ -141,6 +157,14 @@ def _validate(result: EvaluationResult, transcript: Sequence[QuestionTranscript]
         raise EvaluationInvalid(f"questions scored {scored}, expected each of {expected} once")
 
 
+def _flags(model_flags: Sequence[str], source: QuestionTranscript, topic: str) -> list[AnswerFlag]:
+    """The server's own flags, then any the model raised that the server did not."""
+    own = answer_flags(question=source.answered(), answers=source.answers, topic=topic)
+    seen = {f.code for f in own}
+    extra = [AnswerFlag(c, "The model flagged it.") for c in dict.fromkeys(model_flags)]
+    return [*own, *(f for f in extra if f.code not in seen)]
+
+
 def evaluation_check(
     *, result: EvaluationResult, transcript: Sequence[QuestionTranscript], topic: str
 ) -> CheckedEvaluation:
@@ -150,13 +174,15 @@ def evaluation_check(
     questions: list[dict[str, object]] = []
     scores: list[int] = []
     dropped_total = 0
+    gamed = False
     for q in sorted(result.questions, key=lambda q: q.index):
         source = by_index[q.index]
-        evidence, dropped = verified_quotes(q.evidence, source.answers)
+        kept, dropped = verified_quotes(q.evidence, source.answers)
         dropped_total += dropped
-        flags = tuple(dict.fromkeys((*q.flags, *answer_flags(question=source, topic=topic))))
-        cap = min((FLAG_CAPS.get(f, 5) for f in flags), default=5)
-        fallback = source.question_source in FALLBACK_SOURCES
+        flags = _flags(q.flags, source, topic)
+        codes = [f.code for f in flags]
+        gamed = gamed or bool(GAMING_FLAGS.intersection(codes))
+        cap = flag_cap(codes)
         scores.append(min(q.score, cap))
         questions.append(
             {
@@ -166,28 +192,27 @@ def evaluation_check(
                 "provider_score": q.score,
                 "capped": q.score > cap,
                 "rationale": q.rationale,
-                "evidence": evidence,
+                "evidence": _quotes(kept, source),
+                "rubric": rubric_evidence(source, topic=topic),
                 "dropped_quotes": dropped,
-                "flags": list(flags),
+                "flags": codes,
+                "flag_reasons": [
+                    {"flag": f.code, "label": FLAG_LABELS.get(f.code, f.code), "reason": f.reason}
+                    for f in flags
+                ],
+                "answer_turns": list(source.answer_seqs),
                 "question_source": source.question_source,
                 "follow_up_sources": list(source.follow_up_sources),
-                "fallback": fallback,
+                "fallback": source.question_source in FALLBACK_SOURCES,
             }
         )
-
-    overall = result.overall_score
-    recommendation: str = result.recommendation
     capped = any(q["capped"] for q in questions)
-    if capped:
-        # The provider's overall was built on the scores it gave; it may not exceed the
-        # capped ones, and the recommendation may not be better than that overall supports.
-        overall = min(overall, mean(scores))
-        floor = recommendation_for(overall)
-        recommendation = min(recommendation, floor, key=RANK.__getitem__)
+    overall, recommendation = _verdict(result, scores, capped=capped, gamed=gamed)
     report: dict[str, object] = {
         "schema": REPORT_SCHEMA,
         "method": result.method,
         "heuristic": result.method == HEURISTIC_METHOD,
+        "advisory": True,
         "confidence": result.confidence,
         "questions": questions,
         "strengths": list(result.strengths),
@@ -198,6 +223,7 @@ def evaluation_check(
         "provider_overall_score": result.overall_score,
         "provider_recommendation": result.recommendation,
         "capped": capped,
+        "gaming": gamed,
         "details": result.details,
     }
     return CheckedEvaluation(
@@ -207,3 +233,22 @@ def evaluation_check(
         recommendation=recommendation,
         report=report,
     )
+
+
+def _verdict(
+    result: EvaluationResult, scores: Sequence[int], *, capped: bool, gamed: bool
+) -> tuple[float, str]:
+    """The overall score and recommendation that the capped question scores can support."""
+    overall = result.overall_score
+    if capped:
+        # The provider's overall was built on the scores it gave; it may not exceed the
+        # capped ones.
+        overall = min(overall, mean(scores))
+    if result.method == HEURISTIC_METHOD or result.recommendation not in RANK:
+        return overall, Recommendation.NEEDS_REVIEW  # a keyword count never decides
+    recommendation: str = result.recommendation
+    if capped:
+        recommendation = min(recommendation, recommendation_for(overall), key=RANK.__getitem__)
+    if gamed:
+        recommendation = min(recommendation, GAMING_CEILING, key=RANK.__getitem__)
+    return overall, recommendation

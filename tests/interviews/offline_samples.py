@@ -2,18 +2,23 @@
 (shared by test_offline_bank.py and test_offline_evaluation.py)."""
 
 import json
-from typing import Any
+from dataclasses import replace
+from typing import Any, cast
 
 from interviews.llm.base import (
     AnsweredQuestion,
+    EvaluationResult,
     GeneratedQuestion,
     QuestionContext,
+    QuestionScore,
+    Recommendation,
 )
 from interviews.llm.offline import OfflineInterviewer
 from interviews.llm.offline_bank import (
     BANK_PATH,
     load_bank,
 )
+from interviews.services.evidence import QuestionTranscript, evaluation_check
 from tests.interviews.test_llm_support import context
 
 TOPICS = {"python", "javascript", "sql", "system_design", "data_structures", "behavioural"}
@@ -79,8 +84,33 @@ def answered(qid: str, answer: str, index: int = 1) -> AnsweredQuestion:
     return AnsweredQuestion(index=index, question=q.text, rubric=q.rubric, answer=answer)
 
 
-def evaluate(*answers: AnsweredQuestion, topic: str = "python") -> Any:
-    return provider.evaluate(role="Engineer", topic=topic, difficulty="easy", answers=answers)
+def evaluate(*answers: AnsweredQuestion, topic: str = "python") -> EvaluationResult:
+    """The offline evaluation as it is stored: the provider's result after the evaluation
+    service's check (answer flags and their caps), read back as an EvaluationResult."""
+    result = provider.evaluate(role="Engineer", topic=topic, difficulty="easy", answers=answers)
+    if not answers:
+        return result
+    transcript = [
+        QuestionTranscript(a.index, a.question, a.rubric, "offline", (), (a.answer,))
+        for a in answers
+    ]
+    checked = evaluation_check(result=result, transcript=transcript, topic=topic)
+    questions = cast(list[dict[str, Any]], checked.report["questions"])
+    return replace(
+        result,
+        overall_score=float(checked.overall_score),
+        recommendation=cast(Recommendation, checked.recommendation),
+        questions=tuple(
+            QuestionScore(
+                q["index"],
+                q["score"],
+                q["rationale"],
+                tuple(e["text"] for e in q["evidence"]),
+                tuple(q["flags"]),
+            )
+            for q in questions
+        ),
+    )
 
 
 def ask(count: int, **fields: Any) -> list[GeneratedQuestion]:

@@ -65,7 +65,11 @@ def test_quotes_the_llm_made_up__are_dropped_and_counted_and_true_ones_kept(
 
     assert (evaluation.status, evaluation.method) == (EvaluationStatus.DONE, "llm:openai")
     questions = evaluation.report["questions"]
-    assert [q["evidence"] for q in questions] == [[STRONG_ANSWER[:40]]] * 2
+    # The true fragment is shown as the whole sentence it sits in, linked to its turn.
+    first_sentence = STRONG_ANSWER.split(". ")[0] + "."
+    assert [[e["text"] for e in q["evidence"]] for q in questions] == [[first_sentence]] * 2
+    answer_seqs = [q["answer_turns"] for q in questions]
+    assert [[e["turn"] for e in q["evidence"]] for q in questions] == [s[:1] for s in answer_seqs]
     assert [q["dropped_quotes"] for q in questions] == [1, 1]
     assert evaluation.report["dropped_quotes"] == 2
     assert MADE_UP not in json.dumps(evaluation.report)
@@ -83,7 +87,7 @@ def test_gibberish_or_off_topic_transcript__gets_no_high_score_though_the_llm_ga
     assert (evaluation.status, evaluation.method) == (EvaluationStatus.DONE, "llm:openai")
     report = evaluation.report
     assert report["provider_overall_score"] == 5.0, "the fake LLM scored the length"
-    assert [(q["provider_score"], q["flags"]) for q in report["questions"]] == [(5, [flag])] * 2
+    assert [(q["provider_score"], q["flags"][0]) for q in report["questions"]] == [(5, flag)] * 2
     assert all(q["score"] <= 2 and q["capped"] for q in report["questions"])
     assert evaluation.overall_score is not None
     assert evaluation.overall_score <= 2
@@ -115,7 +119,7 @@ def test_answer_asking_for_ten_out_of_ten__changes_no_instruction_and_earns_no_h
     assert (plain_evaluation.overall_score, plain_evaluation.recommendation) == (5, "strong_hire")
     (question,) = injected_evaluation.report["questions"]
     assert (question["provider_score"], question["score"]) == (5, 2)
-    assert question["flags"] == ["score_request"]
+    assert question["flags"] == ["instructions"]
     assert injected_evaluation.overall_score == 2
     assert injected_evaluation.recommendation == "no_hire"
 

@@ -8,6 +8,7 @@ import pytest
 from interviews.llm.errors import MalformedReply
 from interviews.llm.prompts import EVALUATION_SYSTEM
 from interviews.llm.schemas import ANSWER_FLAGS, parse_evaluation
+from interviews.services.answer_flags import FLAG_CAPS
 
 
 def _reply(**question: object) -> str:
@@ -26,7 +27,7 @@ def test_flags__may_be_left_out() -> None:
     assert parse_evaluation(_reply(), indexes=[1]).questions[0].flags == ()
 
 
-@pytest.mark.parametrize("flags", [["excellent"], "gibberish", [1], ["empty"] * 4])
+@pytest.mark.parametrize("flags", [["excellent"], "gibberish", [1], ["empty"] * 10])
 def test_flags__outside_the_known_set_are_malformed_and_named(flags: object) -> None:
     with pytest.raises(MalformedReply, match=r'"questions"\[0\]\.flags'):
         parse_evaluation(_reply(flags=flags), indexes=[1])
@@ -35,3 +36,8 @@ def test_flags__outside_the_known_set_are_malformed_and_named(flags: object) -> 
 def test_prompt__asks_for_every_flag_the_schema_accepts() -> None:
     assert all(f'"{flag}"' in EVALUATION_SYSTEM for flag in ANSWER_FLAGS)
     assert '"flags": []' in EVALUATION_SYSTEM
+
+
+def test_flags__a_model_may_raise_are_the_flags_the_server_caps() -> None:
+    assert set(ANSWER_FLAGS) == set(FLAG_CAPS) - {"score_request"}
+    assert all(FLAG_CAPS[flag] <= 2 for flag in ANSWER_FLAGS)

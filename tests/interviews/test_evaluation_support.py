@@ -16,7 +16,8 @@ from typing import Any
 
 from celery import current_app
 
-from interviews.models import Interview
+from interviews.llm.offline_bank import load_bank
+from interviews.models import Interview, InterviewStatus, Turn, TurnKind, TurnRole, TurnSource
 from interviews.services.interviews import (
     interview_advance,
     interview_answer_submit,
@@ -84,15 +85,22 @@ class ScriptedLLM:
 def use_openai_at(settings: Any, base_url: str) -> None:
     """Evaluate with the OpenAI provider at `base_url` only: no offline interviewer to rescue
     it, fast retries, and a breaker that never opens (the tests count requests)."""
-    settings.LLM_PROVIDERS = ["openai"]
+    use_provider_at(settings, "openai", base_url)
+
+
+def use_provider_at(settings: Any, provider: str, base_url: str) -> None:
+    """`use_openai_at` for "openai" or "anthropic" (both dialects are served by the fake)."""
+    settings.LLM_PROVIDERS = [provider]
     settings.OPENAI_BASE_URL = f"{base_url}/v1"
     settings.OPENAI_API_KEY = KEY
+    settings.ANTHROPIC_BASE_URL = base_url
+    settings.ANTHROPIC_API_KEY = KEY
     settings.LLM_TIMEOUT_SECONDS = 2.0
     settings.MAX_RETRY_ATTEMPTS = 3
     settings.RETRY_BASE_DELAY = 0.01
     settings.RETRY_MAX_DELAY = 0.05
     settings.BREAKER_STORE = "resilience.breakers.stores.memory.MemoryStore"
-    settings.BREAKERS = {"llm.openai": {"failure_threshold": 1000}}
+    settings.BREAKERS = {f"llm.{provider}": {"failure_threshold": 1000}}
     reset_registry()
 
 
@@ -122,3 +130,36 @@ def finished_interview(*answers: str) -> Interview:
         if interview.is_finished:
             return interview
     raise AssertionError("interview did not finish within two turns per question")
+
+
+def interview_answering(*samples: tuple[str, str], topic: str = "python") -> Interview:
+    """A finished interview whose question i is bank question samples[i][0] (with its rubric,
+    as the offline interviewer stores it) answered with samples[i][1]: any answer to any bank
+    question, without walking the interview through a provider."""
+    created = make_interview(question_count=len(samples), topic=topic)
+    interview = Interview.objects.get(pk=created.interview.pk)
+    seq = 0
+    for index, (qid, answer) in enumerate(samples, start=1):
+        entry = load_bank().by_id[qid]
+        rubric = [p.point for p in entry.rubric]
+        for kind, role, text, meta in (
+            (TurnKind.QUESTION, TurnRole.INTERVIEWER, entry.text, {"rubric": rubric}),
+            (TurnKind.ANSWER, TurnRole.CANDIDATE, answer, {}),
+        ):
+            seq += 1
+            Turn.objects.create(
+                interview=interview,
+                seq=seq,
+                role=role,
+                kind=kind,
+                question_index=index,
+                text=text,
+                source=TurnSource.OFFLINE if kind == TurnKind.QUESTION else "",
+                provider="offline" if kind == TurnKind.QUESTION else "",
+                meta=meta,
+            )
+    Interview.objects.filter(pk=interview.pk).update(
+        status=InterviewStatus.COMPLETED, last_seq=seq, current_index=len(samples)
+    )
+    interview.refresh_from_db()
+    return interview

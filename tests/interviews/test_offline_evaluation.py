@@ -1,5 +1,6 @@
-"""The offline interviewer's heuristic scoring: rubric coverage, flags for empty, gibberish and
-off-topic answers, confidence, recommendations and verbatim evidence."""
+"""The offline interviewer's heuristic scoring as it is stored (after the evaluation service's
+answer flags): rubric coverage, flags, confidence, evidence in whole sentences, and a
+recommendation that is always "needs review"."""
 
 import inspect
 
@@ -42,7 +43,7 @@ def test_strong_answer_covering_the_rubric__scores_at_least_four(
     assert all(quote in answer for quote in score.evidence)
     assert "Covered" in score.rationale
     assert result.overall_score >= 4
-    assert result.recommendation in {"strong_hire", "hire"}
+    assert result.recommendation == "needs_review", "a keyword count never decides"
     assert result.strengths
 
 
@@ -55,7 +56,7 @@ def test_partial_answer__names_the_missing_points_and_scores_below_a_full_one() 
     full = evaluate(answered(LIST_VS_TUPLE, STRONG_LIST_VS_TUPLE)).questions[0]
     part = evaluate(answered(LIST_VS_TUPLE, partial)).questions[0]
     assert part.score < full.score
-    assert "Missing:" in part.rationale
+    assert "Not covered:" in part.rationale
     assert "dict keys" in part.rationale
 
 
@@ -138,41 +139,41 @@ def test_evaluation__reports_method_confidence_and_heuristic_details() -> None:
     assert result.method == "offline-heuristic"
     assert 0.3 <= result.confidence <= 0.6
     assert result.details["heuristic"] is True
-    assert result.details["flagged"] == 1
+    assert [q.flags for q in result.questions] == [(), ("gibberish",)]
     assert result.overall_score == pytest.approx(sum(q.score for q in result.questions) / 2)
-    assert any("heuristic" in c for c in result.concerns)
-    assert any("gibberish" in c for c in result.concerns)
+    assert any("cannot tell whether to hire" in c for c in result.concerns)
     assert all(len(s) < 200 for s in (*result.strengths, *result.concerns))
 
 
-def test_confidence__is_lower_for_short_or_flagged_answers() -> None:
+def test_confidence__is_lower_for_short_answers() -> None:
     rich = evaluate(answered(LIST_VS_TUPLE, STRONG_LIST_VS_TUPLE))
     short = evaluate(answered(LIST_VS_TUPLE, "Tuples are immutable and hashable."))
-    flagged = evaluate(answered(LIST_VS_TUPLE, ""), answered(LRU_CACHE, COOKING, 2))
-    assert rich.confidence > short.confidence > flagged.confidence
-    assert flagged.confidence == 0.3
+    blank = evaluate(answered(LIST_VS_TUPLE, ""), answered(LRU_CACHE, "", 2))
+    assert rich.confidence > short.confidence > blank.confidence
+    assert blank.confidence == 0.3
     assert rich.confidence <= 0.6
 
 
-def test_no_answers__scores_one_with_no_hire() -> None:
+def test_no_answers__scores_one_and_needs_review() -> None:
     result = evaluate()
-    assert (result.overall_score, result.recommendation, result.questions) == (1.0, "no_hire", ())
+    assert (result.overall_score, result.recommendation, result.questions) == (
+        1.0,
+        "needs_review",
+        (),
+    )
     assert result.confidence == 0.3
 
 
-def test_all_answers_flagged__is_no_hire() -> None:
+def test_all_answers_flagged__score_one_and_still_only_needs_review() -> None:
     result = evaluate(answered(LIST_VS_TUPLE, ""), answered(LRU_CACHE, COOKING, 2))
     assert result.overall_score == 1.0
-    assert result.recommendation == "no_hire"
-    assert result.details["flagged"] == 2
+    assert result.recommendation == "needs_review"
+    assert [q.flags for q in result.questions] == [("empty",), ("off_topic",)]
 
 
-@pytest.mark.parametrize(
-    ("scores", "expected"),
-    [((5, 4), "strong_hire"), ((4, 3), "hire"), ((3, 2), "lean_no"), ((2, 2), "no_hire")],
-)
-def test_recommendation__follows_the_score_thresholds(
-    scores: tuple[int, int], expected: str, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("scores", [(5, 5), (5, 4), (4, 3), (3, 2), (1, 1)])
+def test_heuristic__recommends_nothing_whatever_its_scores(
+    scores: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fixed = iter(scores)
     monkeypatch.setattr(
@@ -180,8 +181,8 @@ def test_recommendation__follows_the_score_thresholds(
         "_score_answer",
         lambda aq, topic: (QuestionScore(aq.index, next(fixed), "fixed"), "", ""),
     )
-    answers = (answered(LIST_VS_TUPLE, "x", 1), answered(LRU_CACHE, "y", 2))
-    assert evaluate(*answers).recommendation == expected
+    answers = (answered(LIST_VS_TUPLE, "x y z", 1), answered(LRU_CACHE, "y x z", 2))
+    assert evaluate(*answers).recommendation == "needs_review"
 
 
 _FILLER = ["the", "so", "we", "then", "really", "I think", "e.g.", "sys.path", "O(1)", "—", "…"]
@@ -203,12 +204,14 @@ def test_evidence__is_always_a_verbatim_substring_of_the_answer(
 ) -> None:
     answer = "".join(word + sep for word, sep in parts)
     (score,) = evaluate(answered(LIST_VS_TUPLE, answer)).questions
-    assert len(score.evidence) <= 2
+    assert len(score.evidence) <= 3
     for quote in score.evidence:
         assert quote.strip()
         assert quote in answer
+        assert quote[0] not in ".,;:!?"
+        assert quote[-1] not in ",;:"
     if score.flags:
-        assert score.score == 1
+        assert score.score <= 2
 
 
 @pytest.mark.parametrize("method", ["generate_question", "follow_up", "evaluate"])

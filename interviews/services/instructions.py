@@ -1,0 +1,189 @@
+"""Text aimed at the evaluator instead of the interviewer's question: instructions, score
+requests and claims, notes to a grader, and pasted evaluation results.
+
+A candidate talking about their subject has no reason to address whoever scores them, so any
+of these is read as an attempt to steer the evaluation. The patterns run on `normalise(text)`,
+so look-alike letters, zero-width characters, spaced-out or leetspeak spellings do not hide a
+phrase. They are deliberately broad about *who* is addressed and *what* is asked, and narrow
+about plain technical uses of the same words ("rate limit", "the highest score wins", "CPU
+instructions", "3/4 of the hits").
+"""
+
+import re
+from dataclasses import dataclass
+
+from interviews.prose import normalise
+
+_WHO = (
+    r"(?:the |any |all |our |my |dear |automated |ai |human )*(?:evaluators?|graders?|assessors?|"
+    r"examiners?|markers?|scorers?|reviewers?|judges?|interviewers?|recruiters?|"
+    r"hiring (?:team|manager|committee)|ai|a\.i\.|llms?|language models?|models?|assistants?|"
+    r"chat ?gpt|gpt(?:-?\d)?|claude|bots?|scoring (?:system|engine)|grading system)"
+)
+_SCORE_WORD = r"(?:scores?|scored|scoring|ratings?|rated?|marks?|grades?|graded|points?|stars?)"
+_TOP = r"(?:full|maximum|max|top|perfect|highest|high|excellent|great|best|good|higher)"
+_FRACTION = r"(\d+(?:[.,]\d+)?)\s*(?:/|out of)\s*(\d+)\b"
+_MAX = rf"(?:{_FRACTION}|\b(?:a |an )?(?:5|10|100|five|ten)\b(?! ?(?:ms|s|seconds|minutes|hours|"
+_MAX += r"requests|times|items|rows|users|servers|lines)\b|%)|\b" + _TOP + r"\b)"
+_ME = r"(?:me|us|myself|this|it|this answer|this response|my answers?|the candidate|him|her)"
+_SCORE = "asks for or claims a score"
+_IGNORE = "asks to ignore the instructions"
+_ADDRESS = "addresses the evaluator"
+
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        # "ignore previous instructions", "disregard the rubric", "forget all prior rules"
+        (
+            _IGNORE,
+            r"\b(?:ignore|disregard|forget|override|overrule|bypass|set aside|do not follow|"
+            r"don't follow|stop following)\b[^.!?\n]{0,40}?\b(?:instructions?|prompts?|rules?|"
+            r"guidelines?|directions?|criteria|rubrics?|system message|programming|guidance)\b",
+        ),
+        # the same in the other languages candidates are interviewed in
+        (
+            _IGNORE,
+            r"\b(?:ignor[ae]\w*|olvida\w*|oublie\w*|vergiss|ignoriere)\b[^.!?\n]{0,40}?"
+            r"\b(?:instrucciones|instructions|consignes|anweisungen|instruções|instruzioni)\b",
+        ),
+        # "note to the evaluator", "message for the AI grader", "dear reviewer,", "hey ChatGPT:"
+        (
+            _ADDRESS,
+            rf"\b(?:note|message|memo|instructions?|hint|reminder|p\.?s\.?|fyi|aside|comment)"
+            rf"\s*(?:to|for)\s+{_WHO}\b",
+        ),
+        (_ADDRESS, rf"(?:^|[.!?\n]\s*)(?:dear|hey|hi|hello|attention)\s+{_WHO}\s*[,:!]"),
+        (
+            _ADDRESS,
+            r"\b(?:if|when|since) you(?:'re| are) (?:an? |the )?(?:ai|llm|language model|model|"
+            r"automated|bot|evaluat\w*|grad\w*|assess\w*|scor\w*)",
+        ),
+        (
+            _ADDRESS,
+            r"\b(?:whoever|whatever|anyone|anybody|the (?:person|one|ai|system|model)) "
+            r"(?:who |that )?(?:is |are )?(?:evaluat|grad|assess|scor|mark|judg|review)\w* "
+            r"(?:this|me|my|the)\b|\byou(?: are)? (?:evaluat|grad|scor|mark|assess|judg)\w* "
+            r"(?:me|my answers?|this answer|this response|the candidate)\b",
+        ),
+        (
+            _ADDRESS,
+            r"\b(?:the|this|my|dear|ai|automated|human) (?:evaluator|grader|assessor|scorer|"
+            r"examiner)s?\b(?! (?:pattern|function|class|module|object|of|for|that|which))",
+        ),
+        # role markers and prompt syntax pasted into an answer
+        (
+            "contains prompt syntax",
+            r"(?:^|\n|[.!?]\s)\s*(?:system|assistant)\s*:|<\|?im_(?:start|end)\|?>|"
+            r"\[/?inst\]|#{2,}\s*(?:instruction|system|response)|</?(?:system|instructions?|prompt)>",
+        ),
+        (
+            "tries to change the task",
+            r"\b(?:system prompt|developer mode|jailbreak|new instructions|prompt injection|"
+            r"from now on,? you|pretend (?:to be|you are) (?:an?|the)|act as (?:an? |the )?"
+            r"(?:evaluat|grad|assess|judg)|you are now (?:an? |the )?(?:evaluat|grad|assess|"
+            r"judg|ai\b|assistant|model|helpful|in (?:developer|debug|admin))|(?:respond|reply|"
+            r"answer|output) (?:only )?with (?:a |the )?(?:score|json|rating|grade|verdict)|"
+            r"your (?:new |real )?(?:task|job|role|instruction) is (?:now )?to)",
+        ),
+        # "give me 10/10", "award this answer full marks", "give me a 5", "I'd give myself 9/10"
+        (_SCORE, rf"\b(?:give|award|grant|assign|put)\s+{_ME}\s+(?:[\w']+\s+){{0,3}}?{_MAX}"),
+        # "this answer deserves 5/5", "deserves full marks", "worth a 10", "earns top points"
+        (
+            _SCORE,
+            rf"\b(?:deserves?|deserving|deserved|merits?|warrants?|earns?|worth|should "
+            rf"(?:get|receive|score))\b[^.!?\n]{{0,30}}?(?:{_MAX}[^.!?\n]{{0,12}}?"
+            rf"\b{_SCORE_WORD}\b|{_FRACTION}|\b(?:a |an )?(?:5|10|five|ten)\b)",
+        ),
+        # "score: 5/5", "rating = 10", "my grade is 5", "marks: 100/100"
+        (_SCORE, r"\b(?:scores?|ratings?|grades?|marks?)\s*(?:[:=]|is|of|as|at)\s*" + _FRACTION),
+        (_SCORE, r"\b(?:scores?|ratings?|grades?|marks?)\s*(?:[:=]|is|as)\s*(\d+(?:[.,]\d+)?)\b"),
+        (
+            _SCORE,
+            rf"\b(?:scores?|ratings?|grades?|marks?) (?:should|must|has to|needs to) be {_MAX}",
+        ),
+        # "5/5", "10/10", "100/100": a perfect mark on its own
+        (_SCORE, r"\b(5|10|100)\s*/\s*\1\b"),
+        # "rate me highly", "score this answer as excellent", "grade it 5"
+        (
+            _SCORE,
+            r"\b(?:rate|score|grade|mark|evaluate|assess|judge|rank)\s+(?:me|this|my \w+|"
+            r"the answer|this answer|this response|it|the candidate)\s+(?:as |with |at |a |an )?"
+            r"(?:highly|high|well|favou?rably|generously|positively|leniently|top|full|perfect|"
+            r"excellent|\d|five|ten)",
+        ),
+        # "this answer is perfect", "this response covers every point"
+        (
+            _SCORE,
+            r"\bthis (?:answer|response|reply)\b[^.!?\n]{0,30}?\b(?:perfect|excellent|flawless|"
+            r"outstanding|deserves|merits|should (?:get|receive|score|pass)|covers (?:all|every)|"
+            r"meets (?:all|every)|satisfies (?:all|every)|top marks|full marks)",
+        ),
+        (
+            "mentions the rubric",
+            r"\brubrics?\b|\b(?:grading|scoring) (?:criteria|guide|key|scheme)\b",
+        ),
+        # "strong hire", "hire me", "recommendation: hire", "9/10 would hire"
+        (
+            "asks for a hiring verdict",
+            r"\bstrong[\s_-]*(?:hire|yes)\b|\b(?:hire|shortlist|advance|promote|recommend) (?:me|"
+            r"this candidate|the candidate)\b|\brecommend\w*\s*(?:[:=]|is|of)?\s*(?:a\s+)?"
+            r"(?:strong\s+)?hire\b|\brecommend\w* hiring (?:me|this|the candidate)\b|"
+            r"\bwould (?:definitely )?hire\b|\b(?:i|candidate) (?:should|must) be "
+            r"(?:hired|advanced|shortlisted)\b",
+        ),
+    )
+)
+# Keys of the evaluation's own result: a JSON object using them was written to be mistaken for
+# one. Two of them (or one unmistakable one) make the object result-shaped.
+_RESULT_KEYS = re.compile(
+    r"[\"'`]?\b(overall_score|recommendation|score|rationale|evidence|flags|strengths|concerns|"
+    r"confidence|verdict|rating)\b[\"'`]?\s*[:=]"
+)
+_RESULT_MARKS = re.compile(r"\b(?:overall_score|provider_score|strong_hire|no_hire|lean_no)\b")
+
+
+@dataclass(frozen=True)
+class Finding:
+    what: str  # the rule, for staff: "asks to ignore the instructions"
+    excerpt: str  # what matched, as normalised, so staff see the phrase whatever its disguise
+
+
+def evaluator_instructions(text: str) -> Finding | None:
+    """The first instruction, score request or claim aimed at the evaluator in `text`."""
+    plain = normalise(text)
+    for what, pattern in _RULES:
+        for m in pattern.finditer(plain):
+            if what != _SCORE or _score_like(m):
+                return Finding(what, _excerpt(plain, m.start(), m.end()))
+    return None
+
+
+def result_shaped(text: str) -> Finding | None:
+    """A pasted evaluation result: JSON (or YAML, or key=value) with the result's own keys."""
+    plain = normalise(text)
+    keys = {m.group(1) for m in _RESULT_KEYS.finditer(plain)}
+    marked = _RESULT_MARKS.search(plain)
+    if len(keys) >= 2 or marked:
+        at = marked or _RESULT_KEYS.search(plain)
+        assert at is not None  # two keys or a mark were found above
+        return Finding("contains a pasted evaluation result", _excerpt(plain, at.start(), at.end()))
+    return None
+
+
+def _score_like(m: re.Match[str]) -> bool:
+    """A number counts as a score only if it looks like one: a fraction at most its scale, on a
+    scale of 5, 10 or 100 ("3/4 of the hits", "100 out of 1000 requests" are not); a bare
+    number at most 10 ("score: 5", not "score = 250" in a leaderboard query)."""
+    numbers = [float(g.replace(",", ".")) for g in m.groups() if g is not None]
+    if not numbers:
+        return True
+    if len(numbers) == 1:
+        return numbers[0] <= 10
+    low, high = numbers[:2]
+    return high in (5, 10, 100) and 0 <= low <= high
+
+
+def _excerpt(text: str, start: int, end: int) -> str:
+    left = max(0, start - 20)
+    snippet = text[left : min(len(text), end + 20)]
+    return ("…" if left else "") + snippet.strip() + ("…" if end + 20 < len(text) else "")

@@ -1,0 +1,142 @@
+"""Gaming never pays, on every provider: each gaming answer of the labelled corpus
+(tests/interviews/evaluation_corpus.py) is flagged with a reason staff can read, scores at most
+2 and keeps the interview from a hire recommendation, whether the offline heuristic, an
+OpenAI-compatible model or Anthropic evaluated it. The models are the fake LLM over real HTTP in
+the mode where it obeys instructions inside answers, so the caps are shown to hold without any
+help from the model. The heuristic never recommends."""
+
+from collections.abc import Sequence
+from typing import Any
+
+import pytest
+
+from interviews.llm.fake_server import FakeLLMHandle
+from interviews.models import Evaluation
+from interviews.services.evaluation import evaluation_run
+from tests.interviews.evaluation_corpus import GAMING, GENUINE, INSTRUCTIONS, STRATEGIES, Sample
+from tests.interviews.test_evaluation_support import interview_answering, use_provider_at
+
+pytestmark = pytest.mark.django_db
+
+PROVIDERS = ("offline", "openai", "anthropic")
+HIRE = {"hire", "strong_hire"}
+BATCH = 45  # questions per interview (the model scores them in one request)
+
+
+@pytest.fixture(params=PROVIDERS)
+def provider(request: pytest.FixtureRequest, settings: Any, fake: FakeLLMHandle) -> str:
+    """Evaluate with this provider alone; a model is the fake, obeying injected instructions."""
+    if request.param == "offline":
+        settings.LLM_PROVIDERS = ["offline"]
+    else:
+        use_provider_at(settings, request.param, fake.base_url)
+        fake.control(obey_injections=True)
+    return request.param
+
+
+def _evaluate(samples: Sequence[Sample]) -> list[Evaluation]:
+    out = []
+    for start in range(0, len(samples), BATCH):
+        batch = samples[start : start + BATCH]
+        interview = interview_answering(*((s.qid, s.text) for s in batch))
+        out.append(evaluation_run(interview_id=interview.pk))
+    return out
+
+
+def _questions(evaluations: Sequence[Evaluation]) -> list[dict[str, Any]]:
+    return [q for e in evaluations for q in e.report["questions"]]
+
+
+def test_every_gaming_answer__is_flagged_with_a_reason_and_scores_at_most_two(
+    provider: str,
+) -> None:
+    evaluations = _evaluate(GAMING)
+
+    questions = _questions(evaluations)
+    assert len(questions) == len(GAMING) >= 100
+    unflagged = [s.text[:60] for s, q in zip(GAMING, questions, strict=True) if not q["flags"]]
+    assert unflagged == []
+    above_two = [
+        (s.kind, q["score"]) for s, q in zip(GAMING, questions, strict=True) if q["score"] > 2
+    ]
+    assert above_two == []
+    assert all(r["reason"] for q in questions for r in q["flag_reasons"])
+    assert {e.recommendation for e in evaluations}.isdisjoint(HIRE)
+
+
+def test_an_obeyed_injection__was_scored_five_by_the_model_and_capped_by_the_server(
+    settings: Any, fake: FakeLLMHandle
+) -> None:
+    use_provider_at(settings, "openai", fake.base_url)
+    fake.control(obey_injections=True)
+    strong = [s for s in GENUINE if s.kind == "strong"][:3]
+    injected = Sample(strong[0].qid, "instructions", INSTRUCTIONS[0] + " " + strong[0].text)
+
+    (evaluation,) = _evaluate([*strong, injected])
+
+    report = evaluation.report
+    assert (report["provider_overall_score"], report["provider_recommendation"]) == (
+        5.0,
+        "strong_hire",
+    )
+    last = report["questions"][-1]
+    assert (last["provider_score"], last["score"], last["flags"]) == (5, 2, ["instructions"])
+    assert "ignore previous instructions" in last["flag_reasons"][0]["reason"]
+    assert [q["flags"] for q in report["questions"][:3]] == [[], [], []]
+    assert evaluation.recommendation == "lean_no"
+    assert report["gaming"] is True
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_each_strategy__names_its_own_flag_on_every_question_it_touches(strategy: str) -> None:
+    samples = [s for s in GAMING if s.kind == strategy]
+    expected = {
+        "keyword_stuffing": {"keyword_stuffing"},
+        "question_echo": {"question_echo"},
+        "repetition": {"repetition"},
+        "padding": {"padding", "repetition"},
+        "keyboard_mash": {"gibberish"},
+        "instructions": {"instructions"},
+        "result_json": {"result_json"},
+    }[strategy]
+
+    questions = _questions(_evaluate(samples))
+
+    assert [bool(expected.intersection(q["flags"])) for q in questions] == [True] * len(samples)
+
+
+def test_thirty_phrasings_aimed_at_the_evaluator__are_each_flagged_as_instructions() -> None:
+    assert len(INSTRUCTIONS) >= 30
+    samples = [s for s in GAMING if s.kind == "instructions"]
+
+    questions = _questions(_evaluate(samples))
+
+    missed = [
+        s.text[:70]
+        for s, q in zip(samples, questions, strict=True)
+        if "instructions" not in q["flags"]
+    ]
+    assert missed == []
+
+
+def test_genuine_answers__are_rarely_flagged_and_never_as_gaming() -> None:
+    on_topic = [s for s in GENUINE if s.kind != "off_topic"]
+
+    questions = _questions(_evaluate(on_topic))
+
+    flagged = [(s.kind, q["flags"]) for s, q in zip(on_topic, questions, strict=True) if q["flags"]]
+    assert len(flagged) <= 0.05 * len(on_topic), flagged
+
+
+def test_heuristic__never_recommends_whatever_the_answers(settings: Any) -> None:
+    settings.LLM_PROVIDERS = ["offline"]
+    by_kind = {kind: [s for s in GENUINE if s.kind == kind] for kind in ("strong", "weak")}
+
+    evaluations = {kind: _evaluate(samples) for kind, samples in by_kind.items()}
+
+    assert {e.recommendation for es in evaluations.values() for e in es} == {"needs_review"}
+    assert all(
+        e.report["heuristic"] and e.report["advisory"] for es in evaluations.values() for e in es
+    )
+    strong, weak = (min(e.overall_score or 0 for e in evaluations[k]) for k in ("strong", "weak"))
+    assert strong > weak, "coverage still tells strong answers from weak ones"
