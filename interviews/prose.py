@@ -17,9 +17,9 @@ _ABBREVIATIONS = frozenset(
 # A sentence ends at . ! ? (and runs of them) followed by whitespace, or at a line break.
 _BOUNDARY = re.compile(r"[.!?…]+(?=\s)|\n")
 # What may hang off either end of a slice without being part of the sentence.
-# (dashes, quotes and bullets written as escapes: \u2013 en dash, \u2014 em dash, \u2019 and
-# \u201d closing quotes, \u2022 bullet)
-_LEADING = " \t\r\n.,;:!?)]}-\u2013\u2014*\u2022>\"'\u2019\u201d"
+# (dashes, quotes and bullets written as escapes: \u2013 en dash, \u2014 em dash, \u2026
+# ellipsis, \u2019 and \u201d closing quotes, \u2022 bullet)
+_LEADING = " \t\r\n.,;:!?)]}-\u2013\u2014\u2026*\u2022>\"'\u2019\u201d"
 _TRAILING = " \t\r\n,;:-\u2013\u2014(*\u2022"
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"))
 # Letters that look Latin but are not, as used to slip a phrase past a filter.
