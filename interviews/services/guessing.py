@@ -3,13 +3,15 @@
 A token is 256 random bits, so guessing one is hopeless; the limit exists so that trying is
 visibly refused and logged rather than silently served. Counts live in the Django cache
 (Redis in production), so every web process shares them, and they are kept per address in a
-fixed one-minute window: cheap (one INCR per failure), and a blocked client only has to wait
+fixed one-minute window: cheap (one INCR per attempt), and a blocked client only has to wait
 for the next minute. An IPv6 client counts per /64, the block one subscriber usually holds.
 
-Only guesses count (a token that matches nothing, a room that does not exist); an expired,
-revoked or finished interview's link is a real link and is answered as such. Successes cost
-nothing. Over the limit every attempt from that address is refused, a valid token included,
-so a lucky guess is never served while guessing goes on.
+Every attempt is counted before its token is looked at (INCR, then compare), so concurrent
+attempts can never get more than the limit past the check. Only guesses keep their count (a
+token that matches nothing, a room that does not exist); an expired, revoked or finished
+interview's link is a real link and is answered as such, and it and a success give their
+count back (DECR). Over the limit every attempt from that address is refused, a valid token
+included, so a lucky guess is never served while guessing goes on.
 
 The client address is the connection's peer (REMOTE_ADDR / the ASGI scope's client). Behind a
 proxy, uvicorn rewrites it from X-Forwarded-For for the addresses in FORWARDED_ALLOW_IPS
@@ -70,8 +72,7 @@ def client_key(address: str | None) -> str:
     return str(ip)
 
 
-def _now() -> float:
-    return time.time()  # the one clock of this module: the window tests move it
+Clock = Callable[[], float]
 
 
 def _window(now: float) -> tuple[int, float]:
@@ -83,71 +84,91 @@ def _cache_key(client: str, window: int) -> str:
     return f"{KEY_PREFIX}:{client}:{window}"
 
 
-def token_failures_check(*, client: str) -> None:
-    """Raise TooManyTokenFailures if `client` (a client_key) is over this minute's limit."""
+def token_attempt_admit(*, client: str, clock: Clock = time.time) -> str | None:
+    """Count this attempt for `client` (a client_key) before its token is looked at, and raise
+    TooManyTokenFailures if that takes it over this minute's limit.
+
+    INCR, then compare: the increment is atomic in Redis, so however many attempts arrive at
+    once, at most the limit of them get past; checking first and counting after the lookup
+    let every attempt in flight through. An attempt that turns out not to be a guess gives
+    its slot back (token_attempt_settle). Returns the window's key, or None when not counted.
+    """
     limit = settings.TOKEN_FAILURES_PER_MINUTE
     if limit <= 0:
-        return
-    window, left = _window(_now())
+        return None
+    window, left = _window(clock())
+    key = _cache_key(client, window)
     try:
-        failures = cache.get(_cache_key(client, window), 0)
-    except (RedisError, OSError):
+        # add() then incr(): the key expires with its window (plus slack for clocks that
+        # differ a little between web processes).
+        cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
+        attempts = int(cache.incr(key))
+    except (RedisError, OSError, ValueError):
         # A cache outage must not lock every candidate out: fail open, and say so.
         logger.warning("token failure count unavailable; not limiting", exc_info=True)
-        return
-    if failures >= limit:
+        return None
+    if attempts > limit:
         logger.warning(
             "invite token attempt refused: %s has reached %s failures this minute",
             client,
             limit,
-            extra={"client": client, "failures": failures},
+            extra={"client": client, "failures": attempts},
         )
         raise TooManyTokenFailures(retry_after=left)
+    return key
 
 
-def token_failure_record(*, client: str, where: str, problem: InviteProblem) -> int:
-    """Count one failed attempt for `client` and log it (never the token); the new count."""
-    failures = 0
-    if settings.TOKEN_FAILURES_PER_MINUTE > 0:
-        window, _ = _window(_now())
-        key = _cache_key(client, window)
+def token_attempt_settle(
+    *, key: str | None, client: str, where: str, problem: InviteProblem | None
+) -> None:
+    """After the lookup: a guess keeps its count and is logged (never the token); anything
+    else (a real link, expired or not, or a lookup that failed) gives its slot back."""
+    if problem is not None and problem in GUESSES:
+        failures = 0
         try:
-            # add() then incr(): atomic on Redis, and the key expires with its window (plus
-            # slack for clocks that differ a little between web processes).
-            cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
-            failures = cache.incr(key)
+            failures = int(cache.get(key, 0)) if key is not None else 0
         except (RedisError, OSError, ValueError):
-            logger.warning("token failure not counted (cache unavailable)", exc_info=True)
-    logger.warning(
-        "invite token refused on %s from %s: %s (%s this minute)",
-        where,
-        client,
-        problem.code,
-        failures,
-        extra={"client": client, "failures": failures, "problem": problem.code},
-    )
-    return failures
+            logger.warning("token failure count unavailable", exc_info=True)
+        logger.warning(
+            "invite token refused on %s from %s: %s (%s this minute)",
+            where,
+            client,
+            problem.code,
+            failures,
+            extra={"client": client, "failures": failures, "problem": problem.code},
+        )
+        return
+    if key is None:
+        return
+    try:
+        cache.decr(key)
+    except (RedisError, OSError, ValueError):
+        logger.warning("token attempt not given back (cache unavailable)", exc_info=True)
 
 
-def _guarded(client: str, where: str, attempt: Callable[[], Interview]) -> Interview:
-    token_failures_check(client=client)
+def _guarded(client: str, where: str, attempt: Callable[[], Interview], clock: Clock) -> Interview:
+    key = token_attempt_admit(client=client, clock=clock)
+    problem: InviteProblem | None = None
     try:
         return attempt()
     except InviteRejected as exc:
-        if exc.problem in GUESSES:
-            token_failure_record(client=client, where=where, problem=exc.problem)
+        problem = exc.problem
         raise
+    finally:
+        token_attempt_settle(key=key, client=client, where=where, problem=problem)
 
 
-def invite_open(*, token: str, client_address: str | None) -> Interview:
+def invite_open(*, token: str, client_address: str | None, clock: Clock = time.time) -> Interview:
     """The invite page's lookup, limited per client address (see the module docstring)."""
     client = client_key(client_address)
-    return _guarded(client, "invite page", lambda: interview_by_invite(token=token))
+    return _guarded(client, "invite page", lambda: interview_by_invite(token=token), clock)
 
 
-def invite_authenticate(*, room_id: str, token: str, client_address: str | None) -> Interview:
+def invite_authenticate(
+    *, room_id: str, token: str, client_address: str | None, clock: Clock = time.time
+) -> Interview:
     """The WebSocket's authentication, limited per client address."""
     client = client_key(client_address)
     return _guarded(
-        client, "websocket", lambda: interview_authenticate(room_id=room_id, token=token)
+        client, "websocket", lambda: interview_authenticate(room_id=room_id, token=token), clock
     )
