@@ -18,28 +18,28 @@ import asyncio
 import json
 import logging
 import time
-import uuid
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.db import DatabaseSyncToAsync, database_sync_to_async
 from channels.exceptions import AcceptConnection, ChannelFull, DenyConnection, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
 
-from interviews import metrics, selectors
-from interviews.frames import FrameError, RateLimiter, answer_fields, hello_last_seq, parse_frame
-from interviews.models import Interview
-from interviews.services.effects import interview_group
-from interviews.services.guessing import TooManyTokenFailures, invite_authenticate
-from interviews.services.interviews import (
-    AnswerRejected,
-    interview_advance,
-    interview_answer_submit,
-    interview_start,
+from interviews import metrics
+from interviews import socket_calls as calls
+from interviews.frames import (
+    FrameError,
+    RateLimiter,
+    answer_fields,
+    hello_last_seq,
+    parse_frame,
+    rate_verdict,
 )
+from interviews.services.effects import interview_group
+from interviews.services.guessing import TooManyTokenFailures
+from interviews.services.interviews import AnswerRejected
+from interviews.services.rate_limits import CounterUnavailable
 from interviews.services.tokens import InviteRejected
 
 logger = logging.getLogger(__name__)
@@ -51,73 +51,7 @@ CLOSE_SUPERSEDED = 4409
 CLOSE_TOO_LARGE = 4413
 CLOSE_RATE_LIMITED = 4429
 WAKE_RETRY_SECONDS = 1.0  # a timer whose message did not fit in the channel layer tries again
-Event = dict[str, Any]
-
-
-@database_sync_to_async
-def _authenticate(room_id: str, token: str, client_address: str | None) -> Interview:
-    return invite_authenticate(room_id=room_id, token=token, client_address=client_address)
-
-
-@dataclass(frozen=True)
-class _Join:
-    state: dict[str, Any]
-    events: list[Event]  # after the client's last_seq, or all of them for a snapshot
-    pending: Event | None
-    snapshot: bool
-
-
-@database_sync_to_async
-def _join(interview_id: int, last_seq: int) -> _Join:
-    interview = interview_start(interview_id=interview_id)
-    missed = interview.last_seq - last_seq
-    # Too far behind to replay frame by frame, or ahead of the server (its history is not
-    # ours): one snapshot frame with everything instead.
-    snapshot = last_seq > 0 and (missed > settings.WS_REPLAY_CAP or missed < 0)
-    events = selectors.interview_events_since(
-        interview=interview, last_seq=0 if snapshot else last_seq
-    )
-    pending = selectors.interview_pending_question(interview=interview)
-    return _Join(
-        state=selectors.interview_state(interview=interview),
-        events=events,
-        pending=selectors.turn_event(pending, total=interview.question_count) if pending else None,
-        snapshot=snapshot,
-    )
-
-
-@database_sync_to_async
-def _events_since(interview_id: int, last_seq: int) -> list[Event]:
-    interview = Interview.objects.get(pk=interview_id)
-    return selectors.interview_events_since(interview=interview, last_seq=last_seq)
-
-
-@database_sync_to_async
-def _submit(interview_id: int, text: str, client_msg_id: uuid.UUID) -> tuple[Event, bool]:
-    outcome = interview_answer_submit(
-        interview_id=interview_id, text=text, client_msg_id=client_msg_id
-    )
-    return selectors.turn_event(outcome.answer, total=0), outcome.duplicate
-
-
-@database_sync_to_async
-def _interviewers_move(interview_id: int) -> bool:
-    interview = Interview.objects.get(pk=interview_id)
-    return selectors.interview_awaits_interviewer(interview=interview)
-
-
-def _advance_sync(interview_id: int) -> list[Event]:
-    turns = interview_advance(interview_id=interview_id)
-    total = turns[0].interview.question_count if turns else 0
-    return [selectors.turn_event(turn, total=total) for turn in turns]
-
-
-# Not on the process's one thread-sensitive thread, where every other socket's database work
-# runs: this call waits on the LLM (up to LLM_TIMEOUT_SECONDS), and a slow provider would make
-# every candidate of the process queue behind it. interview_advance is safe to run
-# concurrently (it appends a turn only if the transcript has not moved); each pool thread holds
-# its own database connection (docs/operations.md, "Sizing connections").
-_advance = DatabaseSyncToAsync(_advance_sync, thread_sensitive=False)
+Event = calls.Event
 
 
 class UnknownPathConsumer(AsyncWebsocketConsumer):
@@ -142,6 +76,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     last_sent_seq: int | None = None  # None until the client said hello
     last_frame_at: float = 0.0
     closing: bool = False  # a close was sent: later messages are not acted on
+    counter_down_logged: bool = False
     timers: dict[str, asyncio.Task[None]]
     limiter: RateLimiter
 
@@ -160,7 +95,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         token = parse_qs(query).get("token", [""])[0]
         client = self.scope.get("client") or (None, None)
         try:
-            interview = await _authenticate(room_id, token, client[0])
+            interview = await calls.authenticate(room_id, token, client[0])
         except TooManyTokenFailures as exc:
             await self._error(exc.code, exc.message, retryable=True)
             metrics.ERROR_CLOSES.labels(code=metrics.close_code(CLOSE_RATE_LIMITED)).inc()
@@ -173,9 +108,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             return
         self.interview_id = interview.pk
         self.group = interview_group(interview.pk)
-        self.limiter = RateLimiter(
-            settings.WS_RATE_LIMIT_MESSAGES, settings.WS_RATE_LIMIT_WINDOW_SECONDS
-        )
+        self.limiter = RateLimiter(settings.WS_RATE_LIMIT_WINDOW_SECONDS)
         # One live socket per interview: tell older ones to go before joining the group.
         await self.channel_layer.group_send(
             self.group, {"type": "interview.supersede", "by": self.channel_name}
@@ -219,7 +152,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         if len(raw) > settings.WS_MAX_FRAME_BYTES:
             await self._close_with("frame_too_large", "The message is too large.", CLOSE_TOO_LARGE)
             return
-        verdict = self.limiter.hit()
+        verdict = rate_verdict(await self._frame_count(), settings.WS_RATE_LIMIT_MESSAGES)
         if verdict == "close":
             await self._close_with("rate_limited", "Too many messages.", CLOSE_RATE_LIMITED)
             return
@@ -248,7 +181,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         if last_seq > 0:
             metrics.RECONNECTS.inc()
         assert self.interview_id is not None
-        join = await _join(self.interview_id, last_seq)
+        join = await calls.join(self.interview_id, last_seq)
         await self._send({"type": "welcome", "interview": join.state})
         if join.snapshot:
             snapshot = {"type": "snapshot", "events": join.events, "pending": join.pending}
@@ -271,7 +204,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         text, client_msg_id = answer_fields(frame)
         assert self.interview_id is not None
         try:
-            ack, duplicate = await _submit(self.interview_id, text, client_msg_id)
+            ack, duplicate = await calls.submit(self.interview_id, text, client_msg_id)
         except AnswerRejected as exc:
             # Names the answer, so a client holding several knows which one was refused.
             await self._error(
@@ -309,6 +242,23 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             await self._advance()  # completes the interview once its time is up
 
     # --- helpers ---------------------------------------------------------------------------
+    async def _frame_count(self) -> int:
+        """The frame's number in its window: per interview, so reconnecting does not reset it."""
+        assert self.interview_id is not None
+        try:
+            return await calls.count_frame(self.interview_id)
+        except CounterUnavailable:
+            # Limiting nothing would let a flood through; refusing every frame would lock
+            # candidates out over a cache outage. This socket's own count still bounds it.
+            if not self.counter_down_logged:
+                self.counter_down_logged = True
+                logger.warning(
+                    "frame count unavailable for interview %s; limiting per socket",
+                    self.interview_id,
+                    exc_info=True,
+                )
+            return self.limiter.hit()
+
     def _wake_after(self, name: str, delay: float, message_type: str) -> None:
         # Through the channel layer, so the check runs in turn with this socket's other
         # messages rather than alongside one of them.
@@ -330,10 +280,10 @@ class InterviewConsumer(AsyncWebsocketConsumer):
 
     async def _advance(self) -> None:
         assert self.interview_id is not None
-        if not await _interviewers_move(self.interview_id):
+        if not await calls.interviewers_move(self.interview_id):
             return  # the candidate's move: nothing to prepare, so no "thinking"
         await self._send({"type": "status", "state": "thinking"})
-        events = await _advance(self.interview_id)
+        events = await calls.advance(self.interview_id)
         for event in events:
             await self._deliver(event)
         degraded = any(e.get("degraded") for e in events)
@@ -345,7 +295,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             return
         if event["seq"] > self.last_sent_seq + 1:
             assert self.interview_id is not None
-            for missing in await _events_since(self.interview_id, self.last_sent_seq):
+            for missing in await calls.events_since(self.interview_id, self.last_sent_seq):
                 await self._send(missing)
                 self.last_sent_seq = missing["seq"]
             return

@@ -1,4 +1,4 @@
-"""Validation of client frames and the per-socket rate limit, kept apart from the consumer so
+"""Validation of client frames and the frame-rate rule, kept apart from the consumer so
 both are plain, synchronous and testable on their own."""
 
 import json
@@ -50,25 +50,32 @@ def answer_fields(frame: dict[str, Any]) -> tuple[str, uuid.UUID]:
         raise FrameError("invalid_client_msg_id", "'client_msg_id' must be a UUID.") from exc
 
 
+def rate_verdict(count: int, limit: int) -> str:
+    """What the `count`th frame of a window gets: 'ok', 'warn' (over `limit`: an error frame,
+    the frame ignored) or 'close' (over twice the limit: the socket is closed with 4429)."""
+    if count > 2 * limit:
+        return "close"
+    return "warn" if count > limit else "ok"
+
+
 @dataclass
 class RateLimiter:
-    """Fixed-window frame counter: over `limit` → warn; over twice the limit → disconnect.
+    """One socket's own fixed-window frame counter.
 
-    A window rather than a token bucket because the answer is a yes/no per frame and the
-    client only needs to slow down, not be shaped precisely.
+    The limit is counted per interview in the shared cache (interviews/services/rate_limits.py);
+    this counter is the fallback while the cache cannot count, so a flood is still bounded per
+    socket. A window rather than a token bucket because the answer is a yes/no per frame and
+    the client only needs to slow down, not be shaped precisely.
     """
 
-    limit: int
     window: float
     started: float = field(default_factory=time.monotonic)
     count: int = 0
 
-    def hit(self) -> str:
-        """'ok', 'warn' (over the limit) or 'close' (far over it)."""
+    def hit(self) -> int:
+        """Count one frame; the window's count so far, this one included."""
         now = time.monotonic()
         if now - self.started >= self.window:
             self.started, self.count = now, 0
         self.count += 1
-        if self.count > 2 * self.limit:
-            return "close"
-        return "warn" if self.count > self.limit else "ok"
+        return self.count

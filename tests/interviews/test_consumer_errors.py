@@ -15,7 +15,7 @@ import pytest
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
-from interviews import consumers
+from interviews import socket_calls
 from interviews.models import TurnKind
 from interviews.services.effects import interview_group
 from tests.factories import make_interview
@@ -85,8 +85,8 @@ async def _fail(*args: Any) -> Any:
 @pytest.mark.parametrize(
     ("target", "frame"),
     [
-        ("_submit", _answer("A fine answer.")),  # inside an answer's handler
-        ("_join", {"type": "hello", "last_seq": 0}),  # inside hello's
+        ("submit", _answer("A fine answer.")),  # inside an answer's handler
+        ("join", {"type": "hello", "last_seq": 0}),  # inside hello's
     ],
 )
 async def test_unexpected_error_in_a_client_frame_handler__logged_error_frame_close_1011(
@@ -96,7 +96,7 @@ async def test_unexpected_error_in_a_client_frame_handler__logged_error_frame_cl
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     created, comm = await _joined()
-    monkeypatch.setattr(consumers, target, _fail)
+    monkeypatch.setattr(socket_calls, target, _fail)
     with caplog.at_level(logging.ERROR, logger="interviews.consumers"):
         await comm.send_json_to(frame)
         error = (await until(comm, "error"))[-1]

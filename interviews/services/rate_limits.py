@@ -1,0 +1,45 @@
+"""Fixed-window counters shared by every web process, kept in the Django cache.
+
+The cache is Redis in production, so every process counts into the same key; in the embedded
+default it is local memory, which is enough there because there is one web process. A hit is
+one INCR whose result the caller compares with its limit: the count and the decision come from
+one atomic step, so concurrent hits can never all see room under the limit (a read, then a
+write, lets several through).
+"""
+
+import math
+import time
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from redis.exceptions import RedisError
+
+
+class CounterUnavailable(Exception):
+    """The cache could not count; the caller decides how to fail (see each caller)."""
+
+
+@dataclass(frozen=True)
+class WindowCount:
+    count: int  # hits in the current window, this one included
+    retry_after: float  # seconds until the window ends
+
+
+def window_count(*, key: str, window_seconds: float) -> WindowCount:
+    """Count one hit on `key` in the current fixed window (aligned to the clock)."""
+    now = time.time()
+    window = int(now // window_seconds)
+    full_key = f"{key}:{window}"
+    try:
+        try:
+            count = cache.incr(full_key)
+        except ValueError:  # the window's first hit: no key yet
+            # add() is atomic (SET NX): of two first hits, one creates the key, the other
+            # counts into it. Kept for two windows, so it never expires inside its own.
+            if cache.add(full_key, 1, timeout=math.ceil(window_seconds * 2)):
+                count = 1
+            else:
+                count = cache.incr(full_key)
+    except (RedisError, OSError) as exc:
+        raise CounterUnavailable(str(exc)) from exc
+    return WindowCount(count=int(count), retry_after=(window + 1) * window_seconds - now)

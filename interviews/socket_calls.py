@@ -1,0 +1,101 @@
+"""The candidate socket's calls into services and selectors, each on the thread it needs.
+
+Database work runs through Channels' `database_sync_to_async` (one thread per process, so the
+connection is reused); the calls that wait on something slow (the LLM, a cache round trip)
+run on the default pool instead, so one slow call never queues every other socket behind it.
+"""
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from channels.db import DatabaseSyncToAsync, database_sync_to_async
+from django.conf import settings
+
+from interviews import selectors
+from interviews.models import Interview
+from interviews.services.guessing import invite_authenticate
+from interviews.services.interviews import (
+    interview_advance,
+    interview_answer_submit,
+    interview_start,
+)
+from interviews.services.rate_limits import window_count
+
+Event = dict[str, Any]
+
+
+@database_sync_to_async
+def authenticate(room_id: str, token: str, client_address: str | None) -> Interview:
+    return invite_authenticate(room_id=room_id, token=token, client_address=client_address)
+
+
+@dataclass(frozen=True)
+class Join:
+    state: dict[str, Any]
+    events: list[Event]  # after the client's last_seq, or all of them for a snapshot
+    pending: Event | None
+    snapshot: bool
+
+
+@database_sync_to_async
+def join(interview_id: int, last_seq: int) -> Join:
+    interview = interview_start(interview_id=interview_id)
+    missed = interview.last_seq - last_seq
+    # Too far behind to replay frame by frame, or ahead of the server (its history is not
+    # ours): one snapshot frame with everything instead.
+    snapshot = last_seq > 0 and (missed > settings.WS_REPLAY_CAP or missed < 0)
+    events = selectors.interview_events_since(
+        interview=interview, last_seq=0 if snapshot else last_seq
+    )
+    pending = selectors.interview_pending_question(interview=interview)
+    return Join(
+        state=selectors.interview_state(interview=interview),
+        events=events,
+        pending=selectors.turn_event(pending, total=interview.question_count) if pending else None,
+        snapshot=snapshot,
+    )
+
+
+@database_sync_to_async
+def events_since(interview_id: int, last_seq: int) -> list[Event]:
+    interview = Interview.objects.get(pk=interview_id)
+    return selectors.interview_events_since(interview=interview, last_seq=last_seq)
+
+
+@database_sync_to_async
+def submit(interview_id: int, text: str, client_msg_id: uuid.UUID) -> tuple[Event, bool]:
+    outcome = interview_answer_submit(
+        interview_id=interview_id, text=text, client_msg_id=client_msg_id
+    )
+    return selectors.turn_event(outcome.answer, total=0), outcome.duplicate
+
+
+# Off the thread-sensitive thread every socket's database work queues on: a cache round trip
+# per frame must not wait behind other candidates' queries.
+@sync_to_async(thread_sensitive=False)
+def count_frame(interview_id: int) -> int:
+    """This frame's number in the interview's current window, across all its sockets."""
+    window = settings.WS_RATE_LIMIT_WINDOW_SECONDS
+    return window_count(key=f"ws-frames:{interview_id}", window_seconds=window).count
+
+
+@database_sync_to_async
+def interviewers_move(interview_id: int) -> bool:
+    interview = Interview.objects.get(pk=interview_id)
+    return selectors.interview_awaits_interviewer(interview=interview)
+
+
+def _advance_sync(interview_id: int) -> list[Event]:
+    turns = interview_advance(interview_id=interview_id)
+    total = turns[0].interview.question_count if turns else 0
+    return [selectors.turn_event(turn, total=total) for turn in turns]
+
+
+# Not on the process's one thread-sensitive thread, where every other socket's database work
+# runs: this call waits on the LLM (up to LLM_TIMEOUT_SECONDS), and a slow provider would make
+# every candidate of the process queue behind it. interview_advance is safe to run
+# concurrently (it appends a turn only if the transcript has not moved); each pool thread holds
+# its own database connection (docs/operations.md, "Sizing connections").
+advance = DatabaseSyncToAsync(_advance_sync, thread_sensitive=False)

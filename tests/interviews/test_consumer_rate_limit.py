@@ -1,0 +1,114 @@
+"""The frame limit counts per interview, in the shared cache, so reconnecting does not reset it.
+
+It was a counter on each socket: 5 reconnects x 60 frames in 2.9 s had 150 frames processed
+against a limit of 30 per 10 s. Runs on whichever cache the settings configure: Redis with
+REDIS_URL (shared by every web process), local memory otherwise.
+"""
+
+import logging
+import threading
+import uuid
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from redis.exceptions import ConnectionError as RedisConnectionError
+
+from interviews.services import rate_limits
+from tests.factories import make_interview
+from tests.interviews.ws import closed_with, connect, recv
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LIMIT = 5
+
+
+@pytest.fixture
+def limited(settings: Any) -> Any:
+    settings.WS_RATE_LIMIT_MESSAGES = LIMIT
+    settings.WS_RATE_LIMIT_WINDOW_SECONDS = 60  # one window for the whole test
+    return settings
+
+
+async def _pings(comm: Any, count: int) -> list[str]:
+    """Send `count` pings one by one; what each one got back ('pong' or an error code)."""
+    replies = []
+    for _ in range(count):
+        await comm.send_json_to({"type": "ping"})
+        reply = await recv(comm)
+        replies.append(reply["type"] if reply["type"] == "pong" else reply["code"])
+    return replies
+
+
+async def test_reconnecting__does_not_reset_the_interview_s_frame_limit(limited: Any) -> None:
+    created = await database_sync_to_async(make_interview)()
+    served = 0
+    for _ in range(5):  # the review's attack: reconnect, flood again (2 x the limit in all)
+        comm = await connect(created.ws_path)
+        replies = await _pings(comm, 2)
+        served += replies.count("pong")
+        await comm.disconnect()
+    assert served == LIMIT, "the limit holds across the interview's sockets"
+
+
+async def test_a_new_socket_over_twice_the_limit__is_closed_4429_at_its_first_frame(
+    limited: Any,
+) -> None:
+    created = await database_sync_to_async(make_interview)()
+    first = await connect(created.ws_path)
+    assert await _pings(first, 2 * LIMIT) == ["pong"] * LIMIT + ["rate_limited"] * LIMIT
+    await first.disconnect()
+    second = await connect(created.ws_path)
+    await second.send_json_to({"type": "ping"})
+    assert (await recv(second))["code"] == "rate_limited"
+    assert await closed_with(second) == 4429
+
+
+async def test_another_interview__has_its_own_count(limited: Any) -> None:
+    one = await database_sync_to_async(make_interview)()
+    other = await database_sync_to_async(make_interview)()
+    comm = await connect(one.ws_path)
+    await _pings(comm, LIMIT + 1)
+    await comm.disconnect()
+    comm = await connect(other.ws_path)
+    assert await _pings(comm, LIMIT) == ["pong"] * LIMIT
+    await comm.disconnect()
+
+
+async def test_counter_store_down__each_socket_still_limited_on_its_own__and_it_is_logged(
+    limited: Any, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    class Down:
+        def incr(self, *args: Any, **kwargs: Any) -> Any:
+            raise RedisConnectionError("Connection refused")
+
+        add = incr
+
+    monkeypatch.setattr(rate_limits, "cache", Down())
+    created = await database_sync_to_async(make_interview)()
+    comm = await connect(created.ws_path)
+    with caplog.at_level(logging.WARNING, logger="interviews.consumers"):
+        assert await _pings(comm, LIMIT + 1) == ["pong"] * LIMIT + ["rate_limited"]
+    await comm.disconnect()
+    warnings = [r for r in caplog.records if "frame count unavailable" in r.getMessage()]
+    assert len(warnings) == 1, "logged once per socket, not once per frame"
+
+
+def test_window_count__is_atomic_under_concurrent_hits() -> None:
+    # INCR, then compare: 100 concurrent hits see 100 distinct counts, so no two both see room
+    # under a limit (a read-then-write counter lets several through).
+    key = f"test-{uuid.uuid4().hex}"
+    counts: list[int] = []
+    barrier = threading.Barrier(20)
+
+    def hit() -> None:
+        barrier.wait()
+        for _ in range(5):
+            counts.append(rate_limits.window_count(key=key, window_seconds=60).count)
+
+    threads = [threading.Thread(target=hit) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(counts) == list(range(1, 101))
