@@ -1,6 +1,6 @@
 """Prometheus metrics of the resilience app (exposed by the monitoring app's /metrics)."""
 
-from prometheus_client import Counter, Gauge
+from prometheus_client import Counter, Gauge, Histogram
 
 BREAKER_TRANSITIONS = Counter(
     "resilience_breaker_transitions_total",
@@ -18,6 +18,12 @@ BREAKER_STATE = Gauge(
     ["breaker"],
     # With several processes (prometheus multiprocess mode), the newest value wins.
     multiprocess_mode="livemostrecent",
+)
+BREAKER_HOLDS = Histogram(
+    "resilience_breaker_retry_after_seconds",
+    "Times a dependency's Retry-After (or overload) held a breaker open, and for how long.",
+    ["breaker"],
+    buckets=(1, 5, 10, 30, 60, 120, 300, 600),
 )
 BREAKER_STORE_UNAVAILABLE = Counter(
     "resilience_breaker_store_unavailable_total",

@@ -4,6 +4,8 @@
 
 Each remote provider sits behind its own circuit breaker (`llm.<provider>`) and the retry
 helper (resilience.retry: transient errors only, Retry-After honoured, jittered back-off).
+A provider that says when to come back (Retry-After on a 429 or 5xx, or Anthropic's 529
+"overloaded") holds its breaker open that long, so no caller in any process asks it sooner.
 A step that a candidate waits on (the next question, a follow-up) has one deadline,
 LLM_TIMEOUT_SECONDS: every attempt gets only what is left of it as its HTTP timeout, no retry
 sleeps past it, and once it has passed the remaining remote providers are skipped. The offline
@@ -44,7 +46,8 @@ from interviews.llm.errors import DeadlineExceeded, MalformedReply, ProvidersUna
 from interviews.llm.fallback import FallbackKind, fallback_question
 from interviews.llm.providers.remote import RemoteInterviewer
 from resilience.breakers import Breaker, BreakerOpen, get_breaker
-from resilience.retry import retrying
+from resilience.breakers.classify import is_failure_status
+from resilience.retry import retry_after_of, retrying
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +55,7 @@ T = TypeVar("T")
 EVALUATION_BUDGET_FACTOR = 4  # evaluation budget, in LLM_TIMEOUT_SECONDS
 # Failures that mean "this provider cannot answer now": logged briefly, then the next one.
 EXPECTED_FAILURES = (DeadlineExceeded, MalformedReply, httpx.HTTPError)
+OVERLOADED = 529  # Anthropic's "overloaded": a request to back off, with or without a Retry-After
 
 
 class BreakerLookup(Protocol):
@@ -226,7 +230,11 @@ class InterviewerChain:
                 metrics.CALLS.labels(provider=name, outcome="out_of_budget").inc()
                 raise DeadlineExceeded(f"{name}: the step's deadline has passed")
             # Each attempt goes through the breaker, so one that opens mid-retry stops them.
-            return breaker.call(call, provider, deadline)
+            try:
+                return breaker.call(call, provider, deadline)
+            except httpx.HTTPStatusError as exc:
+                _hold_if_asked(breaker, exc)
+                raise
 
         # No back-off may end too close to the deadline for another attempt to be worth it.
         retry = retrying(
@@ -300,3 +308,15 @@ class InterviewerChain:
             )
         except Exception:
             logger.exception("question bank store failed; the question was served anyway")
+
+
+def _hold_if_asked(breaker: Breaker, exc: httpx.HTTPStatusError) -> None:
+    """Hold the provider's breaker open for as long as it asked to be left alone."""
+    status = exc.response.status_code
+    if not is_failure_status(status):
+        return  # a client error's Retry-After says nothing about the provider's health
+    wait = retry_after_of(exc)
+    if wait is None and status == OVERLOADED:
+        breaker.hold()  # no figure given: the breaker's own recovery timeout
+    elif wait:
+        breaker.hold(wait)

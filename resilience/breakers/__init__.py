@@ -16,8 +16,8 @@ An open breaker raises BreakerOpen (with `retry_after` seconds) without running 
 Importing this package does not need Django's app registry.
 """
 
-from resilience.breakers.breaker import Breaker, Guard
-from resilience.breakers.classify import Classifier, classify_exception
+from resilience.breakers.breaker import Breaker
+from resilience.breakers.classify import Classifier, Guard, classify_exception
 from resilience.breakers.config import BreakerPolicy, Mode, WindowType
 from resilience.breakers.errors import BreakerOpen
 from resilience.breakers.protect import protect

@@ -28,7 +28,7 @@ from typing import TypeVar
 from asgiref.sync import sync_to_async
 
 from resilience import metrics
-from resilience.breakers.classify import DEFAULT_CLASSIFIER, Classifier
+from resilience.breakers.classify import DEFAULT_CLASSIFIER, Classifier, Guard
 from resilience.breakers.config import BreakerPolicy, Mode
 from resilience.breakers.errors import BreakerOpen
 from resilience.breakers.machine import METRICS_ONLY_GEN
@@ -49,25 +49,6 @@ SUCCESS, FAILURE, IGNORED = Outcome.SUCCESS, Outcome.FAILURE, Outcome.IGNORED
 Permit = tuple[int, str]  # (generation the call was admitted in, half-open lease or "")
 PASSTHROUGH: Permit = (0, "")  # generations start at 1: 0 marks "not recorded"
 Listener = Callable[[Transition], None]
-
-
-class Guard:
-    """Yielded by `guard()`: lets the body classify a result that did not raise."""
-
-    __slots__ = ("_classifier", "outcome")
-
-    def __init__(self, classifier: Classifier) -> None:
-        self._classifier = classifier
-        self.outcome = Outcome.SUCCESS
-
-    def result(self, value: object) -> None:
-        self.outcome = self._classifier.result(value)
-
-    def failure(self) -> None:
-        self.outcome = Outcome.FAILURE
-
-    def ignore(self) -> None:
-        self.outcome = Outcome.IGNORED
 
 
 class Breaker:
@@ -107,6 +88,24 @@ class Breaker:
 
     def snapshot(self) -> Snapshot:
         return self.store.snapshot(self.name, self.policy)
+
+    def hold(self, seconds: float | None = None) -> None:
+        """Reject every call in every process for `seconds` (None: the recovery timeout), at
+        most recovery_timeout_max: the dependency said when to come back (Retry-After)."""
+        policy = self.policy
+        wait = min(
+            policy.recovery_timeout if seconds is None else seconds, policy.recovery_timeout_max
+        )
+        if not policy.routine or wait <= 0:
+            return  # an operator's override decides, or there is nothing to wait for
+        try:
+            reply = self.store.hold(self.name, policy, wait)
+        except Exception:
+            if self._store_failed("hold"):
+                logger.exception("circuit breaker %s: store hold failed", self.name)
+            return
+        metrics.BREAKER_HOLDS.labels(breaker=self.name).observe(wait)
+        self._recorded(reply, self._clock())
 
     def forget_view(self) -> None:
         """Ask the store on the next call (after an operator changed the shared state)."""

@@ -86,3 +86,22 @@ class Classifier:
 
 
 DEFAULT_CLASSIFIER = Classifier()
+
+
+class Guard:
+    """Yielded by `guard()`: lets the body classify a result that did not raise."""
+
+    __slots__ = ("_classifier", "outcome")
+
+    def __init__(self, classifier: Classifier) -> None:
+        self._classifier = classifier
+        self.outcome = Outcome.SUCCESS
+
+    def result(self, value: object) -> None:
+        self.outcome = self._classifier.result(value)
+
+    def failure(self) -> None:
+        self.outcome = Outcome.FAILURE
+
+    def ignore(self) -> None:
+        self.outcome = Outcome.IGNORED

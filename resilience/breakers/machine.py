@@ -14,6 +14,8 @@ Rules (resilience4j's, plus a consecutive-failure trip as in Sentry's and pybrea
   (So a threshold lowered by an operator takes effect at the next failure or slow call.)
 * OPEN: calls are rejected until `open_until`; the open time grows by `recovery_backoff` for each
   consecutive opening, up to `recovery_timeout_max`. The first acquire after it moves to HALF_OPEN.
+* hold (a dependency's Retry-After): OPEN until `now + hold`, from any state; an OPEN breaker
+  only ever has its open period lengthened by it, never shortened. Then HALF_OPEN as usual.
 * HALF_OPEN: at most `half_open_max_calls` trials in total, each holding a lease that expires after
   `max_half_open_wait` (an expired lease frees its slot, so a crashed trial cannot wedge it). A
   failed (or, with the slow-call rule on, slow) trial re-opens it; `success_threshold` successful
@@ -26,6 +28,7 @@ clock rather than a time and reads it only when it needs it (not for the common 
 Lua script does; within one operation it is read at most once.
 """
 
+import dataclasses
 from collections import deque
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -197,6 +200,18 @@ class Machine:
         if self.state == OPEN:
             return Reply(True, OPEN, self.gen, "", (self.open_until - now) / 1000, transition)
         return Reply(True, self.state, self.gen, "", 0.0, transition)
+
+    def hold(self, name: str, p: BreakerPolicy, now: int, hold_ms: int) -> Reply:
+        """Reject every call for `hold_ms` (the caller caps it); see the module docstring."""
+        until = now + hold_ms
+        transition = None
+        if self.state != OPEN:
+            transition = self._move(name, OPEN, Reason.RETRY_AFTER, p, now)
+            self.open_until = until
+            transition = dataclasses.replace(transition, open_for=hold_ms / 1000)
+        elif until > self.open_until:
+            self.open_until = until
+        return Reply(False, OPEN, self.gen, "", (self.open_until - now) / 1000, transition)
 
     def reset(self, name: str, p: BreakerPolicy, now: int) -> Transition:
         self.trips = 0

@@ -36,6 +36,7 @@ class Reason(IntEnum):
     TRIALS_SUCCEEDED = 5
     RECOVERY_ELAPSED = 6
     RESET = 7
+    RETRY_AFTER = 8  # the dependency asked to be left alone (Retry-After, overloaded)
 
     @property
     def slug(self) -> str:

@@ -26,6 +26,7 @@ from interviews.llm.providers.openai import OpenAIInterviewer
 from interviews.llm.transport import DeadlineTransport
 from resilience.breakers import Breaker, BreakerPolicy
 from resilience.breakers.policies import StaticPolicies
+from resilience.breakers.stores.base import BreakerStore
 from resilience.breakers.stores.memory import MemoryStore
 
 # The range reserved for this project's LLM tests, clear of developers' own services.
@@ -127,10 +128,11 @@ def _pool(name: str, transport: RecordingTransport | None) -> ProviderPool:
 
 
 class MemoryBreakers:
-    """Real breakers on a fresh in-memory store with fixed policies: no database needed."""
+    """Real breakers with fixed policies on a fresh in-memory store (no database needed), or
+    on `store` (e.g. a RedisStore: one instance per simulated process)."""
 
-    def __init__(self, **policy: Any) -> None:
-        self.store = MemoryStore()
+    def __init__(self, *, store: BreakerStore | None = None, **policy: Any) -> None:
+        self.store = store or MemoryStore()
         self.policy = policy
         self.breakers: dict[str, Breaker] = {}
 

@@ -193,6 +193,9 @@ class BrokenStore(BreakerStore):
     ) -> Reply:
         raise RuntimeError("store is broken")
 
+    def hold(self, name: str, policy: BreakerPolicy, seconds: float) -> Reply:
+        raise RuntimeError("store is broken")
+
     def snapshot(self, name: str, policy: BreakerPolicy) -> Snapshot:
         raise RuntimeError("store is broken")
 

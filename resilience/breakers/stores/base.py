@@ -59,6 +59,10 @@ class BreakerStore(ABC):
         return functools.partial(self.record, name)
 
     @abstractmethod
+    def hold(self, name: str, policy: BreakerPolicy, seconds: float) -> Reply:
+        """OPEN for `seconds` from now, or longer if it already is (a Retry-After)."""
+
+    @abstractmethod
     def snapshot(self, name: str, policy: BreakerPolicy) -> Snapshot: ...
 
     @abstractmethod

@@ -75,6 +75,10 @@ class DatabaseStore(BreakerStore):
             ),
         )
 
+    def hold(self, name: str, policy: BreakerPolicy, seconds: float) -> Reply:
+        hold_ms = to_ms(seconds)
+        return self._apply(name, lambda machine, now: machine.hold(name, policy, now, hold_ms))
+
     def reset(self, name: str, policy: BreakerPolicy) -> Transition:
         return self._apply(name, lambda machine, now: machine.reset(name, policy, now))
 

@@ -49,6 +49,10 @@ class MemoryStore(BreakerStore):
             machine = self._machines.get(name) or self._machine(name)
             return machine.record(name, policy, self._ms_clock, gen, lease, outcome, slow)
 
+    def hold(self, name: str, policy: BreakerPolicy, seconds: float) -> Reply:
+        with self._lock:
+            return self._machine(name).hold(name, policy, to_ms(self._clock()), to_ms(seconds))
+
     def snapshot(self, name: str, policy: BreakerPolicy) -> Snapshot:
         with self._lock:
             return self._machine(name).snapshot(name, policy, to_ms(self._clock()))

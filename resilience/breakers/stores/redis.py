@@ -43,7 +43,7 @@ from resilience.breakers.stores.redis_scripts import SCRIPT, SCRIPT_SHA
 logger = logging.getLogger(__name__)
 
 _STATES = (State.CLOSED, State.OPEN, State.HALF_OPEN)
-_OP_ACQUIRE, _OP_RECORD, _OP_SNAPSHOT, _OP_RESET = b"a", b"r", b"s", b"x"
+_OP_ACQUIRE, _OP_RECORD, _OP_SNAPSHOT, _OP_RESET, _OP_HOLD = b"a", b"r", b"s", b"x", b"h"
 _SHA = SCRIPT_SHA.encode()
 _HEAD_ARGS = 8  # EVALSHA, sha, key count, 3 keys, operation, policy
 _QUIET_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
@@ -146,6 +146,20 @@ class RedisStore(BreakerStore):
             self._came_back()
         return _reply(name, raw)
 
+    def hold(self, name: str, policy: BreakerPolicy, seconds: float) -> Reply:
+        if self._down and time.monotonic() < self._retry_at:
+            self._fallback_calls.inc()
+            return _as_local(self._fallback.hold(name, policy, seconds))
+        try:
+            raw = self._execute(self._command(name, _OP_HOLD, policy, hold_ms=to_ms(seconds)))
+        except RedisError as exc:
+            self._went_down(exc)
+            self._fallback_calls.inc()
+            return _as_local(self._fallback.hold(name, policy, seconds))
+        if self._down:
+            self._came_back()
+        return _reply(name, raw)
+
     def snapshot(self, name: str, policy: BreakerPolicy) -> Snapshot:
         """The shared state; raises RedisError when Redis is down (no local substitute)."""
         return _snapshot(name, self._execute(self._command(name, _OP_SNAPSHOT, policy)))
@@ -216,6 +230,7 @@ class RedisStore(BreakerStore):
         lease: str = "",
         outcome: int = 0,
         slow: bool = False,
+        hold_ms: int = 0,
     ) -> bytes:
         key = (name, op, policy.wire)
         head = self._heads.get(key)
@@ -231,6 +246,8 @@ class RedisStore(BreakerStore):
         tail: tuple[bytes, ...]
         if op == _OP_RECORD:
             tail = (now, b"%d" % gen, lease.encode(), b"%d" % outcome, b"1" if slow else b"0")
+        elif op == _OP_HOLD:
+            tail = (now, b"%d" % hold_ms)
         else:
             tail = (now,)
         # The array header counts the 8 head arguments plus the tail.

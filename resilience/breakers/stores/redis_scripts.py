@@ -1,6 +1,7 @@
 """The Redis store's Lua script: the state machine of machine.py, atomic inside Redis.
 
-One script, four operations (ARGV[1]): a = acquire, r = record, s = snapshot, x = reset. Every
+One script, five operations (ARGV[1]): a = acquire, r = record, s = snapshot, x = reset,
+h = hold (ARGV[4]: milliseconds to stay open, already capped by the caller). Every
 call is one EVALSHA, so each operation is one round trip and no other client sees a half-done
 change. Times come from Redis' own clock (TIME) so processes on different machines agree;
 ARGV[3] may carry a time in milliseconds instead, which only tests use (an injected clock).
@@ -241,6 +242,17 @@ if op == 'a' then
     return finish(0, '', wait)
   end
   return finish(1, '', 0)
+end
+
+if op == 'h' then
+  local hold_until = clock() + tonumber(ARGV[4])
+  if st ~= 1 then
+    move(1, 8)
+    ou = hold_until; open_for = ou - oa
+  elseif hold_until > ou then
+    ou = hold_until; dirty = true; cold = true
+  end
+  return finish(0, '', ou - now)
 end
 
 if op == 'x' then
