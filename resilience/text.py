@@ -1,27 +1,42 @@
-"""Text the database can store: the one rule every entry point checks before a query.
+"""Text the databases can store: the one rule every entry point checks before a query.
 
-PostgreSQL's text values cannot hold NUL (psycopg raises DataError), and a lone UTF-16
-surrogate (which JSON's "\\ud800" escape produces) cannot be encoded to UTF-8 at all (psycopg
-raises UnicodeEncodeError). Either one reaching a query is a 500; checked first, it is a 400
-that says what is wrong.
+A Python `str` may hold code points no database can store. A lone UTF-16 surrogate
+(U+D800 to U+DFFF: half of an emoji cut by a truncated paste, or a crafted request; JSON's
+`"\\ud800"` decodes to one) is not a Unicode scalar value and has no UTF-8 encoding, so psycopg
+and sqlite3 both raise UnicodeEncodeError. NUL (U+0000) is UTF-8, but PostgreSQL's text type
+refuses it (DataError) and SQLite's C string functions stop at it. Either one reaching a query
+is a 500; checked first, it is a 400 that says what is wrong. Everything else is stored as
+sent: noncharacters such as U+FFFF and control characters are valid UTF-8 both databases keep.
+
+Here in the resilience app, the lowest layer, so HTTP (monitoring), the interviews app and the
+DLQ API share it.
 """
 
+import re
 from collections.abc import Iterable
 
+# Every surrogate left in a decoded str is a lone one: json and the UTF-8 codec join valid
+# pairs into the astral character they encode.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 INVALID_TEXT_MESSAGE = (
     "The request contains characters that are not text (NUL or a lone surrogate)."
 )
 
 
+def text_unstorable_at(text: str) -> int | None:
+    """The index of the first character no database can store, or None if there is none."""
+    match = UNSTORABLE.search(text)
+    return match.start() if match else None
+
+
 def text_problem(value: str) -> str | None:
     """Why `value` cannot be stored as text, or None when it can."""
-    if "\x00" in value:
-        return "contains a NUL character"
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return "contains a lone surrogate, which is not a character"
-    return None
+    index = text_unstorable_at(value)
+    if index is None:
+        return None
+    if value[index] == "\x00":
+        return f"contains a NUL character at position {index}"
+    return f"contains a lone surrogate (not a character) at position {index}"
 
 
 def first_text_problem(values: Iterable[str]) -> str | None:
