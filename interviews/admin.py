@@ -2,6 +2,7 @@
 and the invite link is shown once (only its hash is stored); "new invite link" reissues it."""
 
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
@@ -15,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
+from interviews.admin_decisions import decision_view, render_decisions
 from interviews.forms import InterviewCreateForm
 from interviews.models import (
     Evaluation,
@@ -88,7 +90,7 @@ def rerun_evaluations(request: HttpRequest, interviews: Iterable[Interview]) -> 
     started, refused = 0, []
     for interview in interviews:
         try:
-            evaluation_rerun(interview=interview)
+            evaluation_rerun(interview=interview, actor=request.user)
         except EvaluationRerunRefused as exc:
             refused.append(f"{interview}: {exc}")
         else:
@@ -140,6 +142,7 @@ class InterviewAdmin(admin.ModelAdmin):
         "completed_at",
         "last_activity_at",
         "evaluation_report",
+        "decision_trail",
     )
     fields = (
         ("candidate_name", "candidate_email"),
@@ -163,7 +166,12 @@ class InterviewAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(require_POST(self.rerun_evaluation_view)),
             name="interviews_rerun_evaluation",
         )
-        return [create, rerun, *super().get_urls()]
+        decide = path(
+            "<int:pk>/decision/",
+            self.admin_site.admin_view(partial(decision_view, self.admin_site)),
+            name="interviews_decision",
+        )
+        return [create, rerun, decide, *super().get_urls()]
 
     def add_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return redirect("admin:interviews_create")
@@ -204,7 +212,7 @@ class InterviewAdmin(admin.ModelAdmin):
     def progress(self, interview: Interview) -> str:
         return f"{interview.current_index}/{interview.question_count}"
 
-    @admin.display(description="evaluation")
+    @admin.display(description="evaluation (advisory)")
     def evaluation_status(self, interview: Interview) -> str:
         evaluation = getattr(interview, "evaluation", None)
         if evaluation is None:
@@ -213,10 +221,14 @@ class InterviewAdmin(admin.ModelAdmin):
             return f"{evaluation.overall_score} ({evaluation.get_recommendation_display()})"
         return evaluation.get_status_display()
 
-    @admin.display(description="evaluation")
+    @admin.display(description="evaluation (advisory)")
     def evaluation_report(self, interview: Interview) -> str:
         evaluation = getattr(interview, "evaluation", None)
         return render_report(evaluation) if evaluation else "Not evaluated yet."
+
+    @admin.display(description="decision (human)")
+    def decision_trail(self, interview: Interview) -> str:
+        return render_decisions(interview)
 
     @admin.action(description="Issue a new invite link (the old one stops working)")
     def action_new_invite(self, request: HttpRequest, queryset: QuerySet[Interview]) -> None:
@@ -283,7 +295,7 @@ class EvaluationAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    @admin.display(description="score")
+    @admin.display(description="score (advisory)")
     def score(self, evaluation: Evaluation) -> str:
         # Never a number for an evaluation that is not done.
         if evaluation.status != EvaluationStatus.DONE:

@@ -1,6 +1,6 @@
 from django import forms
 
-from interviews.models import Difficulty
+from interviews.models import NOTE_MAX_CHARS, DecisionOutcome, Difficulty
 
 
 class InterviewCreateForm(forms.Form):
@@ -13,4 +13,21 @@ class InterviewCreateForm(forms.Form):
     question_count = forms.IntegerField(min_value=1, max_value=50, initial=5)
     time_limit_minutes = forms.IntegerField(
         min_value=1, max_value=600, required=False, help_text="Optional."
+    )
+
+
+class DecisionForm(forms.Form):
+    """Shape only; the rules (permission, reason against the advice, storable text) are the
+    service's (interviews/services/decisions.py), whose refusals come back as field errors."""
+
+    outcome = forms.ChoiceField(choices=DecisionOutcome.choices, widget=forms.RadioSelect)
+    note = forms.CharField(
+        max_length=NOTE_MAX_CHARS, strip=True, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    reason = forms.CharField(
+        max_length=NOTE_MAX_CHARS,
+        required=False,
+        strip=True,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Required when the decision goes against the evaluation's advice.",
     )

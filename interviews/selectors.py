@@ -12,6 +12,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from interviews.models import (
+    AuditEvent,
+    Decision,
     Evaluation,
     EvaluationStatus,
     Interview,
@@ -164,3 +166,13 @@ def stuck_counts() -> dict[str, int]:
         "evaluations": stuck_evaluations(cutoffs).count(),
         "unsent_evaluations": unsent_evaluations(cutoffs).count(),
     }
+
+
+def interview_decision_current(*, interview: Interview) -> Decision | None:
+    """The decision that stands: the latest one recorded."""
+    return interview.decisions.select_related("reviewer").first()
+
+
+def interview_audit_trail(*, interview: Interview) -> QuerySet[AuditEvent]:
+    """Every decision and evaluation re-run on the interview, newest first."""
+    return interview.audit_events.select_related("actor")

@@ -18,6 +18,7 @@ that limit), so it may be taken over: a crashed worker never blocks its redelive
 import logging
 from collections import defaultdict
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -26,6 +27,7 @@ from django.utils import timezone
 from interviews.llm.base import AnsweredQuestion
 from interviews.llm.gateway import get_interviewer
 from interviews.models import Evaluation, EvaluationStatus, Interview, TurnKind
+from interviews.services.decisions import evaluation_rerun_audit
 from interviews.services.effects import enqueue_on_commit
 from interviews.services.evidence import (
     CheckedEvaluation,
@@ -228,8 +230,11 @@ def evaluation_fail(*, interview_id: int, reason: str) -> Evaluation:
     return evaluation
 
 
-def evaluation_rerun(*, interview: Interview) -> Evaluation:
+def evaluation_rerun(*, interview: Interview, actor: Any = None) -> Evaluation:
     """Staff asked for a fresh evaluation: reset it to pending and enqueue the task.
+
+    The audit trail keeps who asked and the result the re-run replaces; decisions are separate
+    rows and are not touched.
 
     Refused while a worker holds a live claim (its result would race this one). `attempts` is
     kept, not reset: it numbers the claims, so a run from before the re-run can never match
@@ -242,9 +247,14 @@ def evaluation_rerun(*, interview: Interview) -> Evaluation:
     if not interview.turns.filter(kind=TurnKind.ANSWER).exists():
         raise EvaluationRerunRefused("the candidate gave no answers; there is nothing to evaluate")
     with transaction.atomic():
-        evaluation, _ = Evaluation.objects.select_for_update().get_or_create(interview=interview)
+        evaluation, created = Evaluation.objects.select_for_update().get_or_create(
+            interview=interview
+        )
         if evaluation_is_running(evaluation):
             raise EvaluationRerunRefused("an evaluation is running now; try again when it ends")
+        evaluation_rerun_audit(
+            evaluation=None if created else evaluation, actor=actor, interview=interview
+        )
         evaluation.status = EvaluationStatus.PENDING
         evaluation.method = ""
         evaluation.confidence = None

@@ -23,7 +23,8 @@ from interviews.services.evidence import (
 )
 from interviews.services.instructions import evaluator_instructions
 from tests.factories import STRONG_ANSWER, make_interview, run_to_completion
-from tests.interviews.test_evaluation_support import eager_celery
+from tests.interviews.evaluation_corpus import GENUINE
+from tests.interviews.test_evaluation_support import eager_celery, interview_answering
 
 pytestmark = pytest.mark.django_db
 
@@ -61,7 +62,8 @@ def _questions(checked: CheckedEvaluation) -> list[dict[str, Any]]:
 
 
 def test_evaluation_run__produces_a_labelled_heuristic_report() -> None:
-    interview = _completed(2)
+    strong = next(s for s in GENUINE if s.kind == "strong")
+    interview = interview_answering((strong.qid, strong.text), (strong.qid, "Not sure."))
     evaluation = evaluation_run(interview_id=interview.pk)
     assert evaluation.status == EvaluationStatus.DONE
     assert evaluation.method == "offline-heuristic"
@@ -73,9 +75,10 @@ def test_evaluation_run__produces_a_labelled_heuristic_report() -> None:
     assert len(evaluation.report["questions"]) == 2
     assert evaluation.recommendation == "needs_review"
     turns = dict(interview.turns.filter(kind="answer").values_list("seq", "text"))
-    quotes = [e for q in evaluation.report["questions"] for e in q["evidence"]]
-    assert quotes
-    for quote in quotes:
+    first, second = ([e for e in q["evidence"]] for q in evaluation.report["questions"])
+    assert first
+    assert second == []
+    for quote in first:
         assert quote["text"] in turns[quote["turn"]], "each quote links to the turn it is from"
 
 

@@ -1,0 +1,50 @@
+"""The admin's decision page and the decision trail on the interview page: thin wiring around
+interviews/services/decisions.py (the service decides who may decide and what may be stored)."""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
+from django.template.response import TemplateResponse
+
+from interviews.forms import DecisionForm
+from interviews.models import Evaluation, EvaluationStatus, Interview
+from interviews.selectors import interview_audit_trail, interview_decision_current
+from interviews.services.decisions import DecisionRefused, decision_allowed, decision_record
+
+
+def render_decisions(interview: Interview) -> str:
+    """The decision that stands and the audit trail, for the interview's change page."""
+    context = {
+        "decision": interview_decision_current(interview=interview),
+        "trail": list(interview_audit_trail(interview=interview)),
+    }
+    return render_to_string("admin/interviews/decision_trail.html", context)
+
+
+def decision_view(admin_site: object, request: HttpRequest, pk: int) -> HttpResponse:
+    interview = get_object_or_404(Interview, pk=pk)
+    if not decision_allowed(user=request.user):
+        raise PermissionDenied("You do not have permission to record hiring decisions.")
+    form = DecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            decision_record(interview_id=interview.pk, reviewer=request.user, **form.cleaned_data)
+        except DecisionRefused as exc:
+            form.add_error(exc.field or None, str(exc))
+        else:
+            messages.success(request, f"Decision recorded: {form.cleaned_data['outcome']}.")
+            return redirect("admin:interviews_interview_change", interview.pk)
+    evaluation = Evaluation.objects.filter(interview=interview).first()
+    context = {
+        **admin_site.each_context(request),  # type: ignore[attr-defined]
+        "title": f"Decision on {interview}",
+        "interview": interview,
+        "form": form,
+        "evaluation": evaluation,
+        "advised": evaluation is not None and evaluation.status == EvaluationStatus.DONE,
+        "decisions_html": render_decisions(interview),
+        "opts": Interview._meta,
+    }
+    return TemplateResponse(request, "admin/interviews/decision.html", context)
