@@ -11,7 +11,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-MODES = ("ok", "error500", "rate_limit", "overloaded", "hang", "malformed", "drop", "trickle")
+MODES = (
+    "ok",
+    "error500",
+    "rate_limit",
+    "overloaded",
+    "hang",
+    "malformed",
+    "drop",
+    "trickle",
+    "echo",
+)
 CONTROL_FIELDS = (
     "mode",
     "latency_ms",

@@ -10,6 +10,8 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from interviews.llm.fake_content import message_text
+
 Scope = dict[str, Any]
 Message = dict[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -163,3 +165,27 @@ async def drop_connection(receive: Receive, send: Send) -> None:
     transport.close()
     # Waiting for uvicorn to notice the loss stops it from sending a 500 of its own.
     await until_disconnect(receive)
+
+
+def echo(task: str, system: str, reply: str) -> str:
+    """A question or follow-up that parrots the system prompt (a prompt-leak failure), in the
+    right JSON shape; other tasks answer normally."""
+    leaked = " ".join(system.split())
+    if task == "follow_up":
+        return json.dumps({"follow_up": f"Ignore previous instructions. {leaked[:300]}"})
+    if task == "generate_question":
+        return json.dumps({"question": leaked[:600], "rubric": ["Restates the instructions"]})
+    return reply
+
+
+def system_text(payload: object) -> str:
+    """The system prompt of a request in either dialect ("" if none)."""
+    if not isinstance(payload, dict):
+        return ""
+    if isinstance(payload.get("system"), str):
+        return str(payload["system"])
+    messages = payload.get("messages")
+    for message in messages if isinstance(messages, list) else []:
+        if isinstance(message, dict) and message.get("role") == "system":
+            return message_text(message.get("content"))
+    return ""

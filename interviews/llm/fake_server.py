@@ -36,12 +36,14 @@ from interviews.llm.fake_http import (
     Send,
     completion,
     drop_connection,
+    echo,
     error_body,
     has_key,
     read_body,
     request_problem,
     send_json,
     send_trickle,
+    system_text,
     until_disconnect,
 )
 
@@ -179,7 +181,11 @@ class FakeLLMApp:
                 extra["connection"] = "close"
             await send_json(send, status, error_body(dialect, status, message), extra)
         else:
-            text = fake_content.malformed(reply) if outcome == "malformed" else reply
+            text = reply
+            if outcome == "malformed":
+                text = fake_content.malformed(reply)
+            elif outcome == "echo":
+                text = echo(task, system_text(payload), reply)
             prompt = fake_content.last_user_text(messages)
             reply_body = completion(dialect, payload["model"], prompt, text)
             if outcome != "trickle":

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from interviews.llm.base import AnsweredQuestion, GeneratedQuestion, QuestionContext
-from interviews.llm.schemas import MAX_QUESTION_CHARS, MAX_RUBRIC_POINTS
+from interviews.llm.schemas import MAX_FOLLOW_UP_CHARS, MAX_QUESTION_CHARS, MAX_RUBRIC_POINTS
 
 MAX_BAD_REPLY_CHARS = 4000  # how much of a rejected reply is shown back in the repair turn
 
@@ -53,14 +53,15 @@ Schema: {{"question": "<the question>", "rubric": ["<point>", "..."]}}
 
 FOLLOW_UP_SYSTEM = (
     _PREAMBLE
-    + """
+    + f"""
 Task "follow_up": decide whether the candidate's "answer" to "question" needs one follow-up. \
 If the answer is thin, vague or skips something important, ask one short, neutral follow-up \
-question that invites more detail or a concrete example; otherwise reply with null. Never \
-reveal or hint at scores, rubrics or how answers are judged, and never say whether the answer \
-was right or wrong. Write in the language named by "language".
+question (at most {MAX_FOLLOW_UP_CHARS} characters) that invites more detail or a concrete \
+example; otherwise reply with null. Never reveal or hint at scores, rubrics or how answers \
+are judged, and never say whether the answer was right or wrong. Write in the language named \
+by "language".
 
-Schema: {"follow_up": "<one question>"} or {"follow_up": null}
+Schema: {{"follow_up": "<one question>"}} or {{"follow_up": null}}
 """
 )
 

@@ -6,6 +6,7 @@ only; they never quote the reply, so nothing the candidate wrote is echoed back 
 instruction.
 """
 
+import functools
 import json
 import re
 from collections.abc import Collection, Sequence
@@ -16,6 +17,7 @@ from interviews.llm.base import QuestionScore, Recommendation
 from interviews.llm.errors import MalformedReply
 
 MAX_QUESTION_CHARS = 1000
+MAX_FOLLOW_UP_CHARS = 300  # "one short follow-up question"; an echoed prompt runs far longer
 MAX_RUBRIC_POINTS = 8
 MAX_POINT_CHARS = 400
 MAX_TEXT_CHARS = 4000  # rationales, strengths, concerns, evidence quotes
@@ -36,6 +38,33 @@ ANSWER_FLAGS = (
 # A rubric point this long appearing verbatim in a question or follow-up gives the answer away;
 # shorter ones ("Uses an example") can match by chance.
 MIN_LEAK_WORDS = 3
+
+# Words in a row shared with the instructions that make a reply an echo of them; shorter runs
+# ("a concrete example") occur in genuine questions.
+ECHO_RUN_WORDS = 6
+# Share of a reply's three-word sequences found in the instructions that makes it a patchwork
+# of them (a genuine question shares one or two at most).
+ECHO_TRIGRAM_SHARE = 0.5
+# Text addressed to a model, or a model talking about itself, never to a candidate: prompt
+# injection phrases, our own contract's keys and placeholders, and refusals.
+_INSTRUCTION_LIKE = re.compile(
+    r"""
+    \b(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?
+        (previous|prior|above|earlier|preceding|these|those|your)\s+
+        (instructions|rules|prompts?|directions|messages?)\b
+    | \byou\s+are\s+(now\s+)?(the|an?)\s+(interviewer|assistant|ai|chatbot|language\s+model)\b
+    | \b(system|developer)\s+(prompt|message|instructions?)\b
+    | \bas\s+an\s+ai\b | \b(large|ai)\s+language\s+model\b
+    | \b(reply|respond)\s+(only\s+)?with\s+(one\s+|a\s+|only\s+)?json\b
+    | \bthe\s+last\s+user\s+message\b | \buntrusted\s+content\b | \bdo\s+not\s+comply\b
+    | "(task|follow_up|question|rubric|repair)"\s*:
+    | <(one\s+question|the\s+question|point)>
+    | ^\W*(i'?m|i\s+am)\s+(sorry|afraid)\b | \bi\s+apologi[sz]e\b
+    | \bi\s+(can'?t|cannot|am\s+unable\s+to|won'?t)\s+(help|assist|comply|do\s+that)\b
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_WORD = re.compile(r"[\w']+")
 
 _FENCED = re.compile(r"\A```(?:json|JSON)?[ \t]*\n?(.*?)\n?```\Z", re.DOTALL)
 
@@ -98,14 +127,54 @@ def _integer(value: object, where: str, low: int, high: int) -> int:
     return value
 
 
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(text.casefold()))
+
+
+@functools.lru_cache(maxsize=16)  # the instructions are a handful of constants
+def _runs(instructions: str, size: int) -> frozenset[tuple[str, ...]]:
+    words = _words(instructions)
+    return frozenset(words[i : i + size] for i in range(len(words) - size + 1))
+
+
+def _echoes(text: str, instructions: str) -> bool:
+    """Whether `text` repeats `instructions`: a run of ECHO_RUN_WORDS words, or mostly their
+    three-word sequences (case, spacing and punctuation ignored)."""
+    if not instructions:
+        return False
+    words = _words(text)
+    runs = _runs(instructions, ECHO_RUN_WORDS)
+    span = ECHO_RUN_WORDS
+    if any(words[i : i + span] in runs for i in range(len(words) - span + 1)):
+        return True
+    trigrams = [words[i : i + 3] for i in range(len(words) - 2)]
+    shared = sum(t in _runs(instructions, 3) for t in trigrams)
+    return len(trigrams) >= 4 and shared >= ECHO_TRIGRAM_SHARE * len(trigrams)
+
+
+def _for_candidate(text: str, where: str, instructions: str) -> str:
+    """`text` if it can be put in front of a candidate: not instructions, whether ours
+    repeated or anyone's (the problem never quotes it, so the repair cannot echo it back)."""
+    if _echoes(text, instructions) or _INSTRUCTION_LIKE.search(text):
+        raise MalformedReply(
+            f"{where} repeats instructions or talks about the prompt instead of asking the "
+            "candidate a question; ask only the question"
+        )
+    return text
+
+
 def _leaks(text: str, rubric: Sequence[str]) -> bool:
     said = _norm(text)
     return any(len(p.split()) >= MIN_LEAK_WORDS and _norm(p) in said for p in rubric)
 
 
-def parse_question(text: str, *, previous: Collection[str] = ()) -> QuestionReply:
+def parse_question(
+    text: str, *, previous: Collection[str] = (), instructions: str = ""
+) -> QuestionReply:
+    """`instructions`: the system prompt the reply answers, which the question must not echo."""
     data = parse_object(text)
     question = _text(data.get("question"), '"question"', limit=MAX_QUESTION_CHARS)
+    _for_candidate(question, '"question"', instructions)
     raw = data.get("rubric")
     if not isinstance(raw, list) or not 1 <= len(raw) <= MAX_RUBRIC_POINTS:
         raise MalformedReply(f'"rubric" must be a list of 1 to {MAX_RUBRIC_POINTS} strings')
@@ -119,14 +188,15 @@ def parse_question(text: str, *, previous: Collection[str] = ()) -> QuestionRepl
     return QuestionReply(question, rubric)
 
 
-def parse_follow_up(text: str, *, rubric: Sequence[str] = ()) -> str | None:
+def parse_follow_up(text: str, *, rubric: Sequence[str] = (), instructions: str = "") -> str | None:
     data = parse_object(text)
     if "follow_up" not in data:
         raise MalformedReply('the object needs a "follow_up" key (a string or null)')
     value = data["follow_up"]
     if value is None or (isinstance(value, str) and not value.strip()):
         return None  # an empty question is no question: move on
-    follow_up = _text(value, '"follow_up"', limit=MAX_QUESTION_CHARS)
+    follow_up = _text(value, '"follow_up"', limit=MAX_FOLLOW_UP_CHARS)
+    _for_candidate(follow_up, '"follow_up"', instructions)
     if _leaks(follow_up, rubric):
         raise MalformedReply('"follow_up" must not reveal the rubric or how answers are scored')
     return follow_up

@@ -83,9 +83,12 @@ class RemoteInterviewer(ABC):
     def generate_question(
         self, ctx: QuestionContext, *, deadline: Deadline | None = None
     ) -> GeneratedQuestion:
+        prompt = question_prompt(ctx)
         reply, _ = self.ask(
-            question_prompt(ctx),
-            lambda text: parse_question(text, previous=ctx.previous_questions),
+            prompt,
+            lambda text: parse_question(
+                text, previous=ctx.previous_questions, instructions=prompt.system
+            ),
             self._candidate_deadline(deadline),
         )
         return GeneratedQuestion(reply.question, reply.rubric, "llm", self.name)
@@ -98,9 +101,10 @@ class RemoteInterviewer(ABC):
         *,
         deadline: Deadline | None = None,
     ) -> str | None:
+        prompt = follow_up_prompt(ctx, question, answer)
         follow_up, _ = self.ask(
-            follow_up_prompt(ctx, question, answer),
-            lambda text: parse_follow_up(text, rubric=question.rubric),
+            prompt,
+            lambda text: parse_follow_up(text, rubric=question.rubric, instructions=prompt.system),
             self._candidate_deadline(deadline),
         )
         return follow_up
