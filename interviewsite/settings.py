@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",  # admin login lock-out (docs/operations.md, "Admin login lock-out")
     "channels",
     "django_celery_beat",
     "resilience",
@@ -60,6 +61,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login after the view ran.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "interviewsite.urls"
@@ -265,6 +268,28 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Failed invite-token attempts per client address per minute before 429 / close 4429; 0 = off.
 TOKEN_FAILURES_PER_MINUTE = env.int("TOKEN_FAILURES_PER_MINUTE", default=20)
+
+# --- Admin login lock-out (django-axes; docs/operations.md, "Admin login lock-out") ----------
+# Axes' backend first: it refuses a locked-out username and address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Wrong passwords for one username from one address before that pair is locked out (429).
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+# Hours a lock-out lasts (fractions allowed); 0 = until `manage.py axes_reset…`.
+_AXES_COOLOFF_HOURS = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_COOLOFF_TIME = _AXES_COOLOFF_HOURS or None
+# Per username and address together: a guesser cannot lock a colleague out from elsewhere, and
+# one address cannot try many passwords for one account.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The address is REMOTE_ADDR, which uvicorn sets from X-Forwarded-For only for the proxies in
+# --forwarded-allow-ips, like the invite-token limit.
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+# Log the username and address in the clear ("AXES: Locking out {username: ..."): operators
+# need them to see who was locked out and to unlock (axes masks both by default).
+AXES_SENSITIVE_PARAMETERS: list[str] = []
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

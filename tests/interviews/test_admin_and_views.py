@@ -3,6 +3,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.http import HttpRequest
 from django.test import Client
 from django.utils import timezone
 from django.utils.html import escape
@@ -84,7 +85,8 @@ def test_staff__create_form_rejects_bad_input_with_field_errors(staff_client: Cl
 def test_non_staff__cannot_reach_interviews_in_the_admin(client: Client) -> None:
     created = make_interview()
     User.objects.create_user("cand", password="pw-123456")
-    client.login(username="cand", password="pw-123456")
+    # django-axes counts logins per request (address): authenticate() needs one.
+    assert client.login(request=HttpRequest(), username="cand", password="pw-123456")
     response = client.get(f"/admin/interviews/interview/{created.interview.pk}/change/")
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
