@@ -16,7 +16,8 @@ from kombu import Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interviewsite.settings")
 
-QUEUES = ("evaluation", "maintenance")
+# `sandbox` runs candidate code: its workers can be scaled and isolated apart (docs/sandbox.md).
+QUEUES = ("evaluation", "maintenance", "sandbox")
 
 app = Celery("interviewsite")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -32,7 +33,12 @@ app.conf.update(
             "queue": "evaluation",
             "exchange": "evaluation",
             "routing_key": "evaluation",
-        }
+        },
+        "sandbox.tasks.run_code": {
+            "queue": "sandbox",
+            "exchange": "sandbox",
+            "routing_key": "sandbox",
+        },
     },
     task_create_missing_queues=False,
     # A task is acknowledged after it finishes, so a crashed worker's task is redelivered;

@@ -389,3 +389,9 @@ SANDBOX_PISTON_RUNTIMES = env.dict(
     "SANDBOX_PISTON_RUNTIMES", default={"python": "3.10.0", "javascript": "18.15.0"}
 )
 SANDBOX_PISTON_TIMEOUT_SECONDS = env.float("SANDBOX_PISTON_TIMEOUT_SECONDS", default=5.0)
+# The sandbox task's waits while the engine is unavailable (exponential, full jitter, capped;
+# at least what the breaker asks). The cap stays below EVALUATION_RETRY_MAX_SECONDS, which the
+# broker's visibility timeout is checked against.
+SANDBOX_RUN_RETRIES = env.int("SANDBOX_RUN_RETRIES", default=5)
+SANDBOX_RUN_RETRY_BASE_SECONDS = env.int("SANDBOX_RUN_RETRY_BASE_SECONDS", default=5)
+SANDBOX_RUN_RETRY_MAX_SECONDS = env.int("SANDBOX_RUN_RETRY_MAX_SECONDS", default=120)

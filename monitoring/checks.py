@@ -127,8 +127,9 @@ class CeleryWorkers(HealthCheck):
     name: ClassVar[str] = "celery_workers"
     recommendation: ClassVar[str] = (
         "Start or restart the workers (`celery -A interviewsite worker -Q evaluation,"
-        "maintenance`) and check their logs; until one consumes each queue, evaluations and "
-        "maintenance wait in the broker. If the broker is unreachable, fix that first."
+        "maintenance,sandbox`) and check their logs; until one consumes each queue, "
+        "evaluations, maintenance and code runs wait in the broker. If the broker is "
+        "unreachable, fix that first."
     )
     reply_timeout: datetime.timedelta = dataclasses.field(
         default=datetime.timedelta(seconds=1), repr=False

@@ -99,7 +99,7 @@ class Stack:
             "interviewsite",
             "worker",
             "-Q",
-            "evaluation,maintenance",
+            "evaluation,maintenance,sandbox",
             "--concurrency",
             str(concurrency),
             "--loglevel",

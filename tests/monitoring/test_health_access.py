@@ -79,7 +79,7 @@ def test_detailed__bearer_token_reads_the_full_report(client: Client) -> None:
 def test_detailed__query_token_reads_the_workers_report(client: Client) -> None:
     report = client.get(f"/health/workers/?token={TOKEN}").json()
     assert set(report) >= {"status", "timestamp", "responseTime", "redis", "queues", "workers"}
-    assert set(report["queues"]) == {"evaluation", "maintenance"}
+    assert set(report["queues"]) == {"evaluation", "maintenance", "sandbox"}
     assert set(report["queues"]["evaluation"]) >= {"waiting", "active", "failed"}
 
 

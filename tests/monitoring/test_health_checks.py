@@ -137,7 +137,7 @@ def test_queue_depth__counts_messages_on_the_filesystem_broker(tmp_path: Path) -
         check = checks.QueueDepth(warning=2)
         kind, message = run(check)
     assert (kind, message) == ("ServiceWarning", "more than 2 waiting: evaluation=3")
-    assert check.observed["waiting"] == {"evaluation": 3, "maintenance": 0}
+    assert check.observed["waiting"] == {"evaluation": 3, "maintenance": 0, "sandbox": 0}
 
 
 @pytest.mark.services

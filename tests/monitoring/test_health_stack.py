@@ -97,10 +97,11 @@ def test_health__all_green_with_postgres_redis_a_worker_and_beat(
     assert workers["status"] == "healthy"
     assert workers["redis"] == {"configured": True, "connected": True}
     assert [w["name"] for w in workers["workers"]] == [f"worker@{socket.gethostname()}"]
-    assert workers["workers"][0]["queues"] == ["evaluation", "maintenance"]
+    assert workers["workers"][0]["queues"] == ["evaluation", "maintenance", "sandbox"]
     assert {q: v["consumers"] for q, v in workers["queues"].items()} == {
         "evaluation": 1,
         "maintenance": 1,
+        "sandbox": 1,
     }
     assert all(isinstance(q["failed"], int) for q in workers["queues"].values())
 

@@ -28,7 +28,7 @@ def start_worker(running: Stack, *, name: str = "", timeout: float = 90) -> Proc
         "interviewsite",
         "worker",
         "-Q",
-        "evaluation,maintenance",
+        "evaluation,maintenance,sandbox",
         "-I",
         "tests.resilience.dlq_tasks",
         "--concurrency",

@@ -12,10 +12,11 @@ from tests.e2e.stack import BIN, ROOT, base_env
 
 def test_app__explicit_queues_late_acks_one_prefetch_and_time_limits() -> None:
     conf = app.conf
-    assert [q.name for q in conf.task_queues] == ["evaluation", "maintenance"]
+    assert [q.name for q in conf.task_queues] == ["evaluation", "maintenance", "sandbox"]
     assert conf.task_create_missing_queues is False
     route = app.amqp.router.route({}, "interviews.tasks.evaluate_interview")
     assert route["queue"].name == "evaluation"
+    assert app.amqp.router.route({}, "sandbox.tasks.run_code")["queue"].name == "sandbox"
     assert (
         app.amqp.router.route({}, "resilience.tasks.dead_letters.purge_dead_letters")["queue"].name
         == "maintenance"

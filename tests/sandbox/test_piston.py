@@ -2,13 +2,11 @@
 timeout shapes, and the `sandbox` breaker opening and then failing fast."""
 
 import time
-from collections.abc import Iterator
 from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from resilience.breakers.registry import reset_registry
 from sandbox.engines.piston import PistonEngine
 from sandbox.types import (
     EngineRejected,
@@ -24,32 +22,6 @@ pytestmark = pytest.mark.django_db
 # Within the fake's own run-timeout cap of 3 s, as a real Piston has one.
 PISTON_LIMITS = replace(LIMITS, wall_seconds=2.5)
 ADD = "def add(a, b):\n    return a + b\n"
-
-
-@pytest.fixture
-def fake(settings: Any) -> Iterator[FakePiston]:
-    server = FakePiston()
-    settings.SANDBOX_ENGINE = "sandbox.engines.piston.PistonEngine"
-    settings.SANDBOX_PISTON_URL = server.url
-    settings.SANDBOX_PISTON_TIMEOUT_SECONDS = 1.0
-    settings.MAX_RETRY_ATTEMPTS = 2
-    settings.RETRY_BASE_DELAY = 0.01
-    settings.RETRY_MAX_DELAY = 0.05
-    settings.BREAKER_STORE = "resilience.breakers.stores.memory.MemoryStore"
-    settings.BREAKERS = {
-        "sandbox": {
-            "failure_threshold": 3,
-            "recovery_timeout": 60,
-            "minimum_calls": 100,
-            "window_size": 100,
-        }
-    }
-    reset_registry()
-    try:
-        yield server
-    finally:
-        reset_registry()
-        server.close()
 
 
 def engine() -> PistonEngine:
