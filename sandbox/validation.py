@@ -6,6 +6,7 @@ import keyword
 import re
 from typing import Any
 
+from resilience.text import first_text_problem, json_strings, text_unstorable_at
 from sandbox.conf import SandboxSettings
 from sandbox.types import InvalidRunRequest, Limits, TestSuite
 
@@ -74,16 +75,16 @@ def code_text(code: str | bytes) -> str:
             ) from None
     if not isinstance(code, str):
         raise InvalidRunRequest("The code must be text.")
-    try:
-        code.encode("utf-8")
-    except UnicodeEncodeError as exc:
+    # The project's one rule for text a database can store (the run is stored before it runs).
+    index = text_unstorable_at(code)
+    if index is not None and code[index] == "\x00":
         raise InvalidRunRequest(
-            f"The code contains an invalid character on {_where(code, exc.start)} "
+            f"The code contains a NUL byte on {_where(code, index)}; remove it."
+        )
+    if index is not None:
+        raise InvalidRunRequest(
+            f"The code contains an invalid character on {_where(code, index)} "
             "(a lone surrogate, which is not Unicode text)."
-        ) from None
-    if "\x00" in code:
-        raise InvalidRunRequest(
-            f"The code contains a NUL byte on {_where(code, code.index(chr(0)))}; remove it."
         )
     return code
 
@@ -130,12 +131,15 @@ def _check_cases(tests: TestSuite, conf: SandboxSettings) -> None:
             )
     if len(set(names)) != len(names):
         raise InvalidRunRequest("Test names must be unique.")
+    data = [[list(c.args), c.expected] for c in tests.cases]
     try:
-        encoded = json.dumps(
-            [[list(c.args), c.expected] for c in tests.cases], allow_nan=False, ensure_ascii=False
-        ).encode("utf-8")
+        text = json.dumps(data, allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise InvalidRunRequest(f"Test arguments and expected values must be JSON: {exc}") from None
+    problem = first_text_problem([*names, *json_strings(data)])
+    if problem is not None:
+        raise InvalidRunRequest(f"A test name, argument or expected value {problem}.")
+    encoded = text.encode("utf-8")
     if len(encoded) > conf.max_tests_bytes:
         raise InvalidRunRequest(
             f"The tests are {len(encoded)} bytes as JSON; at most {conf.max_tests_bytes}."

@@ -119,6 +119,8 @@ def test_hostile_input__refused_with_a_clear_error(code: str | bytes, message: s
         (TestSuite("add", (TestCase("t", (), 1), TestCase("t", (), 2))), "python", "unique"),
         (TestSuite("add", (TestCase("t", (object(),), 1),)), "python", "must be JSON"),
         (TestSuite("add", (TestCase("t", (), 1),)), "cobol", "not available"),
+        (TestSuite("add", (TestCase("t", ("a\x00",), 1),)), "python", "NUL character"),
+        (TestSuite("add", (TestCase("t", (), {"\ud800": 1}),)), "python", "lone surrogate"),
     ],
 )
 def test_bad_requests__refused_before_running(suite: TestSuite, language: str, message: str
