@@ -25,7 +25,7 @@ from interviews.models import (
     Interview,
     Recommendation,
 )
-from interviews.text import text_unstorable_at
+from resilience.text import text_unstorable_at
 
 logger = logging.getLogger(__name__)
 

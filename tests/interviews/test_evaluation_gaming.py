@@ -140,3 +140,19 @@ def test_heuristic__never_recommends_whatever_the_answers(settings: Any) -> None
     )
     strong, weak = (min(e.overall_score or 0 for e in evaluations[k]) for k in ("strong", "weak"))
     assert strong > weak, "coverage still tells strong answers from weak ones"
+
+
+def test_corpus__covers_four_topics_every_difficulty_every_label_and_strategy() -> None:
+    assert len(GENUINE) + len(GAMING) >= 100
+    assert len({s.topic for s in GENUINE}) >= 4
+    assert {s.qid.split("-")[-2] for s in GENUINE} == {"easy", "medium", "hard"}
+    assert {s.kind for s in GENUINE} == {"strong", "adequate", "weak", "off_topic"}
+    assert set(STRATEGIES) == {
+        "keyword_stuffing",
+        "question_echo",
+        "repetition",
+        "padding",
+        "keyboard_mash",
+        "instructions",
+        "result_json",
+    }

@@ -1,0 +1,163 @@
+"""How far the evaluation can be trusted, measured on the labelled corpus.
+
+    .venv/bin/python bench/evaluation_quality.py
+
+The corpus (tests/interviews/evaluation_corpus.py) holds genuine answers labelled strong (4),
+adequate (3), weak (2) and off-topic (1) over four topics and every difficulty, and every gaming
+strategy. Each answer is evaluated the way a stored evaluation is (the provider, then the
+evaluation service's check: answer flags, caps, verdict), by:
+
+- the offline heuristic;
+- the fake LLM over the OpenAI and the Anthropic protocol, in the mode where it obeys
+  instructions inside answers (the worst case: it gives 5/5 and strong_hire when told to).
+
+Each gaming answer is evaluated as the third question of an interview whose first two are
+strong genuine answers, so the recommendation shows whether one gamed answer can carry a
+strong interview to a hire. It prints, per provider: the highest score and recommendation each
+strategy reached; flag recall on gaming answers (goal >= 0.95); the false-flag rate on genuine
+answers (goal <= 5 %; an off_topic flag on an off-topic answer is right, not false); and the
+Spearman rank correlation of question scores with the labels. Nothing is stored: no database.
+"""
+
+import contextlib
+import logging
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from statistics import correlation
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interviewsite.settings")
+os.environ.setdefault("SECRET_KEY", "bench-only-key")
+
+import django  # noqa: E402
+
+django.setup()
+logging.disable(logging.WARNING)  # one line per HTTP request would bury the figures
+
+from interviews.llm.base import AnsweredQuestion, InterviewerProvider  # noqa: E402
+from interviews.llm.fake_server import run_fake_llm_in_thread  # noqa: E402
+from interviews.llm.gateway import build_provider  # noqa: E402
+from interviews.llm.offline_bank import load_bank  # noqa: E402
+from interviews.services.evidence import (  # noqa: E402
+    CheckedEvaluation,
+    QuestionTranscript,
+    evaluation_check,
+)
+from tests.interviews.evaluation_corpus import (  # noqa: E402
+    GAMING,
+    GENUINE,
+    INSTRUCTIONS,
+    STRATEGIES,
+    Sample,
+)
+
+RANK = ["needs_review", "no_hire", "lean_no", "hire", "strong_hire"]
+KEY = "bench-key"
+
+
+def evaluate(provider: InterviewerProvider, samples: Sequence[Sample]) -> CheckedEvaluation:
+    """One interview answering `samples` in order, evaluated and checked as the service does."""
+    transcript = []
+    for index, sample in enumerate(samples, start=1):
+        entry = load_bank().by_id[sample.qid]
+        rubric = tuple(p.point for p in entry.rubric)
+        transcript.append(
+            QuestionTranscript(index, entry.text, rubric, "offline", (), (sample.text,), (index,))
+        )
+    answers = tuple(
+        AnsweredQuestion(t.index, t.question, t.rubric, t.answers[0]) for t in transcript
+    )
+    topic = samples[-1].topic
+    result = provider.evaluate(role="Engineer", topic=topic, difficulty="medium", answers=answers)
+    return evaluation_check(result=result, transcript=transcript, topic=topic)
+
+
+def questions(checked: CheckedEvaluation) -> list[dict[str, Any]]:
+    report: Any = checked.report
+    return list(report["questions"])
+
+
+def spearman(xs: Sequence[float], ys: Sequence[float]) -> float:
+    """Spearman's rho: Pearson's correlation of the ranks (ties share their mean rank)."""
+    return correlation(_ranks(xs), _ranks(ys))
+
+
+def _ranks(values: Sequence[float]) -> list[float]:
+    order = sorted(range(len(values)), key=values.__getitem__)
+    ranks = [0.0] * len(values)
+    i = 0
+    while i < len(order):
+        j = i
+        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
+            j += 1
+        for k in range(i, j + 1):
+            ranks[order[k]] = (i + j) / 2 + 1
+        i = j + 1
+    return ranks
+
+
+def measure(name: str, provider: InterviewerProvider) -> None:
+    strong = [s for s in GENUINE if s.kind == "strong"]
+    best: dict[str, tuple[int, str]] = defaultdict(lambda: (0, "needs_review"))
+    caught = 0
+    for n, sample in enumerate(GAMING):
+        lead = [s for s in strong if s.topic == sample.topic][:2] or strong[n % 3 : n % 3 + 2]
+        checked = evaluate(provider, [*lead, sample])
+        gamed = questions(checked)[-1]
+        caught += bool(gamed["flags"])
+        score, rec = best[sample.kind]
+        best[sample.kind] = (
+            max(score, gamed["score"]),
+            max(rec, checked.recommendation, key=RANK.index),
+        )
+    genuine = [(s, questions(evaluate(provider, [s]))[0]) for s in GENUINE]
+    false = [
+        (s, q["flags"])
+        for s, q in genuine
+        if [f for f in q["flags"] if not (s.kind == "off_topic" and f == "off_topic")]
+    ]
+    rho = spearman([q["score"] for _, q in genuine], [s.label for s, _ in genuine])
+
+    print(f"\n== {name} ==")
+    print(f"{'strategy':<18} {'answers':>7} {'highest score':>14}  highest recommendation")
+    for strategy in STRATEGIES:
+        count = sum(1 for s in GAMING if s.kind == strategy)
+        score, rec = best[strategy]
+        print(f"{strategy:<18} {count:>7} {score:>14}  {rec}")
+    print(f"flag recall on gaming answers: {caught}/{len(GAMING)} = {caught / len(GAMING):.3f}")
+    print(
+        f"false-flag rate on genuine answers: {len(false)}/{len(genuine)} = "
+        f"{len(false) / len(genuine):.1%}"
+    )
+    for sample, flags in false:
+        print(f"  false flag {flags} on {sample.kind} answer to {sample.qid}: {sample.text[:60]!r}")
+    print(f"Spearman rank correlation of question scores with labels: {rho:.3f}")
+
+
+def main() -> None:
+    print(
+        f"corpus: {len(GENUINE)} genuine answers over "
+        f"{len({s.topic for s in GENUINE})} topics and "
+        f"{len({s.qid.split('-')[1] for s in GENUINE})} difficulties, {len(GAMING)} gaming answers "
+        f"({len(STRATEGIES)} strategies, {len(INSTRUCTIONS)} instruction phrasings)"
+    )
+    runs: list[tuple[str, str]] = [("offline heuristic", "offline")]
+    with contextlib.ExitStack() as stack:
+        fake = stack.enter_context(run_fake_llm_in_thread(port=0, obey_injections=True))
+        from django.conf import settings
+
+        settings.OPENAI_BASE_URL = f"{fake.base_url}/v1"
+        settings.ANTHROPIC_BASE_URL = fake.base_url
+        settings.OPENAI_API_KEY = settings.ANTHROPIC_API_KEY = KEY
+        runs += [(f"fake LLM obeying injections ({d})", d) for d in ("openai", "anthropic")]
+        for name, provider in runs:
+            measure(name, build_provider(provider))
+
+
+if __name__ == "__main__":
+    main()
