@@ -72,6 +72,8 @@ class UnknownPathConsumer(AsyncWebsocketConsumer):
 
 class InterviewConsumer(AsyncWebsocketConsumer):
     interview_id: int | None = None
+    room_id: str = ""
+    token: str = ""  # what this socket opened with, checked again when the invite changes
     group: str | None = None
     last_sent_seq: int | None = None  # None until the client said hello
     last_frame_at: float = 0.0
@@ -107,6 +109,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             await self.close(code=exc.problem.close_code)
             return
         self.interview_id = interview.pk
+        self.room_id, self.token = room_id, token
         self.group = interview_group(interview.pk)
         self.limiter = RateLimiter(settings.WS_RATE_LIMIT_WINDOW_SECONDS)
         # One live socket per interview: tell older ones to go before joining the group.
@@ -229,6 +232,13 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             await self._close_with(
                 "superseded", "This interview was opened somewhere else.", CLOSE_SUPERSEDED
             )
+
+    async def interview_invite_changed(self, message: dict[str, Any]) -> None:
+        # Revoked or reissued (on any process): a socket whose link no longer opens the
+        # interview goes, as it would be refused if it connected now.
+        problem = await calls.invite_problem(self.room_id, self.token)
+        if problem is not None:
+            await self._close_with(problem.code, problem.message, problem.close_code)
 
     async def interview_idle_check(self, message: dict[str, Any]) -> None:
         idle = time.monotonic() - self.last_frame_at

@@ -22,6 +22,7 @@ from interviews.services.interviews import (
     interview_start,
 )
 from interviews.services.rate_limits import window_count
+from interviews.services.tokens import InviteProblem, InviteRejected, interview_authenticate
 
 Event = dict[str, Any]
 
@@ -29,6 +30,23 @@ Event = dict[str, Any]
 @database_sync_to_async
 def authenticate(room_id: str, token: str, client_address: str | None) -> Interview:
     return invite_authenticate(room_id=room_id, token=token, client_address=client_address)
+
+
+@database_sync_to_async
+def invite_problem(room_id: str, token: str) -> InviteProblem | None:
+    """Why the token a socket opened with no longer opens its interview, or None if it does.
+
+    Not counted as a guess (the socket's token was checked, and counted, when it connected).
+    """
+    try:
+        interview_authenticate(room_id=room_id, token=token)
+    except InviteRejected as exc:
+        # It opened the interview when the socket connected: no longer matching, it was
+        # replaced by a reissued link, which revokes it.
+        if exc.problem is InviteProblem.BAD_TOKEN:
+            return InviteProblem.REVOKED_TOKEN
+        return exc.problem
+    return None
 
 
 @dataclass(frozen=True)

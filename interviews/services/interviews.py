@@ -32,7 +32,11 @@ from interviews.selectors import (
     interview_time_remaining,
     turn_event,
 )
-from interviews.services.effects import broadcast_on_commit, interview_group
+from interviews.services.effects import (
+    broadcast_on_commit,
+    interview_group,
+    invite_changed_on_commit,
+)
 from interviews.services.evaluation import evaluation_request
 from interviews.services.tokens import token_generate, token_hash
 from interviews.text import text_unstorable_at, text_unstorable_message
@@ -123,12 +127,15 @@ def interview_reissue_token(*, interview: Interview) -> CreatedInterview:
     interview.token_expires_at = timezone.now() + timedelta(hours=settings.INVITE_TTL_HOURS)
     interview.token_revoked_at = None
     interview.save(update_fields=["token_hash", "token_expires_at", "token_revoked_at"])
+    invite_changed_on_commit(interview.pk)  # sockets opened with the old link close
     return CreatedInterview(interview=interview, token=token)
 
 
 def interview_revoke_token(*, interview: Interview) -> None:
+    """The link stops working at once, including on sockets already open with it."""
     interview.token_revoked_at = timezone.now()
     interview.save(update_fields=["token_revoked_at"])
+    invite_changed_on_commit(interview.pk)
 
 
 def _append_turn(interview: Interview, **fields: Any) -> Turn:
