@@ -8,8 +8,12 @@ WEB_PORT ?= 8000
 # The links printed by demo_setup point at the port `make run` serves on.
 export PUBLIC_BASE_URL ?= http://127.0.0.1:$(WEB_PORT)
 PYTEST_ARGS ?=
+# Test processes run side by side (pytest-xdist); each takes its own PostgreSQL test database and
+# its own four Redis databases after REDIS_URL's (tests/settings.py). Files stay whole on one
+# worker, so a module's servers start once.
+TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: install run test lint format bench lock clean chaos
+.PHONY: install run test test-fast lint format bench lock clean chaos
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -29,7 +33,11 @@ run: install
 	WEB_PORT=$(WEB_PORT) $(BIN)/honcho start -f Procfile
 
 test: install
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+
+# The edit loop: everything but the tests that start servers, workers, browsers or clusters.
+test-fast: install
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadfile -m "not e2e and not chaos" $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
-from health_check.views import HealthCheckView
+from health_check.views import HealthCheckView, MediaType
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from monitoring import health
@@ -22,6 +22,12 @@ class HealthView(HealthCheckView):
     template_name = "monitoring/health.html"
 
     async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.GET.get("format"):
+            try:  # the stock view raises ValueError on a malformed Accept header: a 500
+                list(MediaType.parse_header(request.headers.get("accept", "*/*")))
+            except ValueError:
+                info = ErrorInfo.standard(400, "malformed Accept header")
+                return error_response(request, info)
         response: HttpResponse = await super().get(request, *args, **kwargs)
         if response.status_code == 500:  # the stock view's "some check raised"
             response.status_code = health.http_status(self.summary())

@@ -37,7 +37,6 @@ T = TypeVar("T")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
-BROWSER_BROKER_DB = 9  # its own Redis DB, so no other test's worker takes this one's tasks
 QUESTIONS = 3
 MAX_ANSWERS = QUESTIONS * 2  # at most one follow-up per question
 ANSWER = (
@@ -70,7 +69,7 @@ def test_candidate_in_chromium__survives_two_server_restarts__and_is_evaluated(
     postgres_required: None, redis_url: str, tmp_path: Path
 ) -> None:
     executable = chromium_path()
-    broker = redis_url.rsplit("/", 1)[0] + f"/{BROWSER_BROKER_DB}"
+    broker = redis_url  # the run's broker database, flushed: no task of an earlier test
     redis.Redis.from_url(broker).flushdb()
     db_name = connection.settings_dict["NAME"]
     env = base_env(

@@ -20,8 +20,6 @@ T = TypeVar("T")
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
 
-E2E_BROKER_DB = 6  # its own Redis DB, so tasks queued by other tests never reach this worker
-
 
 def _assert_clean_transcript(frames: list[dict], questions: int) -> None:
     events = persisted(frames)
@@ -36,7 +34,7 @@ def _assert_clean_transcript(frames: list[dict], questions: int) -> None:
 def test_interview_on_postgres_redis_two_uvicorn_workers__evaluated_by_celery(
     postgres_required: None, redis_url: str, tmp_path: Path
 ) -> None:
-    broker = redis_url.rsplit("/", 1)[0] + f"/{E2E_BROKER_DB}"
+    broker = redis_url  # the run's broker database, flushed: no task of an earlier test
     redis.Redis.from_url(broker).flushdb()
     db_name = connection.settings_dict["NAME"]
     env = base_env(

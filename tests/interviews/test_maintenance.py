@@ -20,6 +20,7 @@ from interviews.services.maintenance import STUCK_EXCEPTION_TYPE, stuck_sweep
 from interviewsite.celery import app
 from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 from tests.factories import STRONG_ANSWER, make_interview, run_to_completion
+from tests.migration_rows import ensure_migration_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +155,7 @@ def test_sweep__the_stuck_evaluation_enters_the_dlq_and_is_requeued_from_it(
 
 
 def test_beat_schedule__runs_the_sweep_every_5_minutes_expiring_before_the_next() -> None:
+    ensure_migration_rows("interviews", "0003_stuck_sweep_schedule", "schedule")
     task = PeriodicTask.objects.get(task="interviews.tasks.sweep_stuck")
     assert (task.interval.every, task.interval.period) == (5, "minutes")
     assert task.expire_seconds is not None

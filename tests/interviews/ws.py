@@ -24,7 +24,7 @@ CLOSE_CODES = {4401, 4404, 4408, 4409, 4410, 4413, 4429}
 
 async def connect(path: str, headers: list[tuple[bytes, bytes]] = ORIGIN) -> WebsocketCommunicator:
     comm = WebsocketCommunicator(application, path, headers=headers)
-    connected, _ = await comm.connect()
+    connected, _ = await comm.connect(timeout=WAIT)
     assert connected
     return comm
 

@@ -62,14 +62,15 @@ def stack_env(var: Path, **overrides: str) -> dict[str, str]:
     return env
 
 
-def services_env(var: Path, redis_url: str, broker_db: int, **overrides: str) -> dict[str, str]:
-    """PostgreSQL (the test database) and Redis, with the broker on its own Redis DB."""
+def services_env(var: Path, redis_url: str, **overrides: str) -> dict[str, str]:
+    """PostgreSQL (the test database) and this run's Redis databases (REDIS_URL's four; the
+    broker is the first: tests that start a worker flush it first, so no task queued by an
+    earlier test reaches it)."""
     db_name = connection.settings_dict["NAME"]
     return stack_env(
         var,
         DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db_name}",
         REDIS_URL=redis_url,
-        CELERY_BROKER_URL=f"{redis_url.rsplit('/', 1)[0]}/{broker_db}",
         **overrides,
     )
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.utils import timezone
 
@@ -32,7 +32,12 @@ def capture(task: str = "interviews.tasks.evaluate_interview", queue: str = "eva
 
 @pytest.fixture
 def staff_client(client: Client) -> Client:
-    client.force_login(User.objects.create_user("oncall", password="x", is_staff=True))
+    """On call: staff who may see dead letters (the dashboard's panel needs the view permission)."""
+    user = User.objects.create_user("oncall", password="x", is_staff=True)
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label="resilience", codename="view_deadletter")
+    )
+    client.force_login(user)
     return client
 
 

@@ -161,3 +161,12 @@ def test_technical_message__absent_for_signed_in_non_staff(client: Client) -> No
     client.force_login(User.objects.create_user("candidate", password="x"))
     for path in ("/api/test/crash/", "/api/test/breaker-open/", "/api/nothing-here/"):
         assert "technical_message" not in error_of(client.get(path))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("accept", ["0", "*", "a/b/c", "application/json, 0"])
+def test_health__malformed_accept_header__400_envelope_not_500(client: Client, accept: str) -> None:
+    for path in ("/health/live/", "/health/ready/"):
+        response = client.get(path, HTTP_ACCEPT=accept)
+        assert response.status_code == 400, path
+        assert error_of(response)["code"] == "bad_request"

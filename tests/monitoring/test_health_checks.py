@@ -17,6 +17,7 @@ from interviewsite.celery import app
 from monitoring import checks, heartbeats
 from monitoring.celery_status import broker_connection
 from monitoring.tasks import beat_heartbeat
+from tests.migration_rows import ensure_migration_rows
 from tests.monitoring.helpers import celery_broker, closed_port, filesystem_broker_options
 
 # This suite's Redis DB; keys carry a per-test prefix, so nothing here flushes a database.
@@ -209,6 +210,7 @@ def test_beat_check__unreadable_cache_is_a_warning_not_an_outage() -> None:
 
 @pytest.mark.django_db
 def test_migration__schedules_the_heartbeat_every_minute_on_maintenance() -> None:
+    ensure_migration_rows("monitoring", "0001_beat_heartbeat_schedule", "install")
     task = PeriodicTask.objects.select_related("interval").get(name=heartbeats.BEAT_SCHEDULE_NAME)
     assert task.task == heartbeats.BEAT_TASK_NAME
     assert (task.interval.every, task.interval.period) == (

@@ -24,7 +24,6 @@ from tests.waiting import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
-BROKER_DB = 8  # this suite's Redis DB: no other test's worker listens here
 JSON = {"Accept": "application/json"}
 
 
@@ -67,8 +66,8 @@ def heartbeat_due_now() -> None:
 def test_health__all_green_with_postgres_redis_a_worker_and_beat(
     postgres_required: None, redis_url: str, tmp_path: Path
 ) -> None:
-    env = services_env(tmp_path / "var", redis_url, BROKER_DB)
-    redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
+    env = services_env(tmp_path / "var", redis_url)
+    redis.Redis.from_url(redis_url).flushdb()  # the broker: no task of an earlier test
     heartbeat_due_now()
     started = datetime.now(UTC)
     port = free_port()
@@ -122,7 +121,7 @@ def test_health__redis_unreachable__not_ready_and_unhealthy(
     postgres_required: None, redis_url: str, tmp_path: Path
 ) -> None:
     dead_redis = f"redis://127.0.0.1:{closed_port()}/0"
-    env = services_env(tmp_path / "var", dead_redis, 0)
+    env = services_env(tmp_path / "var", dead_redis)
     port = free_port()
     with stack(env, tmp_path) as running:
         running.uvicorn(port)
@@ -167,7 +166,7 @@ def test_health__redis_unreachable__not_ready_and_unhealthy(
 def test_health__no_worker__ready_but_the_full_report_is_unhealthy(
     postgres_required: None, redis_url: str, tmp_path: Path
 ) -> None:
-    env = services_env(tmp_path / "var", redis_url, BROKER_DB)
+    env = services_env(tmp_path / "var", redis_url)
     port = free_port()
     with stack(env, tmp_path) as running:
         running.uvicorn(port)

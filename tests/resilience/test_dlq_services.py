@@ -21,6 +21,7 @@ from resilience.dlq.services import (
     dead_letters_retry,
 )
 from resilience.models.dead_letters import DeadLetter, DeadLetterAlert, DeadLetterStatus
+from tests.migration_rows import ensure_migration_rows
 from tests.resilience.dlq_helpers import Webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -226,10 +227,9 @@ def test_alert_webhook_down__the_entry_is_still_recorded(settings: Any) -> None:
     assert len(mail.outbox) == 1
 
 
-# Not transactional: pytest-django runs it before the transactional tests, whose teardown
-# flush would delete the rows migrations created.
 @pytest.mark.django_db
 def test_beat_schedule__retention_runs_hourly_and_expires_before_the_next_run() -> None:
+    ensure_migration_rows("resilience", "0003_dead_letter", "schedule")
     task = PeriodicTask.objects.get(task="resilience.tasks.dead_letters.purge_dead_letters")
     assert (task.interval.every, task.interval.period) == (1, "hours")
     assert task.expire_seconds is not None

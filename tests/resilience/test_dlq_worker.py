@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
@@ -68,10 +68,19 @@ def _entry_for(label: str, status: str | None = None) -> DeadLetter | None:
 
 
 def _staff_client(*, superuser: bool = False) -> Client:
-    """Staff may use the API; the admin's actions also need the change permission."""
+    """An operator: the dead-letter API and the admin's actions both need the model's view and
+    change permissions (a superuser has every permission)."""
     client = Client()
     make = User.objects.create_superuser if superuser else User.objects.create_user
-    client.force_login(make(f"ops-{_label()}", password="x", is_staff=True))
+    user = make(f"ops-{_label()}", password="x", is_staff=True)
+    if not superuser:
+        user.user_permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label="resilience",
+                codename__in=["view_deadletter", "change_deadletter"],
+            )
+        )
+    client.force_login(user)
     return client
 
 

@@ -118,7 +118,7 @@ def test_uvicorn__access_websocket_and_request_lines_carry_no_token(
     bad = secrets.token_urlsafe(32)
     port = free_port()
     # 0: these requests come from 127.0.0.1, which other tests must not find blocked.
-    env = services_env(tmp_path, redis_url, broker_db=0, TOKEN_FAILURES_PER_MINUTE="0")
+    env = services_env(tmp_path, redis_url, TOKEN_FAILURES_PER_MINUTE="0")
     base = f"http://127.0.0.1:{port}"
     with stack(env, tmp_path) as running:
         web = running.start(

@@ -1,0 +1,35 @@
+"""The settings a test run uses: the project's own, with this pytest-xdist worker's share of
+Redis.
+
+REDIS_URL's database number is the first of four that the app uses (broker, channel layer,
+cache, breaker state: interviewsite/settings.py). Under pytest-xdist, worker gwN takes the N-th
+four after it, so parallel workers never share a queue, a group, a cache key or a breaker;
+PostgreSQL test databases get a per-worker suffix from pytest-django itself. The environment
+is rewritten, not only the setting, so the servers and workers a test starts share its Redis.
+"""
+
+import os
+from urllib.parse import urlsplit, urlunsplit
+
+from django.core.exceptions import ImproperlyConfigured
+
+REDIS_DATABASES_PER_RUN = 4
+REDIS_DATABASES = 16  # Redis's default `databases`
+
+
+def _worker_redis_url(url: str, worker: str) -> str:
+    parts = urlsplit(url)
+    first = int(parts.path.strip("/") or "0") + REDIS_DATABASES_PER_RUN * int(worker[2:])
+    if first + REDIS_DATABASES_PER_RUN > REDIS_DATABASES:
+        raise ImproperlyConfigured(
+            f"pytest-xdist worker {worker} would use Redis databases {first}-{first + 3} of "
+            f"REDIS_URL={url}; run fewer workers or start REDIS_URL at a lower database."
+        )
+    return urlunsplit(parts._replace(path=f"/{first}"))
+
+
+_worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
+    os.environ["REDIS_URL"] = _worker_redis_url(os.environ["REDIS_URL"], _worker)
+
+from interviewsite.settings import *  # noqa: E402, F403
