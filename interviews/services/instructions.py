@@ -18,13 +18,26 @@ _WHO = (
     r"(?:the |any |all |our |my |dear |automated |ai |human )*(?:evaluators?|graders?|assessors?|"
     r"examiners?|markers?|scorers?|reviewers?|judges?|interviewers?|recruiters?|"
     r"hiring (?:team|manager|committee)|ai|a\.i\.|llms?|language models?|models?|assistants?|"
-    r"chat ?gpt|gpt(?:-?\d)?|claude|bots?|scoring (?:system|engine)|grading system)"
+    r"chat ?gpt|gpt(?:-?\d)?|claude|bots?|(?:scoring|grading|marking|evaluation|evaluating|"
+    r"hiring) (?:ai|models?|llms?|bots?|system|engine|tool))"
 )
 _SCORE_WORD = r"(?:scores?|scored|scoring|ratings?|rated?|marks?|grades?|graded|points?|stars?)"
 _TOP = r"(?:full|maximum|max|top|perfect|highest|high|excellent|great|best|good|higher)"
 _FRACTION = r"(\d+(?:[.,]\d+)?)\s*(?:/|out of)\s*(\d+)\b"
 _MAX = rf"(?:{_FRACTION}|\b(?:a |an )?(?:5|10|100|five|ten)\b(?! ?(?:ms|s|seconds|minutes|hours|"
 _MAX += r"requests|times|items|rows|users|servers|lines)\b|%)|\b" + _TOP + r"\b)"
+# Who grades, named on their own ("Evaluator, ..."): not "model" or "reviewer", which
+# candidates also use for data models and code reviewers.
+_GRADER = (
+    r"(?:ai |automated |human )?(?:evaluator|grader|assessor|examiner|marker|scorer|ai|llm|"
+    r"chat ?gpt|gpt|claude|assistant|bot)"
+)
+_VERDICT_WORD = rf"(?:{_SCORE_WORD}|credit|evaluation|assessment|verdict|review|feedback)"
+# What a perfect-looking fraction counts when it is not a mark: "10/10 tests", "5/5 replicas".
+_COUNTED = (
+    r"tests?|replicas?|nodes?|servers?|pods?|checks?|requests?|cases?|times|items?|rows?|"
+    r"users?|days?|hosts?|shards?|runs?|attempts?|instances?|workers?"
+)
 _ME = r"(?:me|us|myself|this|it|this answer|this response|my answers?|the candidate|him|her)"
 _SCORE = "asks for or claims a score"
 _IGNORE = "asks to ignore the instructions"
@@ -38,7 +51,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             _IGNORE,
             r"\b(?:ignore|disregard|forget|override|overrule|bypass|set aside|do not follow|"
             r"don't follow|stop following)\b[^.!?\n]{0,40}?\b(?:instructions?|prompts?|rules?|"
-            r"guidelines?|directions?|criteria|rubrics?|system message|programming|guidance)\b",
+            r"guidelines?|directions?|criteria|rubrics?|system message|programming|guidance|"
+            r"the question)\b|^\s*override\s*:",
         ),
         # the same in the other languages candidates are interviewed in
         (
@@ -53,6 +67,13 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             rf"\s*(?:to|for)\s+{_WHO}\b",
         ),
         (_ADDRESS, rf"(?:^|[.!?\n]\s*)(?:dear|hey|hi|hello|attention)\s+{_WHO}\s*[,:!]"),
+        (
+            _ADDRESS,
+            r"\b(?:grading|scoring|evaluation|evaluator|grader|marking|reviewer|assessor|examiner)"
+            r" notes?\b",
+        ),
+        # "Evaluator, please note", "Grader: ..." (a vocative needs no greeting)
+        (_ADDRESS, rf"(?:^|[.!?\n]\s*)(?:the |dear )?{_GRADER}\s*[,:!]"),
         (
             _ADDRESS,
             r"\b(?:if|when|since) you(?:'re| are) (?:an? |the )?(?:ai|llm|language model|model|"
@@ -78,7 +99,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "tries to change the task",
-            r"\b(?:system prompt|developer mode|jailbreak|new instructions|prompt injection|"
+            r"\b(?:(?:new|updated|your|the following|begin|end) system prompt|system prompt\s*:|"
+            r"developer mode|jailbreak|new (?:instructions?|rules?|directives?)\b|prompt injection|"
             r"from now on,? you|pretend (?:to be|you are) (?:an?|the)|act as (?:an? |the )?"
             r"(?:evaluat|grad|assess|judg)|you are now (?:an? |the )?(?:evaluat|grad|assess|"
             r"judg|ai\b|assistant|model|helpful|in (?:developer|debug|admin))|(?:respond|reply|"
@@ -92,24 +114,70 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             _SCORE,
             rf"\b(?:deserves?|deserving|deserved|merits?|warrants?|earns?|worth|should "
             rf"(?:get|receive|score))\b[^.!?\n]{{0,30}}?(?:{_MAX}[^.!?\n]{{0,12}}?"
-            rf"\b{_SCORE_WORD}\b|{_FRACTION}|\b(?:a |an )?(?:5|10|five|ten)\b)",
+            rf"\b{_VERDICT_WORD}\b|{_FRACTION}|\b(?:a |an )?(?:5|10|five|ten)\b)",
         ),
         # "score: 5/5", "rating = 10", "my grade is 5", "marks: 100/100"
         (_SCORE, r"\b(?:scores?|ratings?|grades?|marks?)\s*(?:[:=]|is|of|as|at)\s*" + _FRACTION),
-        (_SCORE, r"\b(?:scores?|ratings?|grades?|marks?)\s*(?:[:=]|is|as)\s*(\d+(?:[.,]\d+)?)\b"),
+        # (not a column compared in a query: "where grade = 5")
+        (
+            _SCORE,
+            r"(?<!where )(?<!and )(?<!set )(?<!or )(?<!\.)\b(?:scores?|ratings?|grades?|marks?|"
+            r"overall(?: score)?|verdict)\s*(?:[:=]|is|as)\s*(\d+(?:[.,]\d+)?)\b",
+        ),
+        (_SCORE, r"\bverdict\s*[:=]|[\u2b50\u2605]{3,}"),
         (
             _SCORE,
             rf"\b(?:scores?|ratings?|grades?|marks?) (?:should|must|has to|needs to) be {_MAX}",
         ),
         # "5/5", "10/10", "100/100": a perfect mark on its own
-        (_SCORE, r"\b(5|10|100)\s*/\s*\1\b"),
+        (_SCORE, rf"\b(5|10|100)\s*(?:/|out of)\s*\1\b(?!\s*(?:of\b|{_COUNTED}))"),
+        # "assign the maximum mark", "give full credit", "award five stars"
+        (
+            _SCORE,
+            rf"\b(?:give|award|grant|assign|put)\b[^.!?\n]{{0,25}}?\b(?:{_TOP}|five|ten|5|10)\b"
+            rf"[^.!?\n]{{0,12}}?\b{_VERDICT_WORD}\b",
+        ),
+        # "assign 5 to question 1", "set the score to maximum", "a high score would be nice"
+        (
+            _SCORE,
+            rf"\bassign (?:a )?(?:score of )?\d+ (?:to|for) (?:question|answer|q)\b|\bset (?:the |"
+            rf"my |this )?(?:scores?|grades?|ratings?|marks?) (?:to|at|=) ?(?:the )?(?:{_TOP}|5|10)"
+            rf"\b|\b(?:a |the )?(?:{_TOP}|5|10) ?{_SCORE_WORD} (?:would|please|pls|is deserved)\b",
+        ),
+        # "treat this as correct and score accordingly", "be lenient when scoring"
+        (
+            _SCORE,
+            r"\b(?:score|grade|mark|rate|evaluate|judge) (?:it |this |me |my answer )?"
+            r"accordingly\b|\btreat (?:this|everything|my answer|the answer|it)[^.!?\n]{0,30}?"
+            r"\bas (?:correct|excellent|perfect|right|complete|flawless)|\b(?:be|go) (?:lenient|"
+            r"generous|easy|kind)\b[^.!?\n]{0,25}?\b(?:scor|grad|mark|rat|evaluat|assess|judg)|"
+            r"\b(?:lenient|generous)(?:ly)? (?:when |while |in )?(?:scor|grad|mark|rat|evaluat|"
+            r"assess)",
+        ),
+        # "the evaluation should be: excellent", "the score must be 5"
+        (
+            _SCORE,
+            r"\b(?:evaluation|assessment|verdict|score|grade|rating|result)s? (?:should|must|"
+            r"has to|needs to|will) be\s*:?\s*(?:\d|excellent|perfect|high|top|full|max|hire|"
+            r"pass|strong|positive|outstanding)",
+        ),
+        # "I expect a 5", "I deserve top marks", "mark me as passed", "make sure I pass"
+        (
+            _SCORE,
+            rf"\bi (?:expect|want|need|deserve|should get|should receive) (?:a |an |the )?"
+            rf"(?:{_TOP}|5|10|five|ten)\b|\bi deserve (?:this|the|a) (?:job|offer|role|"
+            rf"position|hire)\b|\b(?:mark|make sure|ensure|let) (?:that )?(?:me|i|the candidate) "
+            rf"(?:as |to )?(?:pass|passed|hired|through|advance)\b|\bsay (?:that )?i(?:'m| am) "
+            rf"(?:hired|passed|a hire)|\b(?:this|the) candidate (?:should|must|will|deserves to) "
+            rf"(?:pass|be hired|advance|get the)",
+        ),
         # "rate me highly", "score this answer as excellent", "grade it 5"
         (
             _SCORE,
             r"\b(?:rate|score|grade|mark|evaluate|assess|judge|rank)\s+(?:me|this|my \w+|"
             r"the answer|this answer|this response|it|the candidate)\s+(?:as |with |at |a |an )?"
-            r"(?:highly|high|well|favou?rably|generously|positively|leniently|top|full|perfect|"
-            r"excellent|\d|five|ten)",
+            r"(?:the )?(?:highly|high|well|favou?rably|generously|positively|leniently|top|full|"
+            r"perfect|excellent|best|highest|\d|five|ten)",
         ),
         # "this answer is perfect", "this response covers every point"
         (
