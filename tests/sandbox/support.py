@@ -4,7 +4,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from sandbox.conf import sandbox_settings
+from sandbox.conf import SandboxSettings, sandbox_settings
 from sandbox.engines.local import LocalEngine
 from sandbox.types import Limits, RunResult, TestCase, TestSuite
 
@@ -36,8 +36,17 @@ def add_suite(entrypoint: str = "add") -> TestSuite:
     )
 
 
+def test_conf() -> SandboxSettings:
+    """The settings with uids of this test process's own (pytest-xdist runs several), so a
+    census of leftover processes never counts another process's runs."""
+    conf = sandbox_settings()
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    index = int(worker[2:]) if worker.startswith("gw") else 0
+    return replace(conf, uid_base=conf.uid_base + 10_000 + 100 * index, uid_count=100)
+
+
 def engine() -> LocalEngine:
-    return LocalEngine(sandbox_settings())
+    return LocalEngine(test_conf())
 
 
 def run(code: str, suite: TestSuite | None = None, limits: Limits = LIMITS) -> RunResult:
@@ -46,7 +55,7 @@ def run(code: str, suite: TestSuite | None = None, limits: Limits = LIMITS) -> R
 
 def sandbox_processes() -> list[int]:
     """Pids of processes running under any of the sandbox's uids (left over from a run)."""
-    conf = sandbox_settings()
+    conf = test_conf()
     uids = range(conf.uid_base, conf.uid_base + conf.uid_count)
     found = []
     for entry in Path("/proc").iterdir():
