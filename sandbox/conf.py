@@ -30,7 +30,6 @@ class SandboxSettings:
     uid_count: int  # how many; also the most runs one machine runs at once
     hide_paths: tuple[str, ...]  # host directories a run sees as empty
     state_dir: str  # where the local runner keeps its uid locks
-    kill_margin_seconds: float  # past the wall limit before a run is reported stuck
     piston_url: str = field(repr=True)  # Piston's base URL, e.g. http://piston:2000
     piston_runtimes: dict[str, str] = field(default_factory=dict)  # language -> version
     piston_timeout_seconds: float = 5.0  # HTTP time on top of the run's own wall limit
@@ -75,7 +74,6 @@ def _read() -> SandboxSettings:
         uid_count=int(get(settings, "SANDBOX_UID_COUNT", 256)),
         hide_paths=tuple(dict.fromkeys(hide)),
         state_dir=str(get(settings, "SANDBOX_STATE_DIR", "") or f"{settings.VAR_DIR}/sandbox"),
-        kill_margin_seconds=float(get(settings, "SANDBOX_KILL_MARGIN_SECONDS", 2.0)),
         piston_url=str(get(settings, "SANDBOX_PISTON_URL", "")).rstrip("/"),
         piston_runtimes=dict(runtimes),
         piston_timeout_seconds=float(get(settings, "SANDBOX_PISTON_TIMEOUT_SECONDS", 5.0)),
