@@ -13,15 +13,15 @@ from collections.abc import Awaitable, Callable
 from asgiref.sync import iscoroutinefunction
 from django.http import HttpRequest
 from django.http.response import HttpResponseBase
-from django.urls import reverse
 from django.utils.decorators import sync_and_async_middleware
+
+from interviews.urls import INVITE_PREFIX
 
 GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseBase]]
 
 
 def _private(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
-    prefix = reverse("interviews:candidate_page", args=["-"]).removesuffix("-/")
-    if request.path.startswith(prefix):
+    if request.path_info.startswith(f"/{INVITE_PREFIX}"):
         response["Referrer-Policy"] = "no-referrer"
         response["Cache-Control"] = "no-store"
     return response

@@ -10,6 +10,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "csp",  # Content-Security-Policy (docs/operations.md, "Security")
     "axes",  # admin login lock-out (docs/operations.md, "Admin login lock-out")
     "channels",
     "django_celery_beat",
@@ -52,7 +54,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    "monitoring.middleware.RequestMonitoringMiddleware",  # first: ids, timing, errors for all
+    # Outermost, so every page gets the policy, the monitoring middleware's own error pages too.
+    "csp.middleware.CSPMiddleware",
+    "monitoring.middleware.RequestMonitoringMiddleware",  # then: ids, timing, errors for all
     "django.middleware.security.SecurityMiddleware",
     "interviews.middleware.private_invite_urls",  # after Security: its Referrer-Policy wins
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -268,6 +272,24 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Failed invite-token attempts per client address per minute before 429 / close 4429; 0 = off.
 TOKEN_FAILURES_PER_MINUTE = env.int("TOKEN_FAILURES_PER_MINUTE", default=20)
+
+# --- Content-Security-Policy (django-csp; docs/operations.md, "Content-Security-Policy") -----
+# Scripts only from this site's files (or with the response's nonce: {{ request.csp_nonce }});
+# no page has an inline script or handler. Inline style attributes stay allowed (the admin's
+# templates use them; they cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],  # fetch and the candidate's WebSocket, same origin only
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Admin login lock-out (django-axes; docs/operations.md, "Admin login lock-out") ----------
 # Axes' backend first: it refuses a locked-out username and address before any password check.
