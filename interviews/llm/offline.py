@@ -118,6 +118,7 @@ class Coverage:
     points: tuple[RubricPoint, ...]  # the rubric, as keyword patterns
     covered: tuple[RubricPoint, ...]  # the points the text hits
     related: bool  # whether it touches the topic or the question's own terms
+    curated: bool = True  # keywords from the bank (else the words of another provider's rubric)
 
 
 def rubric_coverage(aq: AnsweredQuestion, *, topic: str, text: str | None = None) -> Coverage:
@@ -135,7 +136,15 @@ def rubric_coverage(aq: AnsweredQuestion, *, topic: str, text: str | None = None
         # A generated question carries no keywords; talking about what it asks is on topic.
         related += _question_terms(aq.question)
     covered = tuple(p for p in points if p.hits(text))
-    return Coverage(tuple(points), covered, any(p.search(text) for p in related))
+    related_hit = any(p.search(text) for p in related)
+    return Coverage(tuple(points), covered, related_hit, curated=entry is not None)
+
+
+def _depth(covered: Sequence[RubricPoint], text: str) -> float:
+    """Covered points weighed by how much of each the answer says: one of the bank's keywords
+    is half a point, two or more a whole one (a passing mention is not an explanation). Raised
+    the Spearman correlation with the corpus labels from 0.934 to 0.944 (docs/evaluation.md)."""
+    return sum(min(1.0, sum(1 for p in point.patterns if p.search(text)) / 2) for point in covered)
 
 
 def _score_answer(aq: AnsweredQuestion, topic: str) -> tuple[QuestionScore, str, str]:
@@ -153,7 +162,8 @@ def _score_answer(aq: AnsweredQuestion, topic: str) -> tuple[QuestionScore, str,
         return QuestionScore(n, max(1, min(3, int(1.5 + 2 * substance))), why), "", ""
     # Coverage dominates; substance lifts a score by at most one point, and terse answers cap
     # at 3. Nothing covered is "no substantive answer", however long the text.
-    raw = 1 + 3.5 * len(covered) / len(points) + substance if covered else 1
+    depth = _depth(covered, text) if coverage.curated else len(covered)
+    raw = 1 + 3.5 * depth / len(points) + substance if covered else 1
     score = max(1, min(5 if words >= 15 else 3, int(raw + 0.5)))
     missing = [p.point for p in points if p not in covered]
     why = f"Covered {len(covered)} of {len(points)} rubric points"
