@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.compare import short, values_equal
+from sandbox.metrics import run_observe
 from sandbox.types import Limit, Limits, RunResult, RunStatus, TestResult, TestSuite
 
 NODE_OUT_OF_MEMORY = ("heap out of memory", "Allocation failed", "Fatal process OOM")
@@ -78,10 +79,12 @@ def result_from_raw(
         message = message or (f"The code ended the run before every test ran ({_ending(raw)}).")
     else:
         status = RunStatus.PASSED if all(t.passed for t in tests) else RunStatus.FAILED
-    return RunResult(
+    result = RunResult(
         status=status, tests=tests, limit=limit, message=message, stdout=raw.stdout,
         stderr=raw.stderr, duration=duration, engine=engine, extra=extra or {},
     )  # fmt: skip
+    run_observe(result)
+    return result
 
 
 def _stopping_limit(raw: RawRun, limits: Limits) -> tuple[Limit | None, str]:

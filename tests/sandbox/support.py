@@ -36,7 +36,7 @@ def add_suite(entrypoint: str = "add") -> TestSuite:
     )
 
 
-def test_conf() -> SandboxSettings:
+def own_uids_conf() -> SandboxSettings:
     """The settings with uids of this test process's own (pytest-xdist runs several), so a
     census of leftover processes never counts another process's runs."""
     conf = sandbox_settings()
@@ -46,7 +46,7 @@ def test_conf() -> SandboxSettings:
 
 
 def engine() -> LocalEngine:
-    return LocalEngine(test_conf())
+    return LocalEngine(own_uids_conf())
 
 
 def run(code: str, suite: TestSuite | None = None, limits: Limits = LIMITS) -> RunResult:
@@ -55,7 +55,7 @@ def run(code: str, suite: TestSuite | None = None, limits: Limits = LIMITS) -> R
 
 def sandbox_processes() -> list[int]:
     """Pids of processes running under any of the sandbox's uids (left over from a run)."""
-    conf = test_conf()
+    conf = own_uids_conf()
     uids = range(conf.uid_base, conf.uid_base + conf.uid_count)
     found = []
     for entry in Path("/proc").iterdir():

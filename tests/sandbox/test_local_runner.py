@@ -1,7 +1,10 @@
 """The local runner's ordinary work: verdicts per test in Python and JavaScript, what a test
 prints, load errors, and bad input refused before anything runs."""
 
+from dataclasses import replace
+
 import pytest
+from prometheus_client import REGISTRY
 
 from sandbox.types import InvalidRunRequest, RunStatus, TestCase, TestSuite
 from tests.sandbox.support import CPU_BOUND, LIMITS, add_suite, engine, run
@@ -17,6 +20,18 @@ def test_python__per_test_results_with_output_and_duration() -> None:
         ("large", True, f"adding {10**12} 1\n"),
     ]
     assert all(0 <= t.duration < 1 for t in result.tests)
+
+
+def test_every_run_is_counted_by_engine_status_and_limit() -> None:
+    def count(status: str, limit: str) -> float:
+        labels = {"engine": "local", "status": status, "limit": limit}
+        return REGISTRY.get_sample_value("sandbox_runs_total", labels) or 0.0
+
+    before = (count("passed", ""), count("timeout", "wall_time"))
+    run("def add(a, b):\n    return a + b\n", add_suite())
+    run("import time\ndef solve():\n    time.sleep(60)\n", limits=replace(LIMITS, wall_seconds=1))
+
+    assert (count("passed", ""), count("timeout", "wall_time")) == (before[0] + 1, before[1] + 1)
 
 
 def test_wrong_answers__visible_tests_say_what_was_expected_hidden_ones_do_not() -> None:
