@@ -35,7 +35,8 @@ class SandboxSettings:
     piston_timeout_seconds: float = 5.0  # HTTP time on top of the run's own wall limit
 
     def languages(self) -> tuple[str, ...]:
-        return ("python", "javascript") if self.node else ("python",)
+        # SQL runs on SQLite inside the Python interpreter: available wherever Python is.
+        return ("python", "javascript", "sql") if self.node else ("python", "sql")
 
 
 def _interpreter() -> str:

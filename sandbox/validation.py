@@ -104,11 +104,15 @@ def validate_run_request(
         )
     _check_entrypoint(tests.entrypoint, language)
     _check_cases(tests, conf)
+    if language == "sql":
+        _check_sql_cases(tests)
     _check_limits(limits)
     return text
 
 
 def _check_entrypoint(name: Any, language: str) -> None:
+    if language == "sql":
+        return  # the query is the code; there is no function to call
     if language == "javascript":
         valid = isinstance(name, str) and bool(JS_IDENTIFIER.match(name))
         valid = valid and name not in JS_RESERVED
@@ -144,6 +148,14 @@ def _check_cases(tests: TestSuite, conf: SandboxSettings) -> None:
         raise InvalidRunRequest(
             f"The tests are {len(encoded)} bytes as JSON; at most {conf.max_tests_bytes}."
         )
+
+
+def _check_sql_cases(tests: TestSuite) -> None:
+    for case in tests.cases:
+        if len(case.args) > 1 or (case.args and not isinstance(case.args[0], str)):
+            raise InvalidRunRequest(
+                f"SQL test {case.name!r}: its one argument is the setup script (text)."
+            )
 
 
 def _check_limits(limits: Limits) -> None:

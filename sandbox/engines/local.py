@@ -35,7 +35,7 @@ RUN_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp",  # noqa: S108
            "LANG": "C.UTF-8",
            "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
 UNSHARE = ("--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc")
-HARNESS = {"python": "harness.py", "javascript": "harness.js"}
+HARNESS = {"python": "harness.py", "javascript": "harness.js", "sql": "harness_sql.py"}
 
 
 @cache

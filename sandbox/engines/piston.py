@@ -43,8 +43,10 @@ logger = logging.getLogger(__name__)
 
 BREAKER = "sandbox"
 COMPILE_TIMEOUT_MS = 10_000
-MAIN_FILE = {"python": "main.py", "javascript": "main.js"}
-HARNESS = {"python": "harness.py", "javascript": "harness.js"}
+MAIN_FILE = {"python": "main.py", "javascript": "main.js", "sql": "main.py"}
+HARNESS = {"python": "harness.py", "javascript": "harness.js", "sql": "harness_sql.py"}
+# SQL runs on SQLite inside Python's runtime, as in the local runner.
+RUNTIME = {"python": "python", "javascript": "javascript", "sql": "python"}
 # The Python harness expects JOB as a global; Piston gives the job on stdin.
 PYTHON_PRELUDE = "import json as _json, sys as _sys\nJOB = _json.loads(_sys.stdin.read())\n"
 TRUNCATED = "\n[output truncated: the run printed more than {limit} bytes]"
@@ -76,7 +78,8 @@ class PistonEngine:
         text = validate_run_request(
             code=code, language=language, tests=tests, limits=limits, conf=self._languages()
         )
-        version = self.conf.piston_runtimes.get(language, "*")
+        runtime = RUNTIME[language]
+        version = self.conf.piston_runtimes.get(runtime, "*")
         nonce = secrets.token_hex(16)
         job = {
             "code": text,
@@ -88,12 +91,12 @@ class PistonEngine:
         }
         harness = source(HARNESS[language])
         body = {
-            "language": language,
+            "language": runtime,
             "version": version,
             "files": [
                 {
                     "name": MAIN_FILE[language],
-                    "content": PYTHON_PRELUDE + harness if language == "python" else harness,
+                    "content": harness if runtime == "javascript" else PYTHON_PRELUDE + harness,
                 }
             ],
             "stdin": json.dumps(job),

@@ -14,6 +14,8 @@ from sandbox.types import (
     InvalidRunRequest,
     Limit,
     RunStatus,
+    TestCase,
+    TestSuite,
 )
 from tests.sandbox.fake_piston import FakePiston
 from tests.sandbox.support import LIMITS, add_suite, one_case
@@ -50,6 +52,14 @@ def test_python_run__per_test_results_reached_outside(fake: FakePiston) -> None:
 
 def test_javascript_run(fake: FakePiston) -> None:
     result = engine().run("const add = (a, b) => a + b;", "javascript", add_suite(), PISTON_LIMITS)
+
+    assert result.status == RunStatus.PASSED, result
+
+
+def test_sql_run__on_sqlite_in_pistons_python_runtime(fake: FakePiston) -> None:
+    suite = TestSuite("", (TestCase("one", ("CREATE TABLE t (x); INSERT INTO t VALUES (2);",),
+                                    [[4]]),))  # fmt: skip
+    result = engine().run("SELECT x * 2 FROM t", "sql", suite, PISTON_LIMITS)
 
     assert result.status == RunStatus.PASSED, result
 
