@@ -18,6 +18,7 @@ import zlib
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import mean
 
 from django.conf import settings
 
@@ -68,6 +69,10 @@ CONTENT_RUN = 12  # content words in a row; prose rarely goes five without a gra
 ECHO_SHARE = 0.7  # of the answer's words inside word sequences the question also has
 ECHO_LOW_SHARE = 0.5  # from here, an echo unless the rest of the answer covers a rubric point
 REPEATED_SHARE = 0.4  # of the answer's 6-word sequences that already occurred in it
+# Five sentences or more, most opening with the same three words: a template filled with terms.
+TEMPLATE_MIN_SENTENCES = 5
+TEMPLATE_SHARE = 0.6
+TEMPLATE_FILL = 2  # words after the opening, on average ("I would use threads for IO" is 3)
 COMPRESSED_SHARE = 0.3  # zlib size / raw size; prose stays near 0.5
 COMPRESSION_MIN_CHARS = 600
 PADDING_LIMIT_SHARE = 0.8  # of MAX_ANSWER_CHARS, where a filler check starts
@@ -85,6 +90,7 @@ _FUNCTION_WORDS = frozenset(
 )
 _KEYBOARD_RUNS = tuple(row for r in ("qwertyuiop", "asdfghjkl", "zxcvbnm") for row in (r, r[::-1]))
 _FILLER_RUN = re.compile(r"\b(\w+)(?:\W+\1\b){4,}|([^\w\s])\2{19,}|(?:\s*[^\w\s]\s*){30,}")
+_BLANK_RUN = re.compile(r"\s{200,}")
 _LOREM = re.compile(r"\blorem ipsum\b|\bdolor sit amet\b|\bconsectetur adipiscing\b", re.I)
 _SEPARATORS = re.compile(r"[,;\n|/\u2022]+|\s[-\u2013\u2014]\s|[.!?](?=\s|$)")
 _RELATION = re.compile(r"\s(?:->|=>|→|=|vs\.?|versus)\s|:\s")
@@ -228,7 +234,10 @@ def _repetition(answer: str, _question: AnsweredQuestion, _topic: str) -> str:
         if repeats / len(grams) >= REPEATED_SHARE:
             share = repeats / len(grams)
             return f"{share:.0%} of the answer repeats, word for word, what it already said."
-    raw = answer.encode()
+    if why := _templated(answer):
+        return why
+    # Whitespace is collapsed first: blank padding is the padding check's to name.
+    raw = " ".join(answer.split()).encode()
     if len(raw) >= COMPRESSION_MIN_CHARS:
         ratio = len(zlib.compress(raw, 9)) / len(raw)
         if ratio < COMPRESSED_SHARE:
@@ -239,7 +248,21 @@ def _repetition(answer: str, _question: AnsweredQuestion, _topic: str) -> str:
     return ""
 
 
+def _templated(answer: str) -> str:
+    """Most sentences are one opening plus a term or two: "I know about X. I know about Y." """
+    said = [[w.lower() for w in words(s.text)] for s in sentences(answer)]
+    if len(said) < TEMPLATE_MIN_SENTENCES:
+        return ""
+    (first, count) = Counter(tuple(w[:3]) for w in said).most_common(1)[0]
+    filled = [len(w) - 3 for w in said if tuple(w[:3]) == first]
+    if len(first) == 3 and count / len(said) >= TEMPLATE_SHARE and mean(filled) <= TEMPLATE_FILL:
+        return f"{count} of its {len(said)} sentences are “{' '.join(first)}” and a term or two."
+    return ""
+
+
 def _padding(answer: str, question: AnsweredQuestion, _topic: str) -> str:
+    if m := _BLANK_RUN.search(answer):
+        return f"A run of {len(m.group())} blank characters."
     if m := _FILLER_RUN.search(answer):
         return f"A filler run: “{m.group()[:40].strip()}…”."
     if m := _LOREM.search(answer):
