@@ -1,11 +1,12 @@
 """The sandbox's settings: read once into one typed value, validated at start-up."""
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from sandbox.checks import check_sandbox_settings
+from sandbox.checks import check_sandbox_settings, unisolated_worker_warn
 from sandbox.conf import sandbox_settings
 from sandbox.engines import SandboxEngine, get_engine
 from sandbox.engines.local import LocalEngine
@@ -52,3 +53,27 @@ def test_an_engine_path_that_is_not_an_engine__refused(settings: Any) -> None:
 
     with pytest.raises(ImproperlyConfigured, match="is not a sandbox engine"):
         get_engine()
+
+
+def _worker(*queues: str) -> SimpleNamespace:
+    """What celeryd_after_setup hands over: the worker, whose app knows the queues it consumes."""
+    consume_from = {name: None for name in queues}
+    return SimpleNamespace(app=SimpleNamespace(amqp=SimpleNamespace(
+        queues=SimpleNamespace(consume_from=consume_from))))  # fmt: skip
+
+
+def test_a_sandbox_worker_that_cannot_isolate__warns_at_start(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings.SANDBOX_ISOLATION = "none"
+
+    assert unisolated_worker_warn(instance=_worker("evaluation", "sandbox")) is True
+    assert "candidate code is not isolated" in caplog.text
+    assert unisolated_worker_warn(instance=_worker("evaluation", "maintenance")) is False
+
+
+def test_a_sandbox_worker_as_root_with_unshare__does_not_warn(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    assert unisolated_worker_warn(instance=_worker("sandbox")) is False
+    assert "sandbox worker" not in caplog.text
