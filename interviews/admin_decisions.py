@@ -1,7 +1,9 @@
 """The admin's decision page and the decision trail on the interview page: thin wiring around
 interviews/services/decisions.py (the service decides who may decide and what may be stored)."""
 
-from django.contrib import messages
+from typing import Any
+
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -9,7 +11,7 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 
 from interviews.forms import DecisionForm
-from interviews.models import Evaluation, EvaluationStatus, Interview
+from interviews.models import AuditEvent, Decision, Evaluation, EvaluationStatus, Interview
 from interviews.selectors import interview_audit_trail, interview_decision_current
 from interviews.services.decisions import DecisionRefused, decision_allowed, decision_record
 
@@ -48,3 +50,32 @@ def decision_view(admin_site: object, request: HttpRequest, pk: int) -> HttpResp
         "opts": Interview._meta,
     }
     return TemplateResponse(request, "admin/interviews/decision.html", context)
+
+
+class _ReadOnly(admin.ModelAdmin):
+    """The record is appended by the service only: nobody adds, edits or deletes a row here."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Decision)
+class DecisionAdmin(_ReadOnly):
+    list_display = ("created_at", "interview", "outcome", "ai_recommendation", "reviewer")
+    list_filter = ("outcome",)
+    list_select_related = ("interview", "reviewer")
+    search_fields = ("interview__candidate_name", "interview__room_id", "note")
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(_ReadOnly):
+    list_display = ("at", "interview", "action", "actor")
+    list_filter = ("action",)
+    list_select_related = ("interview", "actor")
+    search_fields = ("interview__candidate_name", "interview__room_id")

@@ -262,3 +262,19 @@ def test_concurrent_decisions__both_land_one_after_the_other_in_the_trail(
     assert newest.previous is not None
     assert newest.previous["outcome"] == oldest.value["outcome"], "serialised: one saw the other"
     assert interview.decisions.count() == 2
+
+
+@pytest.mark.django_db
+def test_decision_and_audit_lists__are_read_only_for_everyone(admin_client: Client) -> None:
+    interview = _interview()
+    decision_record(interview_id=interview.pk, reviewer=_reviewer(), outcome="hold", note="Wait.")
+    event = AuditEvent.objects.get()
+
+    listing = admin_client.get("/admin/interviews/auditevent/")
+    delete = admin_client.post(f"/admin/interviews/auditevent/{event.pk}/delete/", {"post": "yes"})
+    add = admin_client.get("/admin/interviews/decision/add/")
+
+    assert listing.status_code == 200
+    assert "Decision recorded" in listing.content.decode()
+    assert (delete.status_code, add.status_code) == (403, 403)
+    assert AuditEvent.objects.count() == 1

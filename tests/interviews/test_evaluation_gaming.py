@@ -156,3 +156,25 @@ def test_corpus__covers_four_topics_every_difficulty_every_label_and_strategy() 
         "instructions",
         "result_json",
     }
+
+
+def test_gaming_only_in_the_follow_up_answer__still_flags_and_caps_its_question(
+    provider: str,
+) -> None:
+    strong = [s for s in GENUINE if s.kind == "strong"][:2]
+    interview = interview_answering(*((s.qid, s.text) for s in strong))
+    seq = interview.last_seq + 1
+    interview.turns.create(
+        seq=seq, role="candidate", kind="answer", question_index=2, text=INSTRUCTIONS[1]
+    )
+    interview.last_seq = seq
+    interview.save(update_fields=["last_seq"])
+
+    evaluation = evaluation_run(interview_id=interview.pk)
+
+    first, second = evaluation.report["questions"]
+    assert first["flags"] == []
+    assert second["flags"] == ["instructions"]
+    assert second["score"] <= 2
+    assert seq in second["answer_turns"]
+    assert evaluation.recommendation not in HIRE

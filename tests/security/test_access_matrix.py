@@ -80,6 +80,9 @@ ADMIN_PAGES = (
     "/admin/interviews/interview/{interview}/change/",
     "/admin/interviews/turn/",
     "/admin/interviews/evaluation/",
+    "/admin/interviews/interview/{interview}/decision/",  # interviews.record_decision
+    "/admin/interviews/decision/",
+    "/admin/interviews/auditevent/",
     "/admin/auth/user/",
     "/admin/dashboard/",
     "/admin/dashboard/panels/",
@@ -308,6 +311,7 @@ def _admin_pages(interview: CreatedInterview) -> list[str]:
         reverse("admin:interviews_create"),
         reverse("admin:interviews_interview_change", args=[pk]),
         reverse("admin:interviews_interview_delete", args=[pk]),
+        reverse("admin:interviews_decision", args=[pk]),
     ]
     return pages
 
