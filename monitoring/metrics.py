@@ -9,6 +9,7 @@ read than to track (evaluations by status, queue depth) are computed at scrape t
 import logging
 import os
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from django.db import DatabaseError
 from django.http import HttpRequest
@@ -22,6 +23,7 @@ from monitoring.celery_status import (
     celery_app,
     queue_depths,
 )
+from resilience.breakers.state import State
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +102,28 @@ def dead_letters_family() -> Metric | None:
     return gauge
 
 
+def breaker_state_family() -> Metric | None:
+    """resilience_breaker_state{breaker}: every configured breaker's state now, read from its
+    store (the same rows as /health/circuit-breakers/); None if the breakers are unreadable."""
+    from monitoring.operations import breaker_rows
+
+    try:
+        rows = breaker_rows()
+    except DatabaseError:
+        logger.exception("metrics: cannot list the circuit breakers")
+        return None
+    gauge = GaugeMetricFamily(
+        "resilience_breaker_state",
+        "Circuit breaker state now, from the shared store: 0 closed, 1 open, 2 half-open.",
+        labels=["breaker"],
+    )
+    values = {state.slug: int(state) for state in State}
+    for row in rows:
+        if row.state in values:  # "unknown" (store unreadable) has no value; the check says so
+            gauge.add_metric([row.name], values[row.state])
+    return gauge
+
+
 class ScrapeTimeCollector:
     """Series read from their source at each scrape, and whether each source could be read."""
 
@@ -107,6 +131,7 @@ class ScrapeTimeCollector:
         "evaluations": evaluations_family,
         "queue_depth": queue_depth_family,
         "dead_letters": dead_letters_family,
+        "breakers": breaker_state_family,
     }
 
     def collect(self) -> Iterator[Metric]:
@@ -130,12 +155,27 @@ class _ProcessRegistry:
         return REGISTRY.collect()
 
 
+class _Scrape:
+    """The processes' series and the scrape-time ones. A family read at scrape time wins over
+    one of the same name in the processes' files: those may come from a process that ran older
+    code (resilience_breaker_state was once set by each process), and would repeat it, stale."""
+
+    def __init__(self, processes: Any) -> None:
+        self.processes = processes
+
+    def collect(self) -> Iterator[Metric]:
+        fresh = list(ScrapeTimeCollector().collect())
+        names = {family.name for family in fresh}
+        yield from (f for f in self.processes.collect() if f.name not in names)
+        yield from fresh
+
+
 def scrape_registry() -> CollectorRegistry:
     """A registry for one scrape: every process's series plus the scrape-time collectors."""
     registry = CollectorRegistry(auto_describe=False)
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        MultiProcessCollector(registry)
+        processes: Any = MultiProcessCollector(None)
     else:
-        registry.register(_ProcessRegistry())
-    registry.register(ScrapeTimeCollector())
+        processes = _ProcessRegistry()
+    registry.register(_Scrape(processes))
     return registry

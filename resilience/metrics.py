@@ -1,6 +1,6 @@
 """Prometheus metrics of the resilience app (exposed by the monitoring app's /metrics)."""
 
-from prometheus_client import Counter, Gauge, Histogram
+from prometheus_client import Counter, Histogram
 
 BREAKER_TRANSITIONS = Counter(
     "resilience_breaker_transitions_total",
@@ -12,13 +12,9 @@ BREAKER_REJECTIONS = Counter(
     "Calls rejected by an open (or forced-open) circuit breaker without running.",
     ["breaker"],
 )
-BREAKER_STATE = Gauge(
-    "resilience_breaker_state",
-    "Last state seen by a live process: 0 closed, 1 open, 2 half-open.",
-    ["breaker"],
-    # With several processes (prometheus multiprocess mode), the newest value wins.
-    multiprocess_mode="livemostrecent",
-)
+# resilience_breaker_state{breaker} is not tracked here: a value set by the process that saw a
+# transition goes stale (a dead worker's, or one that missed another process's change), so the
+# monitoring app reads it from the shared store at each scrape (monitoring/metrics.py).
 BREAKER_HOLDS = Histogram(
     "resilience_breaker_retry_after_seconds",
     "Times a dependency's Retry-After (or overload) held a breaker open, and for how long.",

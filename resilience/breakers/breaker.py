@@ -370,7 +370,6 @@ class Breaker:
         metrics.BREAKER_TRANSITIONS.labels(
             breaker=t.name, from_state=t.from_state.slug, to_state=t.to_state.slug
         ).inc()
-        metrics.BREAKER_STATE.labels(breaker=t.name).set(int(t.to_state))
         if self._listener is not None:
             try:
                 self._listener(t)

@@ -35,7 +35,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from resilience.breakers.config import BreakerPolicy
-from resilience.breakers.state import Outcome, Reason, Reply, Snapshot, State, Transition
+from resilience.breakers.state import (
+    Outcome,
+    Reason,
+    Reply,
+    Snapshot,
+    State,
+    Transition,
+    state_now,
+)
 
 # Enum members as module constants: attribute lookups on enum classes are slow on the hot path.
 CLOSED, OPEN, HALF_OPEN = State.CLOSED, State.OPEN, State.HALF_OPEN
@@ -228,16 +236,17 @@ class Machine:
             failures = sum(b[2] for b in live)
             slow = sum(b[3] for b in live)
         is_open = self.state == State.OPEN
+        retry_after = max(self.open_until - now, 0) / 1000 if is_open else 0.0
         return Snapshot(
             name=name,
-            state=self.state,
+            state=state_now(self.state, retry_after),
             gen=self.gen,
             calls=calls,
             failures=failures,
             slow=slow,
             consecutive_failures=self.consecutive,
             trips=self.trips,
-            retry_after=max(self.open_until - now, 0) / 1000 if is_open else 0.0,
+            retry_after=retry_after,
             active_trials=sum(1 for expiry in self.leases.values() if expiry > now),
             trial_successes=self.trial_successes,
             opened_at=ms_to_datetime(self.opened_at) if self.state != State.CLOSED else None,

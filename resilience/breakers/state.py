@@ -75,12 +75,19 @@ class Reply(NamedTuple):
     transition: Transition | None = None
 
 
+def state_now(state: State, retry_after: float) -> State:
+    """The state a call meets now. A store moves an OPEN breaker to HALF_OPEN only when the
+    next call arrives; a reader (admin, health, metrics) must not wait for one, or a breaker
+    nobody calls any more would read "open" for ever."""
+    return State.HALF_OPEN if state == State.OPEN and retry_after <= 0 else state
+
+
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """The live state of one breaker as the store sees it now (admin, health checks)."""
 
     name: str
-    state: State
+    state: State  # as a call would meet it now (state_now)
     gen: int
     calls: int  # calls in the current window
     failures: int

@@ -42,6 +42,10 @@ class Reference:
         window = self.window(now)
         return len(window), sum(c.failed for c in window), sum(c.slow for c in window)
 
+    def state_now(self, now: int) -> str:
+        """What a snapshot reads: open past its open period reads half-open (nobody called)."""
+        return HALF_OPEN if self.state == OPEN and now >= self.open_until else self.state
+
     def acquire(self, now: int) -> tuple[bool, str, int]:
         """(admitted, lease, retry_ms)."""
         if self.state == OPEN:

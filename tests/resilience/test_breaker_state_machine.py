@@ -184,7 +184,8 @@ def run_against_reference(
             snapshot.consecutive_failures,
             snapshot.trips,
         )
-        expected = (ref.state, calls, failures, slow_calls, ref.consecutive, ref.trips)
+        state = ref.state_now(clock.ms)
+        expected = (state, calls, failures, slow_calls, ref.consecutive, ref.trips)
         assert actual == expected, f"after {step}"
 
 

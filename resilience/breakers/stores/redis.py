@@ -35,7 +35,15 @@ from redis.retry import Retry
 from resilience import metrics
 from resilience.breakers.config import BreakerPolicy
 from resilience.breakers.machine import ms_to_datetime
-from resilience.breakers.state import Outcome, Reason, Reply, Snapshot, State, Transition
+from resilience.breakers.state import (
+    Outcome,
+    Reason,
+    Reply,
+    Snapshot,
+    State,
+    Transition,
+    state_now,
+)
 from resilience.breakers.stores.base import BreakerStore, Clock, to_ms
 from resilience.breakers.stores.memory import MemoryStore
 from resilience.breakers.stores.redis_scripts import SCRIPT, SCRIPT_SHA
@@ -382,7 +390,7 @@ def _snapshot(name: str, raw: list[Any]) -> Snapshot:
     state, gen, n, nf, ns, cf, trips, retry, active, successes, opened_at, _now = raw
     return Snapshot(
         name=name,
-        state=_STATES[state],
+        state=state_now(_STATES[state], retry / 1000),
         gen=gen,
         calls=n,
         failures=nf,
