@@ -9,7 +9,7 @@ import os
 import pytest
 
 from sandbox.engines.local import RUN_ENV
-from sandbox.types import Limit, RunStatus
+from sandbox.types import Limit, Limits, RunResult, RunStatus, TestCase, TestSuite
 from tests.sandbox.support import (
     CPU_BOUND,
     LIMITS,
@@ -207,4 +207,45 @@ def test_forged_result_lines__never_pass() -> None:
     assert result.status == RunStatus.ERROR, result
     assert result.passed_count == 0
     assert "protocol" in result.message
+    assert_unharmed(result)
+
+
+def _js(code: str, suite: TestSuite, limits: Limits = LIMITS) -> RunResult:
+    return engine().run(code, "javascript", suite, limits)
+
+
+def test_javascript__environment_network_and_parent_are_out_of_reach() -> None:
+    code = (
+        "const net = require('net');\n"
+        "async function solve(port) {\n"
+        "  try { process.kill(process.ppid, 'SIGKILL'); } catch (e) {}\n"
+        "  const error = await new Promise((resolve) => {\n"
+        "    const s = net.connect(port, '127.0.0.1');\n"
+        "    s.on('connect', () => resolve('connected'));\n"
+        "    s.on('error', (e) => resolve(e.code));\n"
+        "  });\n"
+        "  return [Object.keys(process.env).sort(), error];\n"
+        "}\n"
+    )
+    suite = TestSuite("solve", (TestCase("only", (5432,), [sorted(RUN_ENV), "ENETUNREACH"]),))
+    result = _js(code, suite)
+
+    assert result.status == RunStatus.PASSED, result
+    assert_unharmed(result)
+
+
+def test_javascript__spawning_processes_without_end__stopped_by_the_process_limit() -> None:
+    code = (
+        "const { spawn } = require('child_process');\n"
+        "async function solve() {\n"
+        "  for (;;) {\n"
+        "    const child = spawn('/bin/sleep', ['60']);\n"
+        "    if (!child.pid) throw await new Promise((resolve) => child.on('error', resolve));\n"
+        "  }\n"
+        "}\n"
+    )
+    result = _js(code, one_case())
+
+    assert (result.status, result.limit) == (RunStatus.LIMIT, Limit.PROCESSES), result
+    assert "EAGAIN" in result.tests[0].error
     assert_unharmed(result)
