@@ -25,7 +25,7 @@ from interviews.models import (
     InterviewStatus,
     Turn,
 )
-from interviews.selectors import turn_degraded
+from interviews.selectors import interview_question_labels, turn_degraded
 from interviews.services.answer_flags import FLAG_LABELS
 from interviews.services.evaluation import EvaluationRerunRefused, evaluation_rerun
 from interviews.services.interviews import (
@@ -65,9 +65,12 @@ def render_report(evaluation: Evaluation) -> str:
     """The evaluation as staff read it; no score is shown unless the evaluation is done."""
     done = evaluation.status == EvaluationStatus.DONE
     report = evaluation.report if done else {}
+    # Who wrote each question, read from its turns: the report itself does not say.
+    labels = interview_question_labels(interview=evaluation.interview) if done else {}
     questions = [
         {
             **q,
+            "labels": labels.get(q.get("index", 0), []),
             # Reports stored before schema 2 keep bare quotes and bare flag codes.
             "evidence": [e if isinstance(e, dict) else {"text": e} for e in q.get("evidence", [])],
             "flag_reasons": q.get("flag_reasons")

@@ -58,6 +58,34 @@ def turn_event(turn: Turn, *, total: int) -> Event:
     return {"type": turn.meta.get("event", "system"), "seq": turn.seq, "text": turn.text}
 
 
+@dataclass(frozen=True)
+class TurnLabel:
+    """Who wrote an interviewer turn, as stored on it (for staff: report and transcript)."""
+
+    kind: str  # "question" or "follow_up"
+    source: str  # TurnSource value
+    source_label: str
+    provider: str
+    degraded: bool
+
+
+def interview_question_labels(*, interview: Interview) -> dict[int, list[TurnLabel]]:
+    """Question index → the labels of its question and follow-up, in asking order (one query)."""
+    labels: dict[int, list[TurnLabel]] = {}
+    turns = interview.turns.filter(kind__in=(TurnKind.QUESTION, TurnKind.FOLLOW_UP))
+    for turn in turns.order_by("seq"):
+        labels.setdefault(turn.question_index, []).append(
+            TurnLabel(
+                kind=turn.kind,
+                source=turn.source,
+                source_label=turn.get_source_display(),
+                provider=turn.provider,
+                degraded=turn_degraded(turn=turn),
+            )
+        )
+    return labels
+
+
 def interview_events_since(*, interview: Interview, last_seq: int) -> list[Event]:
     turns = interview.turns.filter(seq__gt=last_seq).order_by("seq")
     return [turn_event(t, total=interview.question_count) for t in turns]

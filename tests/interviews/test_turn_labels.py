@@ -15,6 +15,7 @@ from interviews.llm.fake_server import FakeLLMHandle
 from interviews.llm.offline import load_bank
 from interviews.models import Turn, TurnKind
 from interviews.selectors import turn_event
+from interviews.services.evaluation import evaluation_run
 from interviews.services.interviews import (
     interview_advance,
     interview_answer_submit,
@@ -22,7 +23,7 @@ from interviews.services.interviews import (
 )
 from resilience.breakers.registry import reset_registry
 from resilience.services.background import breaker_side_effects
-from tests.factories import make_interview
+from tests.factories import STRONG_ANSWER, make_interview
 from tests.interviews.test_llm_support import KEY, start_fake
 
 # Transactional: the breaker writes its transitions from a background thread.
@@ -121,3 +122,44 @@ def test_admin_transcript__shows_the_follow_ups_source_and_provider(
     row = row[: row.index("</tr>")]
     assert "LLM" in row
     assert provider in row
+
+
+def _answer(interview_id: int) -> None:
+    interview_answer_submit(
+        interview_id=interview_id, text=STRONG_ANSWER, client_msg_id=uuid.uuid4()
+    )
+    interview_advance(interview_id=interview_id)
+
+
+def _report_item(body: str, index: int) -> str:
+    item = body[body.index(f'<li data-question="{index}">') :]
+    return item[: item.index("</li>")]
+
+
+@pytest.mark.parametrize("provider", ["openai", "anthropic"])
+def test_evaluation_report__each_question_shows_its_provider_and_source_from_the_turn(
+    llm: FakeLLMHandle, settings: Any, admin_client: Client, provider: str
+) -> None:
+    settings.LLM_PROVIDERS = [provider, "offline"]
+    interview_id = make_interview(question_count=2).interview.pk
+    interview_start(interview_id=interview_id)
+    interview_advance(interview_id=interview_id)  # question 1: the LLM
+    llm.control(mode="error500")
+    interview_answer_submit(
+        interview_id=interview_id, text=STRONG_ANSWER, client_msg_id=uuid.uuid4()
+    )
+    interview_advance(interview_id=interview_id)  # question 2: offline stands in
+    llm.control(mode="ok")
+    interview_answer_submit(
+        interview_id=interview_id, text=STRONG_ANSWER, client_msg_id=uuid.uuid4()
+    )
+    interview_advance(interview_id=interview_id)  # the end
+    evaluation_run(interview_id=interview_id)
+    body = admin_client.get(f"/admin/interviews/interview/{interview_id}/change/").content.decode()
+    first, second = _report_item(body, 1), _report_item(body, 2)
+    assert 'data-source="llm"' in first
+    assert f'data-provider="{provider}"' in first
+    assert 'data-source="offline"' in second
+    assert 'data-provider="offline"' in second
+    assert "⚠" in second.split("—")[0], "a stand-in question is marked in its label"
+    assert "gateway" not in body
