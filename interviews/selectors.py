@@ -46,6 +46,7 @@ def turn_event(turn: Turn, *, total: int) -> Event:
             "total": total,
             "text": turn.text,
             "source": turn.source,
+            "provider": turn.provider,
             "degraded": turn_degraded(turn=turn),
         }
     if turn.kind == TurnKind.ANSWER:

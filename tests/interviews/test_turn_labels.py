@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
 from django.test import Client
 
@@ -25,6 +26,7 @@ from resilience.breakers.registry import reset_registry
 from resilience.services.background import breaker_side_effects
 from tests.factories import STRONG_ANSWER, make_interview
 from tests.interviews.test_llm_support import KEY, start_fake
+from tests.interviews.ws import connect, until
 
 # Transactional: the breaker writes its transitions from a background thread.
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -69,7 +71,7 @@ def _question_and_follow_up() -> tuple[Turn, Turn]:
 
 def _labels(turn: Turn) -> tuple[str, str, bool]:
     event = turn_event(turn, total=2)
-    assert event["source"] == turn.source
+    assert (event["source"], event["provider"]) == (turn.source, turn.provider)
     return turn.source, turn.provider, event["degraded"]
 
 
@@ -163,3 +165,28 @@ def test_evaluation_report__each_question_shows_its_provider_and_source_from_the
     assert 'data-provider="offline"' in second
     assert "⚠" in second.split("—")[0], "a stand-in question is marked in its label"
     assert "gateway" not in body
+
+
+@pytest.mark.parametrize(
+    ("mode", "labels", "status"),
+    [
+        ("ok", ("llm", "openai", False), "ok"),
+        ("error500", ("offline", "offline", True), "degraded"),
+    ],
+)
+async def test_socket__follow_up_frame_and_status_carry_who_wrote_it(
+    llm: FakeLLMHandle, settings: Any, mode: str, labels: tuple[str, str, bool], status: str
+) -> None:
+    settings.LLM_PROVIDERS = ["openai", "offline"]
+    created = await database_sync_to_async(make_interview)(question_count=2)
+    comm = await connect(created.ws_path)
+    await comm.send_json_to({"type": "hello", "last_seq": 0})
+    await until(comm, "question")
+    llm.control(mode=mode)
+    await comm.send_json_to(
+        {"type": "answer", "text": THIN_ANSWER, "client_msg_id": str(uuid.uuid4())}
+    )
+    follow_up = (await until(comm, "follow_up"))[-1]
+    assert (follow_up["source"], follow_up["provider"], follow_up["degraded"]) == labels
+    assert (await until(comm, "status"))[-1]["state"] == status
+    await comm.disconnect()
