@@ -52,6 +52,26 @@ def namespaces_available(unshare: str) -> bool:
     return done.returncode == 0
 
 
+def _running_as(uid: int | None) -> bool:
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat(follow_symlinks=False).st_uid == uid:
+                    return True
+            except FileNotFoundError:
+                continue  # exited while we looked
+    return False
+
+
+def _wait_until_gone(uid: int | None, timeout: float = 2.0) -> None:
+    deadline = time.monotonic() + timeout
+    while _running_as(uid):
+        if time.monotonic() > deadline:
+            logger.error("sandbox: processes of uid %s outlived their run by %ss", uid, timeout)
+            return
+        time.sleep(0.005)
+
+
 class LocalEngine:
     name = "local"
 
@@ -113,6 +133,11 @@ class LocalEngine:
                 output_bytes=limits.output_bytes,
                 results_cap=len(tests.cases) * (2 * limits.output_bytes + 65536) + 65536,
             )
+            no_exit_line = raw.exit_code is None and raw.exit_signal is None
+            if isolate and (raw.stopped or raw.problem or no_exit_line):
+                # Killed from outside: the kernel is still tearing the namespace down. The uid
+                # is handed to the next run only once nothing runs under it any more.
+                _wait_until_gone(uid)
         return result_from_raw(
             raw, suite=tests, limits=limits, duration=time.monotonic() - started,
             engine=self.name, extra={"isolated": isolate, "wall_seconds": limits.wall_seconds},

@@ -11,9 +11,11 @@ import json
 import os
 import resource
 import select
+import struct
 import sys
 
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC = 1, 2, 4, 8
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32, 4096
+SYS_MOUNT_SETATTR, AT_FDCWD, AT_RECURSIVE, MOUNT_ATTR_RDONLY = 442, -100, 0x8000, 1
 PR_SET_NO_NEW_PRIVS = 38
 LINE_CAP = 1 << 20  # a single relayed line; the harness keeps each far below
 
@@ -35,11 +37,27 @@ def mount(source, target, fstype, flags, options):
         raise OSError(err, f"mount {fstype} on {target}: {os.strerror(err)}")
 
 
+def read_only_everywhere():
+    """Every mount of the run's namespace read-only (mount_setattr with AT_RECURSIVE, Linux
+    5.12+; else each mount remounted). Device nodes such as /dev/null stay usable."""
+    attr = struct.pack("QQQQ", MOUNT_ATTR_RDONLY, 0, 0, 0)
+    if libc.syscall(SYS_MOUNT_SETATTR, AT_FDCWD, b"/", AT_RECURSIVE, attr, len(attr)) == 0:
+        return
+    with open("/proc/self/mountinfo") as table:
+        targets = [line.split()[4] for line in table]
+    for target in targets:
+        # Already read-only, or gone under a later mount: nothing to do.
+        libc.mount(b"none", target.encode(), None, MS_REMOUNT | MS_BIND | MS_RDONLY, None)
+
+
 def isolate_filesystem(uid, gid, file_bytes):
     hidden = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC
-    for path in [*spec["hide"], "/var/tmp", "/dev/shm"]:  # noqa: S108 (hidden, not used)
+    # /run holds the host's Unix sockets (PostgreSQL's among them): the network namespace
+    # does not cover those, so they are hidden with the rest.
+    for path in [*spec["hide"], "/run", "/var/tmp", "/dev/shm"]:  # noqa: S108 (hidden)
         if os.path.isdir(path):
             mount("tmpfs", path, "tmpfs", hidden, "size=4k,mode=000")
+    read_only_everywhere()
     # The run's only writable place; its size bounds all files together, not just one.
     private = f"size={max(file_bytes, 4096)},mode=700,uid={uid},gid={gid}"
     mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, private)  # noqa: S108

@@ -5,6 +5,7 @@ run's uid, the next run works). Requires isolation (root, unshare), as CI and pr
 import errno
 import json
 import os
+import tempfile
 
 import pytest
 
@@ -248,4 +249,36 @@ def test_javascript__spawning_processes_without_end__stopped_by_the_process_limi
 
     assert (result.status, result.limit) == (RunStatus.LIMIT, Limit.PROCESSES), result
     assert "EAGAIN" in result.tests[0].error
+    assert_unharmed(result)
+
+
+def test_host_unix_sockets_and_writable_places__out_of_reach() -> None:
+    code = (
+        "import os, socket\n"
+        "def solve(places):\n"
+        "    seen = {}\n"
+        "    s = socket.socket(socket.AF_UNIX)\n"
+        "    try:\n"
+        "        s.connect('/run/postgresql/.s.PGSQL.5432')\n"
+        "        seen['postgres'] = 'connected'\n"
+        "    except OSError as exc:\n"
+        "        seen['postgres'] = exc.errno\n"
+        "    for place in places:\n"
+        "        try:\n"
+        "            open(os.path.join(place, 'planted'), 'w').close()\n"
+        "            seen[place] = 'written'\n"
+        "        except OSError as exc:\n"
+        "            seen[place] = exc.errno\n"
+        "    return seen\n"
+    )
+    # A world-writable directory outside /tmp, as hosts have (/run/lock, caches, sockets).
+    shared = tempfile.mkdtemp(dir="/var/cache")
+    os.chmod(shared, 0o777)
+    try:
+        expected = {"postgres": errno.EACCES, shared: errno.EROFS, "/run/lock": errno.EACCES}
+        result = run(code, one_case(args=([shared, "/run/lock"],), expected=expected))
+        assert result.status == RunStatus.PASSED, result
+        assert os.listdir(shared) == []
+    finally:
+        os.rmdir(shared)
     assert_unharmed(result)
