@@ -34,7 +34,8 @@ logger = logging.getLogger(__name__)
 RUN_ENV = {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp",  # noqa: S108 (the run's private tmpfs)
            "LANG": "C.UTF-8",
            "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1"}  # fmt: skip
-UNSHARE = ("--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc")
+# Network, PID (with its own /proc), mounts, System V IPC and POSIX message queues, hostname.
+UNSHARE = ("--net", "--pid", "--fork", "--kill-child", "--mount", "--mount-proc", "--ipc", "--uts")
 HARNESS = {"python": "harness.py", "javascript": "harness.js", "sql": "harness_sql.py"}
 
 

@@ -2,6 +2,7 @@
 the wall limit plus a margin, and leaves the worker unharmed (nothing left running under the
 run's uid, the next run works). Requires isolation (root, unshare), as CI and production have."""
 
+import ctypes
 import errno
 import json
 import os
@@ -281,4 +282,24 @@ def test_host_unix_sockets_and_writable_places__out_of_reach() -> None:
         assert os.listdir(shared) == []
     finally:
         os.rmdir(shared)
+    assert_unharmed(result)
+
+
+def test_host_shared_memory__not_visible() -> None:
+    libc = ctypes.CDLL(None, use_errno=True)
+    key = 0x5A4D0000 + os.getpid() % 0xFFFF
+    segment = libc.shmget(key, 4096, 0o1666)  # IPC_CREAT, readable and writable by anyone
+    assert segment >= 0, os.strerror(ctypes.get_errno())
+    code = (
+        "import ctypes\n"
+        "def solve(key):\n"
+        "    libc = ctypes.CDLL(None, use_errno=True)\n"
+        "    return [libc.shmget(key, 0, 0), ctypes.get_errno()]\n"
+    )
+    try:
+        result = run(code, one_case(args=(key,), expected=[-1, errno.ENOENT]))
+    finally:
+        libc.shmctl(segment, 0, None)  # IPC_RMID
+
+    assert result.status == RunStatus.PASSED, result
     assert_unharmed(result)
