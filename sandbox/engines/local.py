@@ -23,7 +23,7 @@ from typing import IO, Any
 
 from sandbox.conf import SandboxSettings, sandbox_settings
 from sandbox.engines.local_process import watch
-from sandbox.runner import source
+from sandbox.runner import VALUE_CAP, line_cap, source
 from sandbox.types import EngineUnavailable, InvalidRunRequest, Limits, RunResult, TestSuite
 from sandbox.validation import validate_run_request
 from sandbox.verdict import result_from_raw
@@ -117,6 +117,8 @@ class LocalEngine:
                     "entrypoint": tests.entrypoint,
                     "args": [list(case.args) for case in tests.cases],
                     "output_bytes": limits.output_bytes,
+                    "value_cap": VALUE_CAP,
+                    "line_cap": line_cap(limits.output_bytes),
                 },
             }
             read_fd, write_fd = os.pipe()
@@ -132,7 +134,7 @@ class LocalEngine:
                 read_fd=read_fd,
                 wall_seconds=limits.wall_seconds,
                 output_bytes=limits.output_bytes,
-                results_cap=len(tests.cases) * (2 * limits.output_bytes + 65536) + 65536,
+                results_cap=(len(tests.cases) + 2) * line_cap(limits.output_bytes),
             )
             no_exit_line = raw.exit_code is None and raw.exit_signal is None
             if isolate and (raw.stopped or raw.problem or no_exit_line):

@@ -34,7 +34,7 @@ import httpx
 from resilience.breakers import BreakerOpen, get_breaker
 from resilience.retry import retrying
 from sandbox.conf import SandboxSettings, sandbox_settings
-from sandbox.runner import source
+from sandbox.runner import VALUE_CAP, source
 from sandbox.types import EngineRejected, EngineUnavailable, Limit, Limits, RunResult, TestSuite
 from sandbox.validation import validate_run_request
 from sandbox.verdict import RawRun, read_result_lines, result_from_raw
@@ -86,6 +86,7 @@ class PistonEngine:
             "entrypoint": tests.entrypoint,
             "args": [list(case.args) for case in tests.cases],
             "output_bytes": limits.output_bytes,
+            "value_cap": VALUE_CAP,
             "fd": 1,
             "prefix": nonce,
         }

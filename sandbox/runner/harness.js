@@ -8,6 +8,7 @@ const fs = require('fs');
 const util = require('util');
 const job = JSON.parse(fs.readFileSync(0, 'utf8'));
 const CAP = job.output_bytes;
+const VALUE_CAP = job.value_cap;
 // Piston has no spare fd: there the lines go to stdout after a per-run nonce.
 const FD = job.fd === undefined ? 3 : job.fd;
 const PREFIX = job.prefix || '';
@@ -77,6 +78,10 @@ async function main() {
     try {
       const returned = await fn(...job.args[index]);
       const encoded = JSON.stringify(returned === undefined ? null : returned);
+      if (encoded !== undefined && encoded.length > VALUE_CAP) {
+        throw new RangeError(`the function returned ${encoded.length} characters of JSON; ` +
+          `at most ${VALUE_CAP}`);
+      }
       value = encoded === undefined ? null : JSON.parse(encoded);
     } catch (err) {
       error = describe(err) || 'error';

@@ -15,6 +15,7 @@ import traceback
 JOB = globals()["JOB"]  # given by the launcher
 ME = os.getpid()
 CAP = JOB["output_bytes"]
+VALUE_CAP = JOB["value_cap"]
 FD = JOB.get("fd", 3)
 PREFIX = JOB.get("prefix", "")
 TRACEBACK_CAP = 4000
@@ -73,6 +74,17 @@ def describe(exc):
     return text[-TRACEBACK_CAP:]
 
 
+def encoded(returned):
+    """(the value as JSON data, "") or (None, why it cannot be reported)."""
+    try:
+        text = json.dumps(returned)
+    except (TypeError, ValueError, RecursionError) as exc:
+        return None, f"the function returned a value that is not JSON data ({exc})"
+    if len(text) > VALUE_CAP:
+        return None, f"the function returned {len(text)} characters of JSON; at most {VALUE_CAP}"
+    return json.loads(text), ""
+
+
 def run():
     real_out, real_err = sys.stdout, sys.stderr
     loading = Capture()
@@ -101,13 +113,9 @@ def run():
         sys.stdout = sys.stderr = capture
         value, error, limit = None, "", None
         started = time.perf_counter()
+        returned = None
         try:
-            value = json.loads(json.dumps(function(*args)))
-        except (TypeError, ValueError) as exc:
-            if "JSON serializable" not in str(exc):
-                error, limit = describe(exc), limit_of(exc)
-            else:
-                error = f"the function returned a value that is not JSON data ({exc})"
+            returned = function(*args)
         except BaseException as exc:
             error, limit = describe(exc), limit_of(exc)
         finally:
@@ -115,6 +123,8 @@ def run():
                 os._exit(0)
         duration = time.perf_counter() - started
         sys.stdout, sys.stderr = real_out, real_err
+        if not error:
+            value, error = encoded(returned)
         emit({"kind": "test", "index": index, "ok": not error, "value": value, "error": error,
               "limit": limit, "duration": duration, "output": capture.value()})  # fmt: skip
 

@@ -12,6 +12,7 @@ JOB = globals()["JOB"]  # given by the launcher (or Piston's prelude)
 FD = JOB.get("fd", 3)
 PREFIX = JOB.get("prefix", "")
 ERROR_CAP = 4000
+VALUE_CAP = JOB["value_cap"]
 
 
 def emit(obj):
@@ -31,6 +32,9 @@ def rows_of(setup, query):
         for value in row:
             if isinstance(value, bytes):
                 raise TypeError("the query returned a BLOB, which is not JSON data")
+    size = len(json.dumps(rows))
+    if size > VALUE_CAP:
+        raise ValueError(f"the query returned {size} characters of JSON; at most {VALUE_CAP}")
     return rows
 
 

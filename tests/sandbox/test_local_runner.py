@@ -142,3 +142,24 @@ def test_bad_requests__refused_before_running(suite: TestSuite, language: str, m
                                               ) -> None:  # fmt: skip
     with pytest.raises(InvalidRunRequest, match=message):
         engine().run("def add(): pass", language, suite, LIMITS)
+
+
+@pytest.mark.parametrize(
+    ("code", "language"),
+    [
+        ("def add(a, b):\n    return 'x' * 10_000_000\n", "python"),
+        ("const add = (a, b) => 'x'.repeat(10000000);", "javascript"),
+    ],
+)
+def test_a_huge_returned_value__that_test_fails_and_the_others_run(code: str, language: str
+                                                                  ) -> None:  # fmt: skip
+    result = engine().run(code, language, add_suite(), LIMITS)
+
+    assert result.status == RunStatus.FAILED, result
+    assert all("characters of JSON; at most 262144" in t.error for t in result.tests)
+
+
+def test_a_value_that_is_not_json__says_so() -> None:
+    result = run("def add(a, b):\n    return {1, 2}\n", add_suite())
+
+    assert "not JSON data" in result.tests[0].error
