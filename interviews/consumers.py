@@ -25,6 +25,7 @@ from channels.exceptions import AcceptConnection, ChannelFull, DenyConnection, S
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 from django.db import DatabaseError
+from redis.exceptions import RedisError
 
 from interviews import metrics
 from interviews import socket_calls as calls
@@ -45,6 +46,15 @@ from interviews.services.tokens import InviteRejected
 logger = logging.getLogger(__name__)
 
 CLOSE_INTERNAL_ERROR = 1011  # RFC 6455: the server met a condition it did not expect
+CLOSE_TRY_AGAIN_LATER = 1013  # IANA-registered: a dependency is briefly out of reach
+# A dependency out of reach for a moment (Redis or PostgreSQL restarting, a full channel
+# layer): nothing is wrong with the frame or the code, and a reconnect will likely succeed.
+TRANSIENT_ERRORS: tuple[type[BaseException], ...] = (
+    RedisError,
+    DatabaseError,
+    OSError,
+    ChannelFull,
+)
 CLOSE_UNKNOWN = 4404
 CLOSE_IDLE = 4408
 CLOSE_SUPERSEDED = 4409
@@ -129,7 +139,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             await super().dispatch(message)
         except (StopConsumer, AcceptConnection, DenyConnection):
             raise  # Channels' own control flow
-        except Exception:
+        except Exception as exc:
             logger.exception(
                 "unexpected error on interview %s handling %s",
                 self.interview_id,
@@ -137,7 +147,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             )
             if message.get("type") == "websocket.disconnect":
                 raise StopConsumer() from None  # the socket is gone; end the consumer anyway
-            await self._fail()
+            await self._fail(transient=isinstance(exc, TRANSIENT_ERRORS))
 
     async def disconnect(self, code: int) -> None:
         metrics.DISCONNECTS.labels(code=metrics.close_code(code)).inc()
@@ -320,17 +330,30 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             frame["client_msg_id"] = client_msg_id
         await self._send(frame)
 
-    async def _close_with(self, code: str, message: str, close_code: int) -> None:
+    async def _close_with(
+        self, code: str, message: str, close_code: int, *, retryable: bool = False
+    ) -> None:
         metrics.ERROR_CLOSES.labels(code=metrics.close_code(close_code)).inc()
         self.closing = True
-        await self._error(code, message, retryable=False)
+        await self._error(code, message, retryable=retryable)
         await self.close(code=close_code)
 
-    async def _fail(self) -> None:
-        """Close with 1011 after an unexpected error (already logged by `dispatch`)."""
+    async def _fail(self, *, transient: bool) -> None:
+        """Close after an error no handler expected (already logged by `dispatch`): 1013 with a
+        retryable `service_unavailable` when a dependency was briefly out of reach (Redis or
+        PostgreSQL restarting), else 1011 with `internal_error`."""
         if self.closing:
             return
         try:
+            if transient:
+                await self._close_with(
+                    "service_unavailable",
+                    "The service is briefly unavailable. Reconnecting; your saved answers "
+                    "are safe.",
+                    CLOSE_TRY_AGAIN_LATER,
+                    retryable=True,
+                )
+                return
             # Not retryable: re-sending the frame that met the error would likely meet it again.
             await self._close_with(
                 "internal_error",

@@ -12,6 +12,7 @@ import uuid
 from typing import Any
 
 import pytest
+import redis
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
@@ -107,6 +108,32 @@ async def test_unexpected_error_in_a_client_frame_handler__logged_error_frame_cl
     assert len(logged) == 1
     assert f"interview {created.interview.pk}" in logged[0].getMessage()
     assert "unexpected failure for the test" in caplog.text
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        redis.exceptions.ConnectionError("Error 111 connecting to 127.0.0.1:6379."),
+        ConnectionRefusedError(111, "Connection refused"),
+    ],
+)
+async def test_dependency_briefly_out_of_reach__retryable_frame_close_1013(
+    error: Exception, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Redis restarting is not the consumer's bug: the page is told to come back (and re-send),
+    not that something went wrong. (A database error inside a frame handler keeps the socket
+    open with a retryable frame: see the answer tests.)"""
+
+    async def unreachable(*args: Any) -> Any:
+        raise error
+
+    _, comm = await _joined()
+    monkeypatch.setattr(socket_calls, "join", unreachable)
+    await comm.send_json_to({"type": "hello", "last_seq": 0})
+    frame = (await until(comm, "error"))[-1]
+    assert (frame["code"], frame["retryable"]) == ("service_unavailable", True)
+    assert await closed_with(comm) == 1013
+    assert comm.future.exception() is None
 
 
 async def test_unexpected_error_in_a_channel_layer_handler__error_frame_close_1011(
