@@ -116,5 +116,6 @@ def test_connection_dying_right_after_welcome__back_off_grows_instead_of_resetti
         cp = CandidatePage(page)
         # Back-off doubles from 0.5 s (full jitter): attempt 5 is at most 0.5+1+2+4+8 s away.
         # Reset on every welcome, the banner never shows more than "attempt 1".
-        expect(cp.banner).to_contain_text("(attempt 5)", timeout=40_000)
+        # Attempt 5 or later: a loaded machine may poll the banner after it moved on.
+        expect(cp.banner).to_contain_text(re.compile(r"\(attempt ([5-9]|\d{2,})\)"), timeout=40_000)
         assert page.evaluate("window.__interview.attempt") >= 5
