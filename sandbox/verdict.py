@@ -29,6 +29,7 @@ class RawRun:
     cpu_seconds: float | None = None
     stopped: Limit | None = None  # the caller stopped the run at this limit
     problem: str = ""  # the harness or its channel misbehaved
+    setup_error: str = ""  # the sandbox could not start the run: not the code's doing
     stdout: str = ""
     stderr: str = ""
 
@@ -54,6 +55,7 @@ def read_result_lines(raw: RawRun, lines: Iterable[bytes]) -> None:
             raw.exit_code = item.get("code")
             raw.exit_signal = item.get("signal")
             raw.cpu_seconds = item.get("cpu")
+            raw.setup_error = str(item.get("setup_error") or "")
             raw.problem = raw.problem or item.get("broken") or ""
         else:
             raw.problem = raw.problem or "the harness protocol was broken: an unexpected line"

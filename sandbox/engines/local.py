@@ -26,7 +26,7 @@ from sandbox.engines.local_process import watch
 from sandbox.runner import VALUE_CAP, line_cap, source
 from sandbox.types import EngineUnavailable, InvalidRunRequest, Limits, RunResult, TestSuite
 from sandbox.validation import validate_run_request
-from sandbox.verdict import result_from_raw
+from sandbox.verdict import RawRun, result_from_raw
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +71,17 @@ def _wait_until_gone(uid: int | None, timeout: float = 2.0) -> None:
             logger.error("sandbox: processes of uid %s outlived their run by %ss", uid, timeout)
             return
         time.sleep(0.005)
+
+
+def _raise_if_the_sandbox_failed(raw: RawRun, isolate: bool) -> None:
+    """A run the sandbox itself could not start is the engine's failure, never the code's: the
+    launcher said so (its child's set-up failed), or, isolated, the root-owned launcher the
+    code cannot touch ended without its exit line although nobody stopped it."""
+    vanished = raw.exit_code is None and raw.exit_signal is None and not raw.stopped
+    if raw.setup_error or (isolate and vanished and not raw.problem):
+        detail = raw.setup_error or raw.stderr.strip()[-500:] or "no exit report"
+        logger.error("sandbox: a run could not start: %s", detail)
+        raise EngineUnavailable(f"The sandbox could not start the run: {detail}")
 
 
 class LocalEngine:
@@ -141,6 +152,7 @@ class LocalEngine:
                 # Killed from outside: the kernel is still tearing the namespace down. The uid
                 # is handed to the next run only once nothing runs under it any more.
                 _wait_until_gone(uid)
+        _raise_if_the_sandbox_failed(raw, isolate)
         return result_from_raw(
             raw, suite=tests, limits=limits, duration=time.monotonic() - started,
             engine=self.name, extra={"isolated": isolate, "wall_seconds": limits.wall_seconds},

@@ -7,6 +7,7 @@
 # caller after checking their shape, and ends with one "exit" line: the child's exit status
 # and CPU time, which tell the caller which limit stopped the run.
 import ctypes
+import fcntl
 import json
 import os
 import resource
@@ -86,7 +87,7 @@ def limit_and_drop(limits, uid, gid, node):
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
 
 
-def child(write_fd):
+def child(write_fd, setup_fd):
     os.dup2(write_fd, 3)
     for fd in (write_fd, out_fd):
         if fd != 3:
@@ -103,9 +104,10 @@ def child(write_fd):
         os.close(memfd)
         heap = max(16, spec["limits"]["memory_bytes"] >> 20)
         argv = [spec["node"], f"--max-old-space-size={heap}", "-e", spec["harness"]]
-        os.execv(spec["node"], argv)  # noqa: S606
+        os.execv(spec["node"], argv)  # noqa: S606 (a successful exec closes setup_fd)
     os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
     scope = {"__name__": "__harness__", "JOB": spec["job"]}
+    os.close(setup_fd)  # set up: from here on, whatever happens is the code's doing
     exec(compile(spec["harness"], "<harness>", "exec"), scope)  # noqa: S102
     os._exit(0)
 
@@ -149,7 +151,7 @@ class Relay:
         emit(item)
 
 
-def supervise(pid, read_fd, count):
+def supervise(pid, read_fd, setup_read, count):
     relay = Relay(count)
     status = usage = None
     while status is None:
@@ -174,8 +176,10 @@ def supervise(pid, read_fd, count):
             relay.feed(data)
     except BlockingIOError:
         pass  # a grandchild still holds the pipe; what it writes after the child died is lost
+    setup_error = os.read(setup_read, 4096).decode(errors="replace")  # written before it exited
     emit({
         "kind": "exit",
+        "setup_error": setup_error,
         "code": os.WEXITSTATUS(status) if os.WIFEXITED(status) else None,
         "signal": os.WTERMSIG(status) if os.WIFSIGNALED(status) else None,
         "cpu": usage.ru_utime + usage.ru_stime,
@@ -188,17 +192,23 @@ def main():
     if spec["isolate"]:
         isolate_filesystem(uid, gid, spec["limits"]["file_bytes"])
     read_fd, write_fd = os.pipe()
+    # The child reports a failed set-up here. The pipe is closed before the code runs (or by
+    # the exec into node), so the code can never claim that the sandbox failed.
+    setup_read, setup_write = os.pipe()
     pid = os.fork()
     if pid == 0:
+        setup_fd = fcntl.fcntl(setup_write, fcntl.F_DUPFD_CLOEXEC, 10)  # clear of fd 3
         try:
-            os.close(read_fd)
-            child(write_fd)
+            for fd in (read_fd, setup_read, setup_write):
+                os.close(fd)
+            child(write_fd, setup_fd)
         except BaseException as exc:
-            sys.stderr.write(f"sandbox: could not start the run: {exc}\n")
+            os.write(setup_fd, f"{type(exc).__name__}: {exc}".encode()[:2000])
         finally:
             os._exit(70)
     os.close(write_fd)
-    supervise(pid, read_fd, len(spec["job"]["args"]))
+    os.close(setup_write)
+    supervise(pid, read_fd, setup_read, len(spec["job"]["args"]))
 
 
 main()

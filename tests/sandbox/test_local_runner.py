@@ -6,8 +6,9 @@ from dataclasses import replace
 import pytest
 from prometheus_client import REGISTRY
 
-from sandbox.types import InvalidRunRequest, RunStatus, TestCase, TestSuite
-from tests.sandbox.support import CPU_BOUND, LIMITS, add_suite, engine, run
+from sandbox.engines.local import LocalEngine
+from sandbox.types import EngineUnavailable, InvalidRunRequest, RunStatus, TestCase, TestSuite
+from tests.sandbox.support import CPU_BOUND, LIMITS, add_suite, engine, own_uids_conf, run
 
 
 def test_python__per_test_results_with_output_and_duration() -> None:
@@ -163,3 +164,24 @@ def test_a_value_that_is_not_json__says_so() -> None:
     result = run("def add(a, b):\n    return {1, 2}\n", add_suite())
 
     assert "not JSON data" in result.tests[0].error
+
+
+def test_a_sandbox_that_cannot_start_node__is_the_engines_failure_not_the_codes() -> None:
+    broken = LocalEngine(replace(own_uids_conf(), node="/nonexistent/node"))
+
+    with pytest.raises(EngineUnavailable, match="could not start the run: FileNotFoundError"):
+        broken.run("function add(a, b) { return a + b; }", "javascript", add_suite(), LIMITS)
+
+
+def test_a_launcher_that_cannot_start__is_the_engines_failure_not_the_codes() -> None:
+    broken = LocalEngine(replace(own_uids_conf(), python="/nonexistent/python3"))
+
+    with pytest.raises(EngineUnavailable, match="could not start the run"):
+        broken.run("def add(a, b):\n    return a + b\n", "python", add_suite(), LIMITS)
+
+
+def test_code_that_exits_with_the_launchers_failure_status__is_still_the_codes_error() -> None:
+    result = run("import os\ndef add(a, b):\n    os._exit(70)\n", add_suite())
+
+    assert result.status == RunStatus.ERROR
+    assert "exited with status 70" in result.message
