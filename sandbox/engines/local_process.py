@@ -11,7 +11,7 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from sandbox.types import Limit
+from sandbox.types import EngineUnavailable, Limit
 from sandbox.verdict import RawRun, read_result_lines
 
 TRUNCATED = "\n[output truncated: the run printed more than {limit} bytes]"
@@ -34,10 +34,15 @@ def watch(
     (passed to the process), `read_fd` its read end (closed here)."""
     raw = RawRun()
     started = time.monotonic()
-    proc = subprocess.Popen(  # noqa: S603 (argv is built from settings, never from input)
-        argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        pass_fds=(results_fd,), env=env, cwd=cwd, start_new_session=True,
-    )  # fmt: skip
+    try:
+        proc = subprocess.Popen(  # noqa: S603 (argv is built from settings, never from input)
+            argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            pass_fds=(results_fd,), env=env, cwd=cwd, start_new_session=True,
+        )  # fmt: skip
+    except OSError as exc:
+        os.close(results_fd)
+        os.close(read_fd)
+        raise EngineUnavailable(f"The sandbox could not start the run: {exc}") from exc
     os.close(results_fd)
     writer = threading.Thread(target=_feed, args=(proc.stdin, stdin), daemon=True)
     writer.start()

@@ -1,6 +1,7 @@
 """The local runner's ordinary work: verdicts per test in Python and JavaScript, what a test
 prints, load errors, and bad input refused before anything runs."""
 
+import os
 from dataclasses import replace
 
 import pytest
@@ -178,6 +179,16 @@ def test_a_launcher_that_cannot_start__is_the_engines_failure_not_the_codes() ->
 
     with pytest.raises(EngineUnavailable, match="could not start the run"):
         broken.run("def add(a, b):\n    return a + b\n", "python", add_suite(), LIMITS)
+
+
+def test_no_interpreter_to_start__the_engines_failure_and_no_descriptor_leaks() -> None:
+    # Without namespaces the interpreter is started directly: it cannot even be spawned.
+    broken = LocalEngine(replace(own_uids_conf(), isolation="none", python="/nonexistent/py"))
+    before = len(os.listdir("/proc/self/fd"))
+
+    with pytest.raises(EngineUnavailable, match="could not start the run"):
+        broken.run("def add(a, b):\n    return a + b\n", "python", add_suite(), LIMITS)
+    assert len(os.listdir("/proc/self/fd")) == before
 
 
 def test_code_that_exits_with_the_launchers_failure_status__is_still_the_codes_error() -> None:
