@@ -138,9 +138,14 @@ class PistonEngine:
             )
         response.raise_for_status()  # 5xx: counted against Piston, retried
         try:
-            response.json()
+            data = response.json()
         except ValueError:
             raise PistonProtocolError("Piston answered with a body that is not JSON") from None
+        run = data.get("run") if isinstance(data, dict) else None
+        if isinstance(run, dict) and run.get("status") == "XX":
+            # isolate's internal error: Piston's sandbox failed, not the code. Counted against
+            # Piston by the breaker, and never reported as the code's result.
+            raise PistonProtocolError(f"Piston's sandbox failed: {run.get('message') or 'XX'}")
         return response
 
     def _guarded(self, call: Any, *, timeout: float) -> httpx.Response:

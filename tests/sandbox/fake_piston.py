@@ -1,7 +1,8 @@
 """A fake Piston v2 server on 127.0.0.1 for the client's tests: the real routes, request checks
 and response shapes (200 with a run stage, 400 {"message"}, 500 with an empty body), running the
 main file with the system's interpreters. `mode` switches in faults: "ok", "error" (500),
-"slow" (answers after `delay` seconds), "garbage" (200 that is not JSON)."""
+"slow" (answers after `delay` seconds), "garbage" (200 that is not JSON), "internal" (200 with
+isolate's internal-error status XX)."""
 
 import contextlib
 import json
@@ -101,6 +102,12 @@ class FakePiston:
                     time.sleep(fake.delay)
                 if fake.mode == "garbage":
                     return self.reply(200, "<html>proxy error</html>", raw=True)
+                if fake.mode == "internal":
+                    run = {"stdout": "", "stderr": "", "output": "", "code": None,
+                           "signal": None, "status": "XX",
+                           "message": "box setup failed"}  # fmt: skip
+                    body = {"language": "python", "version": "3.10.0", "run": run}
+                    return self.reply(200, body)
                 status, body = execute(json.loads(payload))
                 self.reply(status, body)
 

@@ -131,6 +131,12 @@ def test_a_reply_that_is_not_json__counts_against_piston(fake: FakePiston) -> No
         engine().run(ADD, "python", add_suite(), PISTON_LIMITS)
 
 
+def test_pistons_internal_error__the_engines_failure_never_the_codes(fake: FakePiston) -> None:
+    fake.mode = "internal"
+    with pytest.raises(EngineUnavailable, match="Piston's sandbox failed: box setup failed"):
+        engine().run(ADD, "python", add_suite(), PISTON_LIMITS)
+
+
 def test_bad_input__refused_before_any_request(fake: FakePiston) -> None:
     with pytest.raises(InvalidRunRequest, match="NUL byte"):
         engine().run("def add(a, b):\x00", "python", add_suite(), PISTON_LIMITS)
