@@ -19,11 +19,11 @@ READ_CHUNK = 65536
 
 
 def _feed(stream: Any, data: bytes) -> None:
-    try:
-        stream.write(data)
-        stream.close()
-    except (BrokenPipeError, OSError):
-        pass  # the process died before reading its input; its exit says why
+    # Written, not closed: the launcher keeps its stdin as a lifeline and ends the run when
+    # it closes, which happens when the watch ends or when this worker process dies.
+    with contextlib.suppress(OSError):  # it died before reading its input; its exit says why
+        stream.write(data + b"\n")
+        stream.flush()
 
 
 def watch(
@@ -85,6 +85,9 @@ def watch(
         _kill_group(proc)
         proc.wait()
         writer.join(timeout=1)
+        if proc.stdin is not None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()
         sel.close()
         results_file.close()
         proc.stdout.close()

@@ -12,6 +12,7 @@ import json
 import os
 import resource
 import select
+import signal
 import struct
 import sys
 
@@ -19,8 +20,10 @@ MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND = 1, 2, 4, 8, 32,
 SYS_MOUNT_SETATTR, AT_FDCWD, AT_RECURSIVE, MOUNT_ATTR_RDONLY = 442, -100, 0x8000, 1
 PR_SET_NO_NEW_PRIVS = 38
 
-spec = json.loads(sys.stdin.buffer.read())
-sys.stdin.close()
+# One line of JSON. Stdin then stays open as the lifeline: it reaches end-of-file when the
+# worker that started the run is gone (it closes it when done, the kernel when it dies).
+spec = json.loads(sys.stdin.buffer.readline())
+LIFELINE = 0
 # A single relayed line: the harness keeps each below this (sandbox/runner/__init__.py).
 LINE_CAP = spec["job"]["line_cap"]
 out_fd = spec["results_fd"]
@@ -155,8 +158,12 @@ def supervise(pid, read_fd, setup_read, count):
     relay = Relay(count)
     status = usage = None
     while status is None:
-        ready, _, _ = select.select([read_fd], [], [], 0.05)
-        if ready:
+        ready, _, _ = select.select([read_fd, LIFELINE], [], [], 0.05)
+        if LIFELINE in ready and not os.read(LIFELINE, 1):
+            # The worker died mid-run (its hard time limit, an OOM kill): nobody will read the
+            # results, so the run ends now; as PID 1, the whole namespace with it.
+            os.killpg(0, signal.SIGKILL)
+        if read_fd in ready:
             data = os.read(read_fd, 65536)
             if data:
                 relay.feed(data)

@@ -2,16 +2,20 @@
 the wall limit plus a margin, and leaves the worker unharmed (nothing left running under the
 run's uid, the next run works). Requires isolation (root, unshare), as CI and production have."""
 
+import contextlib
 import ctypes
 import errno
 import json
 import os
+import subprocess
+import sys
 import tempfile
 
 import pytest
 
 from sandbox.engines.local import RUN_ENV
 from sandbox.types import Limit, Limits, RunResult, RunStatus, TestCase, TestSuite
+from tests.e2e.stack import ROOT
 from tests.sandbox.support import (
     CPU_BOUND,
     LIMITS,
@@ -19,8 +23,11 @@ from tests.sandbox.support import (
     assert_unharmed,
     engine,
     one_case,
+    own_uids_conf,
     run,
+    sandbox_processes,
 )
+from tests.waiting import wait_for
 
 
 @pytest.fixture(autouse=True)
@@ -303,3 +310,34 @@ def test_host_shared_memory__not_visible() -> None:
 
     assert result.status == RunStatus.PASSED, result
     assert_unharmed(result)
+
+
+WORKER = """
+import django, sys
+django.setup()
+from sandbox.engines.local import LocalEngine
+from sandbox.types import Limits, TestCase, TestSuite
+code = "import os, time\\ndef solve():\\n    if os.fork() == 0:\\n        os.setsid()\\n" \\
+       "    time.sleep(120)\\n"
+LocalEngine().run(code, "python", TestSuite("solve", (TestCase("t", (), None),)),
+                  Limits(cpu_seconds=60, wall_seconds=120))
+"""
+
+
+def test_the_worker_killed_mid_run__the_run_dies_with_it() -> None:
+    env = {**os.environ, "SANDBOX_UID_BASE": str(own_uids_conf().uid_base),
+           "SANDBOX_UID_COUNT": str(own_uids_conf().uid_count)}  # fmt: skip
+    worker = subprocess.Popen([sys.executable, "-c", WORKER], env=env, cwd=ROOT)
+    try:
+        wait_for(lambda: len(sandbox_processes()) >= 2, 30, "the run's processes to start")
+
+        worker.kill()  # as Celery's hard time limit or the OOM killer would
+        worker.wait(timeout=10)
+
+        wait_for(lambda: sandbox_processes() == [], 5, "the run to die with its worker")
+    finally:
+        for pid in sandbox_processes():  # only if the run outlived its worker (a failure)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, 9)
+        if worker.poll() is None:
+            worker.kill()
