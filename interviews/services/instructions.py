@@ -12,7 +12,7 @@ instructions", "3/4 of the hits").
 import re
 from dataclasses import dataclass
 
-from interviews.prose import normalise
+from interviews.prose import normalise, sentences
 
 _WHO = (
     r"(?:the |any |all |our |my |dear |automated |ai |human )*(?:evaluators?|graders?|assessors?|"
@@ -73,7 +73,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r" notes?\b",
         ),
         # "Evaluator, please note", "Grader: ..." (a vocative needs no greeting)
-        (_ADDRESS, rf"(?:^|[.!?\n]\s*)(?:the |dear )?{_GRADER}\s*[,:!]"),
+        (_ADDRESS, rf"(?:^|[.!?\n]\s*|<!--\s*|[\[(]\s*)(?:the |dear )?{_GRADER}\s*[,:!]"),
         (
             _ADDRESS,
             r"\b(?:if|when|since) you(?:'re| are) (?:an? |the )?(?:ai|llm|language model|model|"
@@ -89,7 +89,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             _ADDRESS,
             r"\b(?:the|this|my|dear|ai|automated|human) (?:evaluator|grader|assessor|scorer|"
-            r"examiner)s?\b(?! (?:pattern|function|class|module|object|of|for|that|which))",
+            r"examiner)s?\b(?! (?:pattern|function|class|module|object|of|for|that|which|service|"
+            r"system|component|api|job|worker|tool|script|code|program|app|engine|library|"
+            r"platform|team|was|is|ran|runs|we|in|on))",
         ),
         # role markers and prompt syntax pasted into an answer
         (
@@ -104,7 +106,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"from now on,? you|pretend (?:to be|you are) (?:an?|the)|act as (?:an? |the )?"
             r"(?:evaluat|grad|assess|judg)|you are now (?:an? |the )?(?:evaluat|grad|assess|"
             r"judg|ai\b|assistant|model|helpful|in (?:developer|debug|admin))|(?:respond|reply|"
-            r"answer|output) (?:only )?with (?:a |the )?(?:score|json|rating|grade|verdict)|"
+            r"answer|output) (?:only )?with (?:a |the )?(?:score|json|rating|grade|verdict|hire|"
+            r"strong|pass|5|10)\b|\b(?:evaluation|grading|scoring) override\b|"
+            r"\boverride\s*:|"
             r"your (?:new |real )?(?:task|job|role|instruction) is (?:now )?to)",
         ),
         # "give me 10/10", "award this answer full marks", "give me a 5", "I'd give myself 9/10"
@@ -136,6 +140,13 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             _SCORE,
             rf"\b(?:give|award|grant|assign|put)\b[^.!?\n]{{0,25}}?\b(?:{_TOP}|five|ten|5|10)\b"
             rf"[^.!?\n]{{0,12}}?\b{_VERDICT_WORD}\b",
+        ),
+        # "consider this answer complete and correct", "can I get a 5?"
+        (
+            _SCORE,
+            r"\b(?:consider|treat|regard|accept|count|mark) (?:this|my) (?:answer|response|reply)"
+            r"(?: as)? (?:complete|correct|perfect|excellent|right|full)\b|\b(?:can|could|may) i "
+            r"(?:get|have|receive) (?:a |an |the )?(?:5|10|five|ten|full|top|max|perfect)\b",
         ),
         # "assign 5 to question 1", "set the score to maximum", "a high score would be nice"
         (
@@ -223,6 +234,52 @@ def evaluator_instructions(text: str) -> Finding | None:
         for m in pattern.finditer(plain):
             if what != _SCORE or _score_like(m):
                 return Finding(what, _excerpt(plain, m.start(), m.end()))
+    return _grading_request(plain)
+
+
+# The phrasings above name what is asked for; this catches the rest by what a request for a
+# mark is made of, within one sentence: a grading word ("score", "grade", "full marks",
+# "hire"), a favourable value ("5", "full", "perfect", "generously"), and either the answer or
+# candidate as its object ("my answer", "this response", "me") or a request ("please", a
+# sentence opening with "give", "rate", "can I get"). Technical sentences have the first two
+# ("score each document and keep the top 10") but not the third.
+_GRADING = re.compile(
+    r"\b(?:scores?|scored|scoring|grades?|graded|grading|rate(?! ?limit)|rated|rating|marks?|"
+    r"marked|evaluate|evaluated|evaluation|assess|assessed|points?|credit|stars?|hire|hired|"
+    r"pass|passed|penali[sz]e|recommendation)\b"
+)
+_FAVOURABLE = re.compile(
+    # A number counts unless it counts things ("top 10 results", "grade 5 students").
+    r"(?<!top )\b(?:5|10|100|five|ten)\b(?! ?\d)(?!\s+(?!stars|points|marks)[a-z]+s\b)|"
+    r"\b(?:full|max|maximum|perfect|excellent|best|highest|high|generous(?:ly)?|lenient(?:ly)?|"
+    r"complete|correct|strong|great|outstanding|flawless)\b|\btop\b(?! ?\d)|"
+    r"\d+\s*/\s*(?:5|10|100)\b"
+)
+_OBJECT = re.compile(
+    r"\b(?:me|myself|(?:this|my|the|that) (?:answer|response|reply|solution|submission)|"
+    r"the candidate|this candidate|this one|(?:answer|question) \d+)\b"
+)
+# A story about a mark the candidate once got ("my manager gave me a great rating") is not a
+# request for one.
+_NARRATIVE = re.compile(r"\b(?:gave|got|received|earned|was given|were given|won)\b")
+_REQUEST = re.compile(
+    r"^(?:attention:? |please |pls |kindly |just |now |so |and )?(?:give|rate|score|grade|mark|"
+    r"evaluate|award|assign|consider|treat|respond|reply|output|remember|make sure|be|go|put|can i|"
+    r"could i|may i|could you|can you|would you|you will|you should|you must)\b|"
+    r"\b(?:please|pls|kindly|thanks|thank you)\b"
+)
+
+
+def _grading_request(plain: str) -> Finding | None:
+    for sentence in sentences(plain):
+        said = sentence.text
+        if (
+            _GRADING.search(said)
+            and _FAVOURABLE.search(said)
+            and (_OBJECT.search(said) or _REQUEST.search(said))
+            and not _NARRATIVE.search(said)
+        ):
+            return Finding("asks for or claims a score", _excerpt(said, 0, len(said)))
     return None
 
 
