@@ -27,7 +27,7 @@ from django.conf import settings
 from django.db import DatabaseError
 from redis.exceptions import RedisError
 
-from interviews import metrics
+from interviews import metrics, shutdown
 from interviews import socket_calls as calls
 from interviews.frames import (
     FrameError,
@@ -45,6 +45,7 @@ from interviews.services.tokens import InviteRejected
 
 logger = logging.getLogger(__name__)
 
+CLOSE_GOING_AWAY = 1001  # RFC 6455: the server is going down; the page reconnects
 CLOSE_INTERNAL_ERROR = 1011  # RFC 6455: the server met a condition it did not expect
 CLOSE_TRY_AGAIN_LATER = 1013  # IANA-registered: a dependency is briefly out of reach
 # A dependency out of reach for a moment (Redis or PostgreSQL restarting, a full channel
@@ -87,21 +88,37 @@ class InterviewConsumer(AsyncWebsocketConsumer):
     group: str | None = None
     last_sent_seq: int | None = None  # None until the client said hello
     last_frame_at: float = 0.0
-    closing: bool = False  # a close was sent: later messages are not acted on
+    closing: bool = False  # closing: later messages are not acted on
+    closed: bool = False  # the close frame was sent: nothing more is
+    task: "asyncio.Task[Any] | None" = None
     counter_down_logged: bool = False
     timers: dict[str, asyncio.Task[None]]
     limiter: RateLimiter
 
     # --- lifecycle -----------------------------------------------------------------------
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        with metrics.socket_open():
-            await super().__call__(scope, receive, send)
+        self.timers = {}
+        self.task = asyncio.current_task()
+        shutdown.socket_opened(self)
+        try:
+            with metrics.socket_open():
+                await super().__call__(scope, receive, send)
+        except asyncio.CancelledError:
+            if not shutdown.stopping():
+                raise
+            # Cancelled by shutdown.drain() after the grace period: the socket is closed
+            # (1001) already, so this is the end the process asked for, not an error.
+        finally:
+            shutdown.socket_closed(self)
+            self._cancel_timers()
 
     async def connect(self) -> None:
-        self.timers = {}
         # Accept first: a close code (4401…) can only be sent on an accepted socket.
         await self.accept()
         metrics.CONNECTS.inc()
+        if shutdown.stopping():
+            await self.going_away()  # arrived while this process stops: try another one
+            return
         room_id = self.scope["url_route"]["kwargs"]["room_id"]
         query = self.scope.get("query_string", b"").decode("latin-1")
         token = parse_qs(query).get("token", [""])[0]
@@ -151,8 +168,7 @@ class InterviewConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         metrics.DISCONNECTS.labels(code=metrics.close_code(code)).inc()
-        for task in self.timers.values():
-            task.cancel()
+        self._cancel_timers()
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 
@@ -337,6 +353,20 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         self.closing = True
         await self._error(code, message, retryable=retryable)
         await self.close(code=close_code)
+        self.closed = True
+
+    async def going_away(self) -> None:
+        """This process is stopping: close with 1001 now, whatever handler is running."""
+        self._cancel_timers()
+        if self.closing:
+            return
+        self.closing = True
+        await self.close(code=CLOSE_GOING_AWAY)
+        self.closed = True
+
+    def _cancel_timers(self) -> None:
+        for task in self.timers.values():
+            task.cancel()
 
     async def _fail(self, *, transient: bool) -> None:
         """Close after an error no handler expected (already logged by `dispatch`): 1013 with a
@@ -367,6 +397,8 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             logger.warning("could not close interview %s with 1011", self.interview_id)
 
     async def _send(self, payload: Event) -> None:
+        if self.closed:
+            return  # a handler that finishes after the close: the client replays on reconnect
         # A client that stops reading must not hold this socket's events (or the process)
         # hostage: past WS_SEND_TIMEOUT the socket is dropped and the client resumes later.
         try:

@@ -23,6 +23,7 @@ from interviews.services.interviews import (
 )
 from interviews.services.rate_limits import window_count
 from interviews.services.tokens import InviteProblem, InviteRejected, interview_authenticate
+from interviews.shutdown import DaemonThreadPool, default_workers
 
 Event = dict[str, Any]
 
@@ -115,5 +116,11 @@ def _advance_sync(interview_id: int) -> list[Event]:
 # runs: this call waits on the LLM (up to LLM_TIMEOUT_SECONDS), and a slow provider would make
 # every candidate of the process queue behind it. interview_advance is safe to run
 # concurrently (it appends a turn only if the transcript has not moved); each pool thread holds
-# its own database connection (docs/operations.md, "Sizing connections").
-advance = DatabaseSyncToAsync(_advance_sync, thread_sensitive=False)
+# its own database connection (docs/operations.md, "Sizing connections"). Daemon threads, so a
+# stopping process does not wait for an LLM call in flight (interviews/shutdown.py).
+MOVES = DaemonThreadPool(default_workers(), "interviewer-move")
+advance = DatabaseSyncToAsync(
+    _advance_sync,
+    thread_sensitive=False,
+    executor=MOVES,
+)

@@ -27,6 +27,7 @@ from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
 from django.core.exceptions import SuspiciousFileOperation
 from django.http import FileResponse, Http404, HttpRequest
 
+from interviews.shutdown import install_signal_hook
 from monitoring import errors
 from monitoring.context import (
     REQUEST_ID_HEADER,
@@ -174,6 +175,7 @@ async def lifespan(scope: Scope, receive: Receive, send: Send) -> None:
                 await send({"type": "lifespan.startup.failed", "message": str(exc)})
                 return
             logger.info("interviewer chain ready in %.2f s", time.perf_counter() - started)
+            install_signal_hook()  # SIGTERM closes the sockets with 1001 first
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
             mark_process_dead()
