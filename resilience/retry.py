@@ -1,7 +1,6 @@
 """Retries for calls to flaky dependencies, built on tenacity.
 
     result = retrying()(client.post, url, json=body)             # sync
-    result = await aretrying(deadline=20)(aclient.post, url)      # async
     for attempt in retrying(): with attempt: ...                  # tenacity's block form
 
 * Exponential backoff with full jitter: before retry n, a random wait in
@@ -19,7 +18,7 @@
 
 import email.utils
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -153,22 +152,6 @@ def retrying(
     if sleep is not None:
         options["sleep"] = sleep
     return tenacity.Retrying(**options)
-
-
-def aretrying(
-    *,
-    attempts: int | None = None,
-    base_delay: float | None = None,
-    max_delay: float | None = None,
-    deadline: float | None = None,
-    retry_if: RetryPredicate = is_retryable,
-    sleep: Callable[[float], Awaitable[None]] | None = None,
-) -> tenacity.AsyncRetrying:
-    """The async variant of `retrying` (waits with asyncio.sleep)."""
-    options = _options(attempts, base_delay, max_delay, deadline, retry_if)
-    if sleep is not None:
-        options["sleep"] = sleep
-    return tenacity.AsyncRetrying(**options)
 
 
 def _before_sleep(retry_state: tenacity.RetryCallState) -> None:

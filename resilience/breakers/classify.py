@@ -7,9 +7,6 @@ nothing about the dependency and is ignored (a half-open trial's slot is handed 
 """
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any
 
 import httpx
 
@@ -59,49 +56,3 @@ def classify_exception(exc: BaseException) -> Outcome:
     if status is not None:
         return Outcome.FAILURE if is_failure_status(status) else Outcome.SUCCESS
     return Outcome.FAILURE
-
-
-@dataclass(frozen=True, slots=True)
-class Classifier:
-    """Per call site overrides of the default rules; the first matching rule wins."""
-
-    failure_exceptions: tuple[type[BaseException], ...] = ()  # always count as failures
-    success_exceptions: tuple[type[BaseException], ...] = ()  # raised, but the dependency is fine
-    ignored_exceptions: tuple[type[BaseException], ...] = ()  # neither (slot handed back)
-    failure_result: Callable[[Any], bool] | None = None  # True: a returned value is a failure
-
-    def exception(self, exc: BaseException) -> Outcome:
-        if self.ignored_exceptions and isinstance(exc, self.ignored_exceptions):
-            return Outcome.IGNORED
-        if self.failure_exceptions and isinstance(exc, self.failure_exceptions):
-            return Outcome.FAILURE
-        if self.success_exceptions and isinstance(exc, self.success_exceptions):
-            return Outcome.SUCCESS
-        return classify_exception(exc)
-
-    def result(self, value: object) -> Outcome:
-        if self.failure_result is not None and self.failure_result(value):
-            return Outcome.FAILURE
-        return Outcome.SUCCESS
-
-
-DEFAULT_CLASSIFIER = Classifier()
-
-
-class Guard:
-    """Yielded by `guard()`: lets the body classify a result that did not raise."""
-
-    __slots__ = ("_classifier", "outcome")
-
-    def __init__(self, classifier: Classifier) -> None:
-        self._classifier = classifier
-        self.outcome = Outcome.SUCCESS
-
-    def result(self, value: object) -> None:
-        self.outcome = self._classifier.result(value)
-
-    def failure(self) -> None:
-        self.outcome = Outcome.FAILURE
-
-    def ignore(self) -> None:
-        self.outcome = Outcome.IGNORED

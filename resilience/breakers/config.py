@@ -6,9 +6,8 @@ settings defaults all reject the same combinations with the same messages.
 """
 
 import re
-import struct
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from django.db import models
@@ -61,49 +60,30 @@ class BreakerPolicy:
     call_timeout: float = 0.0  # seconds; async calls are cancelled, sync ones fail late; 0 = off
     critical: bool = False  # staff are alerted (mail, webhook) when it opens
 
-    # Derived once per policy so the hot path neither converts units nor encodes JSON.
-    recovery_ms: int = field(init=False, repr=False, compare=False)
-    recovery_max_ms: int = field(init=False, repr=False, compare=False)
-    trial_wait_ms: int = field(init=False, repr=False, compare=False)
-    time_window: bool = field(init=False, repr=False, compare=False)
-    routine: bool = field(init=False, repr=False, compare=False)  # enabled, mode normal
-    metrics_only: bool = field(init=False, repr=False, compare=False)
-    wire: bytes = field(init=False, repr=False, compare=False)
+    @property
+    def routine(self) -> bool:
+        """Enabled in normal mode: the rules decide (no operator override)."""
+        return self.enabled and self.mode == Mode.NORMAL
 
-    def __post_init__(self) -> None:
-        derived = {
-            "recovery_ms": round(self.recovery_timeout * 1000),
-            "recovery_max_ms": round(self.recovery_timeout_max * 1000),
-            "trial_wait_ms": round(self.max_half_open_wait * 1000),
-            "time_window": self.window_type == WindowType.TIME,
-            "routine": self.enabled and self.mode == Mode.NORMAL,
-            "metrics_only": self.mode == Mode.METRICS_ONLY,
-        }
-        for key, value in derived.items():
-            object.__setattr__(self, key, value)
-        # The Redis script receives the rules packed as 13 little-endian doubles: unpacking them
-        # is far cheaper inside Redis than JSON (see stores/redis_scripts.py).
-        wire = (
-            1 if self.mode == Mode.METRICS_ONLY else 0,
-            self.failure_threshold,
-            self.failure_rate_threshold,
-            1 if self.time_window else 0,
-            self.window_size,
-            self.minimum_calls,
-            self.slow_call_rate_threshold,
-            self.recovery_ms,
-            self.recovery_backoff,
-            self.recovery_max_ms,
-            self.half_open_max_calls,
-            self.success_threshold,
-            self.trial_wait_ms,
-        )
-        object.__setattr__(self, "wire", struct.pack("<13d", *wire))
+    @property
+    def metrics_only(self) -> bool:
+        return self.mode == Mode.METRICS_ONLY
+
+    @property
+    def time_window(self) -> bool:
+        return self.window_type == WindowType.TIME
+
+    @property
+    def trial_wait_ms(self) -> int:
+        return round(self.max_half_open_wait * 1000)
 
     def open_duration_ms(self, trips: int) -> int:
         """Open time after the `trips`-th consecutive opening (exponential, capped)."""
         exponent = min(max(trips - 1, 0), 64)  # 64 doublings exceed any sane cap already
-        return int(min(self.recovery_ms * self.recovery_backoff**exponent, self.recovery_max_ms))
+        longest = round(self.recovery_timeout_max * 1000)
+        return int(
+            min(round(self.recovery_timeout * 1000) * self.recovery_backoff**exponent, longest)
+        )
 
     def errors(self) -> dict[str, str]:
         return policy_errors(self)

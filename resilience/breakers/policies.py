@@ -14,10 +14,9 @@ never become an outage of the guarded calls.
 """
 
 import logging
-import math
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from django.conf import settings
@@ -50,75 +49,44 @@ def default_policy(name: str) -> BreakerPolicy:
         return BreakerPolicy(name=name)
 
 
-class PolicySlot:
-    """One breaker's policy, and until when (the source's clock) it may be used unchecked.
-
-    Breakers hold their slot and read it on every call: two attribute loads, no call. Sources
-    update slots in place on reload and expire them when told to.
-    """
-
-    __slots__ = ("policy", "valid_until")
-
-    def __init__(self, policy: BreakerPolicy, valid_until: float) -> None:
-        self.policy = policy
-        self.valid_until = valid_until
-
-
 class PolicySource(Protocol):
     def get(self, name: str) -> BreakerPolicy:
         """The current policy; may read the database."""
 
-    def slot(self, name: str) -> PolicySlot:
-        """The cell the source keeps `name`'s policy in, updated in place."""
-
 
 class StaticPolicies:
-    """Fixed policies (tests, benchmarks, scripts without a database).
-
-    `set` takes effect at once.
-    """
+    """Fixed policies (tests, benchmarks, scripts without a database); `set` applies at once."""
 
     def __init__(self, *policies: BreakerPolicy) -> None:
-        self._slots = {p.name: PolicySlot(p, math.inf) for p in policies}
+        self._policies = {p.name: p for p in policies}
 
     def set(self, policy: BreakerPolicy) -> None:
-        self.slot(policy.name).policy = policy
-
-    def slot(self, name: str) -> PolicySlot:
-        slot = self._slots.get(name)
-        if slot is None:
-            slot = self._slots.setdefault(name, PolicySlot(BreakerPolicy(name=name), math.inf))
-        return slot
+        self._policies[policy.name] = policy
 
     def get(self, name: str) -> BreakerPolicy:
-        return self.slot(name).policy
+        return self._policies.setdefault(name, BreakerPolicy(name=name))
 
 
 class DatabasePolicies:
     def __init__(self, *, ttl: float = TTL, clock: Callable[[], float] = time.monotonic) -> None:
         self._ttl = ttl
         self._clock = clock
-        self._slots: dict[str, PolicySlot] = {}
+        self._policies: dict[str, BreakerPolicy] = {}
+        self._valid_until = 0.0  # every policy is reloaded together, at most once per TTL
         self._reloading = threading.Lock()
         self._failing = False
 
-    def slot(self, name: str) -> PolicySlot:
-        slot = self._slots.get(name)
-        if slot is None:
-            # Expired from the start: the first get() loads it.
-            slot = self._slots.setdefault(name, PolicySlot(default_policy(name), 0.0))
-        return slot
-
     def get(self, name: str) -> BreakerPolicy:
-        slot = self.slot(name)
-        if self._clock() >= slot.valid_until:
+        if name not in self._policies:
+            self._policies.setdefault(name, default_policy(name))
+            self._valid_until = 0.0  # a breaker seen for the first time: load its row now
+        if self._clock() >= self._valid_until:
             self.reload()
-        return slot.policy
+        return self._policies[name]
 
     def expire(self) -> None:
         """Reload on next use (after a change made in this process)."""
-        for slot in list(self._slots.values()):
-            slot.valid_until = 0.0
+        self._valid_until = 0.0
 
     def reload(self) -> None:
         # One thread reloads; the others keep using the current policies meanwhile.
@@ -135,7 +103,7 @@ class DatabasePolicies:
         try:
             rows = {row.name: row for row in BreakerConfig.objects.all()}
         except DatabaseError:
-            self._extend(self._slots.values())
+            self._valid_until = self._clock() + self._ttl
             if not self._failing:
                 self._failing = True
                 logger.exception("circuit breakers: cannot read BreakerConfig; keeping policies")
@@ -143,22 +111,17 @@ class DatabasePolicies:
         if self._failing:
             self._failing = False
             logger.warning("circuit breakers: BreakerConfig readable again")
-        for name, slot in list(self._slots.items()):
+        for name in list(self._policies):
             row = rows.get(name)
             try:
                 if row is None:
                     row = self._first_use(name)
                 if row is not None:
-                    slot.policy = row.to_policy().validate()
+                    self._policies[name] = row.to_policy().validate()
             except InvalidPolicy:
                 # Constraints and clean() keep rows valid; a raw SQL edit might not.
                 logger.exception("circuit breaker %s: invalid row ignored", name)
-        self._extend(self._slots.values())
-
-    def _extend(self, slots: Iterable[PolicySlot]) -> None:
-        valid_until = self._clock() + self._ttl
-        for slot in slots:
-            slot.valid_until = valid_until
+        self._valid_until = self._clock() + self._ttl
 
     def _first_use(self, name: str) -> "BreakerConfig | None":
         from resilience.services.breakers import breaker_config_ensure

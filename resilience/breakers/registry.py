@@ -62,10 +62,6 @@ def expire_policies() -> None:
         _policies.expire()
 
 
-def known_breakers() -> dict[str, Breaker]:
-    return dict(_breakers)
-
-
 def reset_registry() -> None:
     """Forget every breaker, the store and the cached policies (tests, settings changes)."""
     global _store, _policies

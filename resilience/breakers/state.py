@@ -1,13 +1,8 @@
-"""The breaker's states and the values the stores hand back.
-
-States, outcomes and reasons are small integers because the Redis store's Lua scripts return
-them as integer replies; the names are what logs, events and the admin show.
-"""
+"""The breaker's states and the values the stores hand back."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
-from typing import NamedTuple
 
 
 class State(IntEnum):
@@ -61,11 +56,9 @@ class Transition:
     local: bool = False  # decided by a process-local fallback store, not the shared one
 
 
-class Reply(NamedTuple):
-    """A store's answer to acquire/record: whether the call may run, and the state after.
-
-    A named tuple because one is built for every guarded call: cheaper than a dataclass.
-    """
+@dataclass(frozen=True, slots=True)
+class Reply:
+    """A store's answer to acquire/record/hold: whether the call may run, and the state after."""
 
     admitted: bool
     state: State

@@ -5,7 +5,7 @@ import asyncio
 import httpx
 import pytest
 
-from resilience.breakers import BreakerOpen, Classifier, Outcome, classify_exception
+from resilience.breakers import BreakerOpen, Outcome, classify_exception
 
 
 def http_error(code: int) -> httpx.HTTPStatusError:
@@ -56,21 +56,3 @@ def test_cancellation_and_nested_breakers__are_ignored(exc: BaseException) -> No
 
 def test_malformed_request__is_our_fault_not_the_dependencys() -> None:
     assert classify_exception(httpx.UnsupportedProtocol("ftp://")) == Outcome.SUCCESS
-
-
-def test_classifier__overrides_win_in_order_ignored_failure_success() -> None:
-    class Quota(Exception):
-        status_code = 403
-
-    classifier = Classifier(
-        failure_exceptions=(Quota,),
-        success_exceptions=(TimeoutError,),
-        ignored_exceptions=(ValueError,),
-        failure_result=lambda value: value == {"error": "overloaded"},
-    )
-    assert classifier.exception(Quota()) == Outcome.FAILURE
-    assert classifier.exception(TimeoutError()) == Outcome.SUCCESS
-    assert classifier.exception(ValueError()) == Outcome.IGNORED
-    assert classifier.exception(http_error(503)) == Outcome.FAILURE
-    assert classifier.result({"error": "overloaded"}) == Outcome.FAILURE
-    assert classifier.result({"answer": 42}) == Outcome.SUCCESS

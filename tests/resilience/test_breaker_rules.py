@@ -6,10 +6,13 @@ import httpx
 import pytest
 
 from resilience.breakers import Breaker, BreakerOpen, BreakerPolicy, State, Transition
+from resilience.breakers.machine import Machine
 from resilience.breakers.policies import StaticPolicies
+from resilience.breakers.state import Reason
 from resilience.breakers.stores.base import BreakerStore
 
 from .conftest import FakeClock
+from .held import HeldCall
 
 NAME = "rules"
 
@@ -196,14 +199,13 @@ def test_half_open__admits_no_more_than_the_limit_while_trials_run(
     breaker, _, _ = make_breaker(make_store(), clock, p)
     fail_times(breaker, 1)
     clock.advance(10.0)
-    trials = [breaker.guard_sync(), breaker.guard_sync()]
-    for trial in trials:
-        trial.__enter__()
+    trials = [HeldCall(breaker), HeldCall(breaker)]
+    assert [trial.rejected for trial in trials] == [None, None]
     with pytest.raises(BreakerOpen) as rejected:
         breaker.call(lambda: None)
     assert rejected.value.retry_after == pytest.approx(30.0)
     for trial in trials:
-        trial.__exit__(None, None, None)
+        trial.finish()
     assert breaker.call(lambda: "closed again") == "closed again"
 
 
@@ -213,12 +215,11 @@ def test_stale_generation__outcome_of_a_call_admitted_before_a_trip_is_dropped(
     p = policy(failure_threshold=2)
     store = make_store()
     breaker, _, _ = make_breaker(store, clock, p)
-    long_call = breaker.guard_sync()
-    long_call.__enter__()
+    long_call = HeldCall(breaker)
     fail_times(breaker, 2)  # opens while the long call runs
     clock.advance(10.0)
     breaker.call(lambda: None)  # first trial: half-open, 1 success
-    long_call.__exit__(TimeoutError, TimeoutError("late"), None)  # from the closed period
+    long_call.finish(TimeoutError("late"))  # from the closed period
     snapshot = store.snapshot(NAME, p)
     assert (snapshot.state, snapshot.trial_successes) == (State.HALF_OPEN, 1)
 
@@ -339,3 +340,16 @@ def test_reset__returns_to_closed_with_empty_counters(
     assert breaker.call(lambda: "through") == "through"
     snapshot = store.snapshot(NAME, p)
     assert (snapshot.state, snapshot.calls, snapshot.trips) == (State.CLOSED, 1, 0)
+
+
+def test_rules__written_once_and_applied_by_every_store(
+    make_store: Callable[[], BreakerStore], clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Change one rule in machine.py (here: every outcome trips) and every store must follow it:
+    # no store keeps a copy of the rules of its own.
+    monkeypatch.setattr(Machine, "_trip_reason", lambda self, *args: Reason.CONSECUTIVE_FAILURES)
+    breaker, transitions, _ = make_breaker(make_store(), clock, policy(failure_threshold=3))
+    assert breaker.call(lambda: "fine") == "fine"
+    assert [t.reason.slug for t in transitions] == ["consecutive_failures"]
+    with pytest.raises(BreakerOpen):
+        breaker.call(lambda: None)

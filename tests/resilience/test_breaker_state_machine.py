@@ -8,7 +8,6 @@ argument instead of calling TIME), so every instant is exact and nothing depends
 
 import asyncio
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from resilience.breakers import Breaker, BreakerOpen, BreakerPolicy, Guard
+from resilience.breakers import Breaker, BreakerOpen, BreakerPolicy
 from resilience.breakers.policies import StaticPolicies
 from resilience.breakers.stores.base import BreakerStore
 from resilience.breakers.stores.database import DatabaseStore
@@ -25,6 +24,7 @@ from resilience.breakers.stores.redis import RedisStore
 from resilience.models import BreakerStoreRecord
 
 from .conftest import FakeClock, unique_prefix
+from .held import HeldCall
 from .reference import Reference
 
 
@@ -115,7 +115,7 @@ def _outcome(kind: str) -> str:
 
 @dataclass
 class Held:
-    context: AbstractContextManager[Guard]
+    call: HeldCall
     started_ms: int
     gen: int
     lease: str
@@ -127,6 +127,22 @@ def run_against_reference(
     breaker = Breaker("prop", store=store, policies=StaticPolicies(policy), clock=clock)
     ref = Reference(policy)
     held: list[Held] = []
+    try:
+        _run_plan(store, clock, policy, plan, breaker, ref, held)
+    finally:
+        for call in held:
+            call.call.finish()  # end the calls still in flight with the plan
+
+
+def _run_plan(
+    store: BreakerStore,
+    clock: FakeClock,
+    policy: BreakerPolicy,
+    plan: list[Any],
+    breaker: Breaker,
+    ref: Reference,
+    held: list[Held],
+) -> None:
     slow_ms = round(max(policy.slow_call_duration, 0.5) * 1000)
 
     for step in plan:
@@ -155,8 +171,8 @@ def run_against_reference(
                 ref.record(clock.ms, gen, lease, _outcome(kind), slow)
         elif step[0] == "begin":
             admitted, lease, retry_ms = ref.acquire(clock.ms)
-            context = breaker.guard_sync()
-            rejected = rejection(context.__enter__)
+            context = HeldCall(breaker)
+            rejected = context.rejected
             assert (rejected is None) == admitted, f"{step}: admitted={rejected is None}"
             if rejected is not None:
                 assert rejected.retry_after == retry_ms / 1000
@@ -167,11 +183,7 @@ def run_against_reference(
             kind = step[2]
             elapsed = (clock.ms - call.started_ms) / 1000
             slow = 0 < policy.slow_call_duration <= elapsed
-            error = _error(kind)
-            if error is None:
-                call.context.__exit__(None, None, None)
-            else:  # as if the body raised it
-                call.context.__exit__(type(error), error, None)
+            call.call.finish(_error(kind))
             ref.record(clock.ms, call.gen, call.lease, _outcome(kind), slow)
 
         snapshot = store.snapshot("prop", policy)
@@ -248,8 +260,8 @@ def test_half_open__crashed_trial_releases_its_slot_after_max_wait(
     with pytest.raises(TimeoutError):
         breaker.call(_raise, "fail")
     clock.advance(1.0)
-    trial = breaker.guard_sync()
-    trial.__enter__()  # the trial starts and is never heard of again
+    trial = HeldCall(breaker)  # the trial starts and is never heard of again
+    assert trial.rejected is None
 
     clock.advance(4.999)
     with pytest.raises(BreakerOpen) as rejected:

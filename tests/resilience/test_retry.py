@@ -15,7 +15,7 @@ from django.test import override_settings
 from resilience.breakers import Breaker, BreakerOpen, BreakerPolicy
 from resilience.breakers.policies import StaticPolicies
 from resilience.breakers.stores.memory import MemoryStore
-from resilience.retry import aretrying, parse_retry_after, retry_after_of, retrying
+from resilience.retry import parse_retry_after, retry_after_of, retrying
 
 
 def http_error(code: int, retry_after: str | None = None) -> httpx.HTTPStatusError:
@@ -149,24 +149,6 @@ def test_deadline__no_wait_is_started_that_would_end_after_it() -> None:
     assert 1 <= len(overruns) < 49
     # Tenacity measures the elapsed time a moment before this sleep function does.
     assert max(overruns) < 0.05
-
-
-async def test_async_retrying__retries_and_honours_retry_after() -> None:
-    sleeps: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        sleeps.append(seconds)
-
-    calls: list[int] = []
-
-    async def flaky() -> str:
-        calls.append(1)
-        if len(calls) < 3:
-            raise http_error(503, "0.25")
-        return "answer"
-
-    assert await aretrying(attempts=3, sleep=sleep)(flaky) == "answer"
-    assert sleeps == [0.25, 0.25]
 
 
 def test_block_form__works_with_tenacity_attempts() -> None:

@@ -1,32 +1,33 @@
 """The interface every breaker state store implements.
 
-A store owns the shared state of every breaker: `acquire` asks whether a call may run (and
-takes a half-open trial lease), `record` reports its outcome. Each operation is atomic and
-returns the state after it, which the breaker caches so that, while CLOSED, a guarded call
-needs only `record` (see breaker.py). A store never runs or waits for the protected call, so it
-never holds a lock while that call runs.
+A store owns the shared state of every breaker as one `Machine` per name and offers two things:
+`update` applies one operation of the machine atomically (no other process sees a half-done
+change, none is lost), `read` returns the state for display. The operations themselves
+(acquire, record, hold, reset, snapshot) are written once, here, on top of those two; a store
+holds no breaker rules. A store never runs or waits for the protected call, so it never holds
+a lock while that call runs.
 
 Stores are picked by dotted path in `settings.BREAKER_STORE`, like Django's session backends.
 """
 
-import functools
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
-from typing import Self
-
-from asgiref.sync import sync_to_async
+from typing import Self, TypeVar
 
 from resilience.breakers.config import BreakerPolicy
+from resilience.breakers.machine import Machine
 from resilience.breakers.state import Outcome, Reply, Snapshot, Transition
 
+T = TypeVar("T")
 Clock = Callable[[], float]  # seconds; wall-clock time unless a test injects its own
-# record(policy, gen, lease, outcome, slow) for one breaker name (see BreakerStore.bind).
-Recorder = Callable[[BreakerPolicy, int, str, Outcome, bool], Reply]
+Operation = Callable[[Machine, int], T]  # (the breaker's machine, now in ms) -> result
+
+wall_clock: Clock = time.time
 
 
 def to_ms(seconds: float) -> int:
-    """Store times are integer milliseconds (what the Redis scripts use)."""
+    """Store times are integer milliseconds."""
     return round(seconds * 1000)
 
 
@@ -39,10 +40,16 @@ class BreakerStore(ABC):
         return cls()
 
     @abstractmethod
-    def acquire(self, name: str, policy: BreakerPolicy) -> Reply: ...
+    def update(self, name: str, operation: Operation[T]) -> T:
+        """Apply `operation` to `name`'s machine atomically and keep what it changed."""
 
-    # Positional: record runs once per guarded call, and keyword passing costs measurably.
     @abstractmethod
+    def read(self, name: str) -> tuple[Machine, int]:
+        """`name`'s machine (to look at, not to change) and the store's time now in ms."""
+
+    def acquire(self, name: str, policy: BreakerPolicy) -> Reply:
+        return self.update(name, lambda machine, now: machine.acquire(name, policy, now))
+
     def record(
         self,
         name: str,
@@ -51,38 +58,20 @@ class BreakerStore(ABC):
         lease: str,
         outcome: Outcome,
         slow: bool,
-    ) -> Reply: ...
+    ) -> Reply:
+        return self.update(
+            name, lambda machine, now: machine.record(name, policy, now, gen, lease, outcome, slow)
+        )
 
-    def bind(self, name: str) -> Recorder:
-        """`record` for one breaker, as the breaker calls it on every guarded call; stores may
-        return something faster than this partial (the memory store binds its lock and state)."""
-        return functools.partial(self.record, name)
-
-    @abstractmethod
     def hold(self, name: str, policy: BreakerPolicy, seconds: float) -> Reply:
         """OPEN for `seconds` from now, or longer if it already is (a Retry-After)."""
+        hold_ms = to_ms(seconds)
+        return self.update(name, lambda machine, now: machine.hold(name, policy, now, hold_ms))
 
-    @abstractmethod
-    def snapshot(self, name: str, policy: BreakerPolicy) -> Snapshot: ...
-
-    @abstractmethod
     def reset(self, name: str, policy: BreakerPolicy) -> Transition:
         """Back to CLOSED with empty counters (an operator's action)."""
+        return self.update(name, lambda machine, now: machine.reset(name, policy, now))
 
-    # Stores that do blocking I/O run it off the event loop; Redis and memory override these.
-    async def aacquire(self, name: str, policy: BreakerPolicy) -> Reply:
-        return await sync_to_async(self.acquire)(name, policy)
-
-    async def arecord(
-        self,
-        name: str,
-        policy: BreakerPolicy,
-        gen: int,
-        lease: str,
-        outcome: Outcome,
-        slow: bool,
-    ) -> Reply:
-        return await sync_to_async(self.record)(name, policy, gen, lease, outcome, slow)
-
-
-wall_clock: Clock = time.time
+    def snapshot(self, name: str, policy: BreakerPolicy) -> Snapshot:
+        machine, now = self.read(name)
+        return machine.snapshot(name, policy, now)

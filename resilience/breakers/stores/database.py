@@ -16,20 +16,14 @@ since waiting for another connection would deadlock.
 import json
 import os
 import threading
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Self, TypeVar
+from typing import Any, Self
 
 from django.db import connections, transaction
 from django.utils import timezone
 
-from resilience.breakers.config import BreakerPolicy
 from resilience.breakers.machine import Machine
-from resilience.breakers.state import Outcome, Reply, Snapshot, Transition
-from resilience.breakers.stores.base import BreakerStore, Clock, to_ms, wall_clock
-
-T = TypeVar("T")
-Operation = Callable[[Machine, int], T]
+from resilience.breakers.stores.base import BreakerStore, Clock, Operation, T, to_ms, wall_clock
 
 _executor: ThreadPoolExecutor | None = None
 _executor_pid = 0
@@ -56,45 +50,14 @@ class DatabaseStore(BreakerStore):
     def from_settings(cls) -> Self:
         return cls()
 
-    def acquire(self, name: str, policy: BreakerPolicy) -> Reply:
-        return self._apply(name, lambda machine, now: machine.acquire(name, policy, now))
-
-    def record(
-        self,
-        name: str,
-        policy: BreakerPolicy,
-        gen: int,
-        lease: str,
-        outcome: Outcome,
-        slow: bool,
-    ) -> Reply:
-        return self._apply(
-            name,
-            lambda machine, now: machine.record(
-                name, policy, lambda: now, gen, lease, outcome, slow
-            ),
-        )
-
-    def hold(self, name: str, policy: BreakerPolicy, seconds: float) -> Reply:
-        hold_ms = to_ms(seconds)
-        return self._apply(name, lambda machine, now: machine.hold(name, policy, now, hold_ms))
-
-    def reset(self, name: str, policy: BreakerPolicy) -> Transition:
-        return self._apply(name, lambda machine, now: machine.reset(name, policy, now))
-
-    def snapshot(self, name: str, policy: BreakerPolicy) -> Snapshot:
+    def read(self, name: str) -> tuple[Machine, int]:
         from resilience.models import BreakerStoreRecord
 
-        data = (
-            BreakerStoreRecord.objects.using(self._using)
-            .filter(name=name)
-            .values_list("data", flat=True)
-            .first()
-        )
-        machine = Machine.from_dict(data) if data else Machine()
-        return machine.snapshot(name, policy, to_ms(self._clock()))
+        records = BreakerStoreRecord.objects.using(self._using)
+        data = records.filter(name=name).values_list("data", flat=True).first()
+        return Machine.from_dict(data), to_ms(self._clock())
 
-    def _apply(self, name: str, operation: Operation[T]) -> T:
+    def update(self, name: str, operation: Operation[T]) -> T:
         connection = connections[self._using]
         if connection.in_atomic_block and connection.vendor != "sqlite":
             return _isolated().submit(self._apply_isolated, name, operation).result()
@@ -108,8 +71,8 @@ class DatabaseStore(BreakerStore):
             connections[self._using].close()
 
     def _apply_here(self, name: str, operation: Operation[T]) -> T:
-        # Plain SQL rather than the ORM: this runs once per guarded call, and building the
-        # querysets and saving the model cost more than the SQLite transaction itself.
+        # Plain SQL: SELECT ... FOR UPDATE of one JSON column, which the ORM would wrap in a
+        # model instance only to write it back.
         connection = connections[self._using]
         select, update = _statements(connection)
         with transaction.atomic(using=self._using), connection.cursor() as cursor:
@@ -121,7 +84,7 @@ class DatabaseStore(BreakerStore):
                 row = cursor.fetchone()
             # SQLite returns the JSON text; psycopg decodes jsonb itself.
             stored = json.loads(row[0]) if isinstance(row[0], str | bytes) else row[0]
-            machine = Machine.from_dict(stored) if stored else Machine()
+            machine = Machine.from_dict(stored)
             result = operation(machine, to_ms(self._clock()))
             data = machine.to_dict()
             if data != stored:

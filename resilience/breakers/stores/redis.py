@@ -1,9 +1,16 @@
 """Breaker state in Redis, shared by every web and worker process.
 
-Each operation is one EVALSHA of the script in redis_scripts.py: atomic, on Redis' clock, one
-round trip. With the breaker's cached view (breaker.py) a guarded call while CLOSED costs one
-round trip in total (the record), a call rejected while OPEN none (each process re-reads the
-state once a second), a half-open trial two (acquire before it, record after it).
+Each breaker is one key holding its `Machine` as JSON. An operation reads the machine, applies
+the rules in Python (machine.py, the only place they are written) and writes the result back
+with a compare-and-set script that knows nothing of breakers: it writes only if the key still
+holds what the operation started from, and otherwise returns what it holds now, from which the
+operation is computed again. The store remembers the last value it saw of each key and starts
+from it, so an operation is one round trip when no other process wrote in between and two when
+one did (the failed compare-and-set brings the fresh value back; no separate read). With the
+breaker's cached view (breaker.py) a call while CLOSED needs one operation (the record).
+
+Times are this machine's wall clock (`time.time`, kept in step by NTP); an open period is
+seconds long, so clocks that agree within a few milliseconds agree on every decision.
 
 When Redis is unreachable the store fails open to a process-local MemoryStore: the outage is
 logged once and counted (resilience_breaker_store_unavailable_total, and every operation served
@@ -12,49 +19,45 @@ locally in resilience_breaker_store_fallback_calls_total). Redis is tried again 
 state is dropped.
 """
 
-import asyncio
 import logging
 import threading
 import time
-import weakref
-from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Self, cast
+from typing import Self, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
-import redis.asyncio
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import RedisError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from resilience import metrics
 from resilience.breakers.config import BreakerPolicy
-from resilience.breakers.machine import ms_to_datetime
-from resilience.breakers.state import (
-    Outcome,
-    Reason,
-    Reply,
-    Snapshot,
-    State,
-    Transition,
-    state_now,
-)
-from resilience.breakers.stores.base import BreakerStore, Clock, to_ms
+from resilience.breakers.machine import Machine
+from resilience.breakers.state import Reply, Transition
+from resilience.breakers.stores.base import BreakerStore, Clock, Operation, T, to_ms, wall_clock
 from resilience.breakers.stores.memory import MemoryStore
-from resilience.breakers.stores.redis_scripts import SCRIPT, SCRIPT_SHA
 
 logger = logging.getLogger(__name__)
 
-_STATES = (State.CLOSED, State.OPEN, State.HALF_OPEN)
-_OP_ACQUIRE, _OP_RECORD, _OP_SNAPSHOT, _OP_RESET, _OP_HOLD = b"a", b"r", b"s", b"x", b"h"
-_SHA = SCRIPT_SHA.encode()
-_HEAD_ARGS = 8  # EVALSHA, sha, key count, 3 keys, operation, policy
+# KEYS[1]: the key; ARGV[1]: the value the caller computed from ("" for a missing key);
+# ARGV[2]: the value to write. Returns 1 when written (or unchanged), else the current value.
+COMPARE_AND_SET = """
+local current = redis.call('GET', KEYS[1]) or ''
+if current ~= ARGV[1] then return {current} end
+if ARGV[2] ~= current then redis.call('SET', KEYS[1], ARGV[2]) end
+return 1
+"""
+MAX_CONFLICTS = 20  # writers racing on one key; past this the call fails open (logged)
 _QUIET_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class StoreConflict(Exception):
+    """Other processes kept changing the breaker's key while this one computed its update."""
 
 
 def redacted(url: str) -> str:
@@ -74,32 +77,26 @@ class RedisStore(BreakerStore):
         url: str,
         *,
         prefix: str = "resilience:breaker",
-        clock: Clock | None = None,
+        clock: Clock = wall_clock,
         socket_timeout: float = 0.25,
         reconnect_interval: float = 1.0,
         client: redis.Redis | None = None,
     ) -> None:
         self.url = url
         self.prefix = prefix
-        # None in production: the script reads Redis' clock. Tests inject one.
         self._clock = clock
-        self._timeouts: dict[str, Any] = {
-            "socket_timeout": socket_timeout,
-            "socket_connect_timeout": socket_timeout,
-            "health_check_interval": 0,
-            "protocol": 2,
-        }
         # No client-side retries: a failed operation falls back at once instead of blocking the
         # guarded call; the reconnect interval paces the next attempt. `client` lets a
         # benchmark pass one that counts round trips.
         self._client = client or redis.Redis.from_url(
-            url, retry=Retry(NoBackoff(), 0), **self._timeouts
+            url,
+            retry=Retry(NoBackoff(), 0),
+            socket_timeout=socket_timeout,
+            socket_connect_timeout=socket_timeout,
         )
-        # redis.asyncio connections belong to one event loop; keep one client per loop.
-        self._aclients: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, redis.asyncio.Redis]
-        self._aclients = weakref.WeakKeyDictionary()
-        self._heads: dict[tuple[str, bytes, bytes], bytes] = {}
-        self._fallback = MemoryStore(clock=clock) if clock else MemoryStore()
+        self._cas = self._client.register_script(COMPARE_AND_SET)
+        self._seen: dict[str, bytes] = {}  # last value read or written per key
+        self._fallback = MemoryStore(clock=clock)
         self._reconnect_interval = reconnect_interval
         self._down = False
         self._retry_at = 0.0
@@ -120,208 +117,71 @@ class RedisStore(BreakerStore):
         """True while operations are served by the local fallback store."""
         return self._down
 
-    # --- the four operations ----------------------------------------------------------------
-
-    def acquire(self, name: str, policy: BreakerPolicy) -> Reply:
+    def update(self, name: str, operation: Operation[T]) -> T:
         if self._down and time.monotonic() < self._retry_at:
-            return self._local_acquire(name, policy)
+            return self._local(name, operation)
         try:
-            raw = self._execute(self._command(name, _OP_ACQUIRE, policy))
+            result = self._shared(name, operation)
         except RedisError as exc:
             self._went_down(exc)
-            return self._local_acquire(name, policy)
+            return self._local(name, operation)
         if self._down:
             self._came_back()
-        return _reply(name, raw)
-
-    def record(
-        self,
-        name: str,
-        policy: BreakerPolicy,
-        gen: int,
-        lease: str,
-        outcome: Outcome,
-        slow: bool,
-    ) -> Reply:
-        if self._down and time.monotonic() < self._retry_at:
-            return self._local_record(name, policy, gen, lease, outcome, slow)
-        try:
-            raw = self._execute(self._command(name, _OP_RECORD, policy, gen, lease, outcome, slow))
-        except RedisError as exc:
-            self._went_down(exc)
-            return self._local_record(name, policy, gen, lease, outcome, slow)
-        if self._down:
-            self._came_back()
-        return _reply(name, raw)
-
-    def hold(self, name: str, policy: BreakerPolicy, seconds: float) -> Reply:
-        if self._down and time.monotonic() < self._retry_at:
-            self._fallback_calls.inc()
-            return _as_local(self._fallback.hold(name, policy, seconds))
-        try:
-            raw = self._execute(self._command(name, _OP_HOLD, policy, hold_ms=to_ms(seconds)))
-        except RedisError as exc:
-            self._went_down(exc)
-            self._fallback_calls.inc()
-            return _as_local(self._fallback.hold(name, policy, seconds))
-        if self._down:
-            self._came_back()
-        return _reply(name, raw)
-
-    def snapshot(self, name: str, policy: BreakerPolicy) -> Snapshot:
-        """The shared state; raises RedisError when Redis is down (no local substitute)."""
-        return _snapshot(name, self._execute(self._command(name, _OP_SNAPSHOT, policy)))
+        return result
 
     def reset(self, name: str, policy: BreakerPolicy) -> Transition:
+        """The shared state back to CLOSED; raises RedisError when Redis is down."""
         self._fallback.reset(name, policy)
-        reply = _reply(name, self._execute(self._command(name, _OP_RESET, policy)))
-        assert reply.transition is not None  # a reset always reports its transition
-        return reply.transition
+        return self._shared(name, lambda machine, now: machine.reset(name, policy, now))
 
-    async def aacquire(self, name: str, policy: BreakerPolicy) -> Reply:
-        if self._down and time.monotonic() < self._retry_at:
-            return self._local_acquire(name, policy)
-        try:
-            raw = await self._aexecute(self._command(name, _OP_ACQUIRE, policy))
-        except RedisError as exc:
-            self._went_down(exc)
-            return self._local_acquire(name, policy)
-        if self._down:
-            self._came_back()
-        return _reply(name, raw)
-
-    async def arecord(
-        self,
-        name: str,
-        policy: BreakerPolicy,
-        gen: int,
-        lease: str,
-        outcome: Outcome,
-        slow: bool,
-    ) -> Reply:
-        if self._down and time.monotonic() < self._retry_at:
-            return self._local_record(name, policy, gen, lease, outcome, slow)
-        command = self._command(name, _OP_RECORD, policy, gen, lease, outcome, slow)
-        try:
-            raw = await self._aexecute(command)
-        except RedisError as exc:
-            self._went_down(exc)
-            return self._local_record(name, policy, gen, lease, outcome, slow)
-        if self._down:
-            self._came_back()
-        return _reply(name, raw)
-
-    async def aclose(self) -> None:
-        """Close this event loop's connections (before the loop ends, e.g. in tests)."""
-        client = self._aclients.pop(asyncio.get_running_loop(), None)
-        if client is not None:
-            await client.aclose()
+    def read(self, name: str) -> tuple[Machine, int]:
+        """The shared state; raises RedisError when Redis is down (no local substitute)."""
+        raw = cast(bytes | None, self._client.get(self._key(name)))
+        return Machine.from_json(raw), to_ms(self._clock())
 
     def delete_all(self) -> int:
         """Remove every key under this store's prefix (tests, or retiring a prefix)."""
+        self._seen.clear()
         keys = list(self._client.scan_iter(match=f"{self.prefix}:*", count=500))
         return int(cast(int, self._client.delete(*keys))) if keys else 0
 
     # --- plumbing ---------------------------------------------------------------------------
-    #
-    # Commands are encoded here rather than by redis-py's generic packer: the part that does not
-    # change between calls (script, keys, operation, policy) is encoded once per breaker and
-    # policy, and sent on a pooled connection with send_packed_command. On the hot path that
-    # removes most of the client-side cost of a round trip beyond a PING's.
 
-    def _command(
-        self,
-        name: str,
-        op: bytes,
-        policy: BreakerPolicy,
-        gen: int = 0,
-        lease: str = "",
-        outcome: int = 0,
-        slow: bool = False,
-        hold_ms: int = 0,
-    ) -> bytes:
-        key = (name, op, policy.wire)
-        head = self._heads.get(key)
-        if head is None:
-            if len(self._heads) > 1000:
-                self._heads.clear()  # policies changed many times: drop the stale heads
-            base = f"{self.prefix}:{{{name}}}".encode()
-            # The hash tag keeps a breaker's keys in one slot, as Redis Cluster requires.
-            keys = (base + b":s", base + b":w", base + b":l")
-            head_args = (b"EVALSHA", _SHA, b"3", *keys, op, policy.wire)
-            head = self._heads[key] = _pack(head_args)
-        now = b"" if self._clock is None else b"%d" % to_ms(self._clock())
-        tail: tuple[bytes, ...]
-        if op == _OP_RECORD:
-            tail = (now, b"%d" % gen, lease.encode(), b"%d" % outcome, b"1" if slow else b"0")
-        elif op == _OP_HOLD:
-            tail = (now, b"%d" % hold_ms)
-        else:
-            tail = (now,)
-        # The array header counts the 8 head arguments plus the tail.
-        return b"*%d\r\n" % (_HEAD_ARGS + len(tail)) + head + _pack(tail)
+    def _key(self, name: str) -> str:
+        # The hash tag keeps a breaker's key in one slot, as Redis Cluster requires.
+        return f"{self.prefix}:{{{name}}}"
 
-    def _execute(self, command: bytes) -> Any:
-        try:
-            return self._send(command)
-        except NoScriptError:
-            # First use on this server, or after a restart / SCRIPT FLUSH.
-            self._client.script_load(SCRIPT)
-            return self._send(command)
+    def _shared(self, name: str, operation: Operation[T]) -> T:
+        key = self._key(name)
+        seen = self._seen.get(key)
+        if seen is None:
+            seen = cast(bytes | None, self._client.get(key)) or b""
+        for _ in range(MAX_CONFLICTS):
+            machine = Machine.from_json(seen)
+            result = operation(machine, to_ms(self._clock()))
+            new = machine.to_json().encode()
+            answer = self._cas(keys=[key], args=[seen, new])
+            if answer == 1:
+                self._seen[key] = new
+                return result
+            seen = answer[0]  # another process wrote first: compute again from its value
+        self._seen.pop(key, None)
+        raise StoreConflict(f"breaker {name!r}: {MAX_CONFLICTS} conflicting writes in a row")
 
-    def _send(self, command: bytes) -> Any:
-        pool = self._client.connection_pool
-        connection = pool.get_connection()
-        try:
-            connection.send_packed_command([command])
-            return connection.read_response()
-        except (RedisConnectionError, RedisTimeoutError, OSError):
-            connection.disconnect()  # the reply may still be on its way: never reuse it
-            raise
-        finally:
-            pool.release(connection)
-
-    async def _aexecute(self, command: bytes) -> Any:
-        loop = asyncio.get_running_loop()
-        client = self._aclients.get(loop)
-        if client is None:
-            client = redis.asyncio.Redis.from_url(
-                self.url, retry=redis.asyncio.retry.Retry(NoBackoff(), 0), **self._timeouts
-            )
-            self._aclients[loop] = client
-        try:
-            return await self._asend(client, command)
-        except NoScriptError:
-            await client.script_load(SCRIPT)
-            return await self._asend(client, command)
-
-    async def _asend(self, client: redis.asyncio.Redis, command: bytes) -> Any:
-        pool = client.connection_pool
-        connection = await pool.get_connection()
-        try:
-            await connection.send_packed_command([command])
-            return await connection.read_response()
-        except (RedisConnectionError, RedisTimeoutError, OSError, asyncio.CancelledError):
-            await connection.disconnect()
-            raise
-        finally:
-            await pool.release(connection)
-
-    def _local_acquire(self, name: str, policy: BreakerPolicy) -> Reply:
+    def _local(self, name: str, operation: Operation[T]) -> T:
         self._fallback_calls.inc()
-        return _as_local(self._fallback.acquire(name, policy))
-
-    def _local_record(
-        self, name: str, policy: BreakerPolicy, gen: int, lease: str, outcome: Outcome, slow: bool
-    ) -> Reply:
-        self._fallback_calls.inc()
-        return _as_local(self._fallback.record(name, policy, gen, lease, outcome, slow))
+        result = self._fallback.update(name, operation)
+        if isinstance(result, Reply) and result.transition is not None:
+            transition = replace(result.transition, local=True)
+            return cast(T, replace(result, transition=transition))
+        return result
 
     def _went_down(self, exc: RedisError) -> None:
         with self._down_lock:
             first = not self._down
             self._down = True
             self._retry_at = time.monotonic() + self._reconnect_interval
+        self._seen.clear()
         if first:
             metrics.BREAKER_STORE_UNAVAILABLE.labels(store=self.label).inc()
             # A refused connection needs no traceback; anything else (a script error, OOM,
@@ -344,61 +204,3 @@ class RedisStore(BreakerStore):
         logger.warning(
             "breaker store: Redis at %s is back; shared state resumes", redacted(self.url)
         )
-
-
-def _pack(args: Sequence[bytes]) -> bytes:
-    """RESP bulk strings for `args` (the caller adds the array header)."""
-    return b"".join(b"$%d\r\n%s\r\n" % (len(arg), arg) for arg in args)
-
-
-def _as_local(reply: Reply) -> Reply:
-    if reply.transition is None:
-        return reply
-    return reply._replace(transition=replace(reply.transition, local=True))
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
-
-
-def _reply(name: str, raw: int | list[Any]) -> Reply:
-    if isinstance(raw, int):
-        gen, state = divmod(raw, 4)
-        return Reply(True, _STATES[state], gen, "", 0.0, None)
-    admitted, state, gen, lease, retry = raw[:5]
-    transition = None
-    if len(raw) > 5:
-        t_from, t_to, reason, n, nf, ns, cf, trips, open_ms = raw[5:]
-        transition = Transition(
-            name,
-            _STATES[t_from],
-            _STATES[t_to],
-            Reason(reason),
-            gen,
-            n,
-            nf,
-            ns,
-            cf,
-            trips,
-            open_ms / 1000,
-        )
-    lease_id = _text(lease) if lease else ""
-    return Reply(admitted == 1, _STATES[state], gen, lease_id, retry / 1000, transition)
-
-
-def _snapshot(name: str, raw: list[Any]) -> Snapshot:
-    state, gen, n, nf, ns, cf, trips, retry, active, successes, opened_at, _now = raw
-    return Snapshot(
-        name=name,
-        state=state_now(_STATES[state], retry / 1000),
-        gen=gen,
-        calls=n,
-        failures=nf,
-        slow=ns,
-        consecutive_failures=cf,
-        trips=trips,
-        retry_after=retry / 1000,
-        active_trials=active,
-        trial_successes=successes,
-        opened_at=ms_to_datetime(opened_at),
-    )
