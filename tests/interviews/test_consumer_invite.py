@@ -4,12 +4,14 @@ Before, a revoked link's open socket kept working: answers were acknowledged and
 Across real web processes: tests/e2e/test_invite_and_limits_across_processes.py.
 """
 
+import contextlib
 import time
 import uuid
 from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.db import transaction
 
 from interviews.models import Interview, TurnKind
 from interviews.services.interviews import (
@@ -83,3 +85,21 @@ def _reissue_message_again(interview_id: int) -> None:
     from interviews.services.effects import invite_changed_on_commit
 
     invite_changed_on_commit(interview_id)
+
+
+async def test_revoke_rolled_back__announces_nothing__the_socket_stays() -> None:
+    created = await database_sync_to_async(make_interview)()
+    comm = await _joined(created.ws_path)
+    await until(comm, "status")
+
+    @database_sync_to_async
+    def revoke_then_roll_back() -> None:
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            interview_revoke_token(interview=Interview.objects.get(pk=created.interview.pk))
+            raise RuntimeError("the admin action failed after the revoke")
+
+    await revoke_then_roll_back()
+    assert await comm.receive_nothing(timeout=1.0), "no close for a revoke that never happened"
+    await comm.send_json_to({"type": "ping"})
+    assert (await until(comm, "pong"))[-1] == {"type": "pong"}
+    await comm.disconnect()
