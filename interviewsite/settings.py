@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "resilience",
     "sandbox",
+    "retrieval",
     "interviews",
     "monitoring",  # before health_check: its `health_check` command replaces the stock one
     "health_check",
@@ -369,6 +370,10 @@ BREAKER_STORE = env.str(
     ),
 )
 BREAKER_REDIS_URL = _redis_db(REDIS_URL, 3) if REDIS_URL else ""
+# Initial policies of breakers created on first use (editable in the admin afterwards).
+# `rag` guards the knowledge-base search's calls out (embeddings): it opens sooner than the
+# LLM's breakers and retries sooner, since an interview goes on ungrounded without it.
+BREAKERS = {"rag": {"failure_threshold": 3, "recovery_timeout": 30.0}}
 
 # --- Monitoring -----------------------------------------------------------------------------
 # docs/operations.md, "Monitoring". Empty tokens disable that way in.
@@ -417,3 +422,17 @@ SANDBOX_PISTON_TIMEOUT_SECONDS = env.float("SANDBOX_PISTON_TIMEOUT_SECONDS", def
 SANDBOX_RUN_RETRIES = env.int("SANDBOX_RUN_RETRIES", default=5)
 SANDBOX_RUN_RETRY_BASE_SECONDS = env.int("SANDBOX_RUN_RETRY_BASE_SECONDS", default=5)
 SANDBOX_RUN_RETRY_MAX_SECONDS = env.int("SANDBOX_RUN_RETRY_MAX_SECONDS", default=120)
+
+# --- Knowledge bases (retrieval app; docs/retrieval.md, docs/operations.md "Knowledge bases") --
+# Read once per process into retrieval.conf.RetrievalSettings, validated at start-up.
+RETRIEVAL_MAX_DOCUMENT_BYTES = env.int("RETRIEVAL_MAX_DOCUMENT_BYTES", default=5 * 1024 * 1024)
+RETRIEVAL_MAX_TEXT_CHARS = env.int("RETRIEVAL_MAX_TEXT_CHARS", default=500_000)
+RETRIEVAL_MAX_PDF_PAGES = env.int("RETRIEVAL_MAX_PDF_PAGES", default=200)
+RETRIEVAL_MAX_DOCUMENTS = env.int("RETRIEVAL_MAX_DOCUMENTS", default=50)  # per knowledge base
+RETRIEVAL_PASSAGE_CHARS = env.int("RETRIEVAL_PASSAGE_CHARS", default=800)
+RETRIEVAL_TOP_K = env.int("RETRIEVAL_TOP_K", default=4)
+# An OpenAI-compatible /v1/embeddings endpoint; empty: lexical search only.
+EMBEDDINGS_BASE_URL = env.str("EMBEDDINGS_BASE_URL", default="")
+EMBEDDINGS_API_KEY = env.str("EMBEDDINGS_API_KEY", default="")
+EMBEDDINGS_MODEL = env.str("EMBEDDINGS_MODEL", default="text-embedding-3-small")
+EMBEDDINGS_TIMEOUT_SECONDS = env.float("EMBEDDINGS_TIMEOUT_SECONDS", default=2.0)

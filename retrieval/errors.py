@@ -1,0 +1,3 @@
+class RetrievalUnavailable(RuntimeError):
+    """A search that could not run (database error, embeddings down, breaker open): the caller
+    goes on without passages."""
