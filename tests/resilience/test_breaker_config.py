@@ -89,7 +89,8 @@ def test_constraints__database_rejects_invalid_rows_written_around_clean(
         BreakerConfig.objects.create(name="llm.bad", **values)
 
 
-@override_settings(BREAKER_DEFAULTS={"success_threshold": 5, "half_open_max_calls": 2})
+# BREAKERS emptied: each of its entries inherits the bad defaults and would be reported too.
+@override_settings(BREAKER_DEFAULTS={"success_threshold": 5, "half_open_max_calls": 2}, BREAKERS={})
 def test_system_check__reports_invalid_defaults_in_settings() -> None:
     errors = check_breaker_settings()
     assert [e.id for e in errors] == ["resilience.E005"]
