@@ -294,7 +294,7 @@ def print_cache_hits(
     service, gateway, sources = hits
     kind, _, through_gateway = provider
     backend = settings.QUESTION_CACHE_BACKEND.rsplit(".", 1)[-1]
-    cache = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    cache = str(settings.CACHES["default"]["BACKEND"]).rsplit(".", 1)[-1]
     with section(
         f"Question cache hit ({backend}, hit counters in {cache};"
         f" {settings.QUESTION_CACHE_MAX_PER_KEY} variants on the key)"

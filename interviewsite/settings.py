@@ -128,6 +128,7 @@ def _redis_db(url: str, offset: int) -> str:
     return urlunsplit(parts._replace(path=f"/{int(base) + offset}"))
 
 
+CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=2.0)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
@@ -149,6 +150,13 @@ if REDIS_URL:
             # Django's RedisCache, one connection pool per process (see the module).
             "BACKEND": "interviewsite.redis_cache.SharedPoolRedisCache",
             "LOCATION": _redis_db(REDIS_URL, 2),
+            # A Redis that stops answering must fail cache calls, not hang them: every socket
+            # frame is counted here (the frame limit), and a failed count falls back to a
+            # per-socket one. redis-py waits forever by default.
+            "OPTIONS": {
+                "socket_connect_timeout": CACHE_TIMEOUT_SECONDS,
+                "socket_timeout": CACHE_TIMEOUT_SECONDS,
+            },
             "KEY_PREFIX": "interviewsite",
         }
     }

@@ -6,7 +6,9 @@ REDIS_URL (shared by every web process), local memory otherwise.
 """
 
 import logging
+import socket
 import threading
+import time
 import uuid
 from typing import Any
 
@@ -112,3 +114,22 @@ def test_window_count__is_atomic_under_concurrent_hits() -> None:
     for thread in threads:
         thread.join()
     assert sorted(counts) == list(range(1, 101))
+
+
+@pytest.mark.services
+def test_a_redis_that_stops_answering__fails_the_count_within_the_cache_timeout(
+    redis_url: str, settings: Any
+) -> None:
+    # A listening socket that never answers: connections are accepted by the kernel, replies
+    # never come (a frozen or partitioned Redis). The count must fail, not hang every frame.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        port = silent.getsockname()[1]
+        cache = dict(settings.CACHES["default"])  # the deployment's options, another address
+        cache["LOCATION"] = f"redis://127.0.0.1:{port}/0"
+        settings.CACHES = {"default": cache}
+        started = time.monotonic()
+        with pytest.raises(rate_limits.CounterUnavailable):
+            rate_limits.window_count(key=f"test-{uuid.uuid4().hex}", window_seconds=60)
+        assert time.monotonic() - started < settings.CACHE_TIMEOUT_SECONDS * 3
