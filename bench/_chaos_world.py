@@ -68,6 +68,8 @@ def base_env(var_dir: Path, **overrides: str) -> dict[str, str]:
         VAR_DIR=str(var_dir),
         PROMETHEUS_MULTIPROC_DIR=str(var_dir / "prometheus"),
         LLM_PROVIDERS="offline",
+        # Simulated candidates speak the socket protocol only: they never see the start page.
+        INTERVIEW_CONSENT_REQUIRED="false",
     )
     env.update(overrides)
     return env

@@ -36,6 +36,8 @@ def bench_env(args: argparse.Namespace, var_dir: Path, fake_port: int) -> dict[s
         SECRET_KEY="bench-only-" + secrets.token_urlsafe(32),
         DEBUG="false",
         LLM_PROVIDERS="offline",
+        # Simulated candidates speak the socket protocol only: they never see the start page.
+        INTERVIEW_CONSENT_REQUIRED="false",
         LOG_LEVEL="WARNING",
         VAR_DIR=str(var_dir),
         PROMETHEUS_MULTIPROC_DIR=str(var_dir / "prometheus"),

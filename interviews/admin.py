@@ -25,7 +25,7 @@ from interviews.models import (
     InterviewStatus,
     Turn,
 )
-from interviews.selectors import interview_question_labels, turn_degraded
+from interviews.selectors import interview_ending, interview_question_labels, turn_degraded
 from interviews.services.answer_flags import FLAG_LABELS
 from interviews.services.evaluation import EvaluationRerunRefused, evaluation_rerun
 from interviews.services.interviews import (
@@ -80,6 +80,8 @@ def render_report(evaluation: Evaluation) -> str:
     ]
     context = {
         "evaluation": evaluation,
+        # How the interview ended (time up, and how many questions were answered).
+        "ending": interview_ending(interview=evaluation.interview),
         "done": done,
         "report": report,
         "questions": questions,
@@ -144,6 +146,7 @@ class InterviewAdmin(admin.ModelAdmin):
         "started_at",
         "completed_at",
         "last_activity_at",
+        "consent",
         "evaluation_report",
         "decision_trail",
     )
@@ -153,6 +156,15 @@ class InterviewAdmin(admin.ModelAdmin):
         ("question_count", "time_limit_seconds"),
         *readonly_fields,
     )
+
+    @admin.display(description="candidate's consent")
+    def consent(self, interview: Interview) -> str:
+        if interview.consent_at is None:
+            return "Not given (the interview has not been started from its start page)."
+        return (
+            f"Given {interview.consent_at:%Y-%m-%d %H:%M:%S %Z} "
+            f"to notice version {interview.consent_notice_version}"
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # Once a candidate has joined, the interview's setup is part of the record.

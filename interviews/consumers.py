@@ -224,7 +224,9 @@ class InterviewConsumer(AsyncWebsocketConsumer):
                 await self._send(join.pending)  # the client has it; show it again as current
         remaining = join.state["time_remaining"]
         if remaining is not None and join.state["status"] == "in_progress":
-            self._wake_after("deadline", remaining + 0.5, "interview.deadline")
+            # The interview ends once the grace period after the limit is over too.
+            grace = join.state["grace_seconds"]
+            self._wake_after("deadline", remaining + grace + 0.5, "interview.deadline")
         await self._advance()
 
     async def handle_answer(self, frame: dict[str, Any]) -> None:

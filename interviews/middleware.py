@@ -22,7 +22,8 @@ GetResponse = Callable[[HttpRequest], HttpResponseBase | Awaitable[HttpResponseB
 
 def _private(request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
     if request.path_info.startswith(f"/{INVITE_PREFIX}"):
-        response["Referrer-Policy"] = "no-referrer"
+        # A page may ask for less (the start page's form needs same-origin for its CSRF check).
+        response.setdefault("Referrer-Policy", "no-referrer")
         response["Cache-Control"] = "no-store"
     return response
 

@@ -55,6 +55,9 @@ class Interview(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     last_activity_at = models.DateTimeField(null=True, blank=True)
+    # The candidate's consent on the start page: when, and which version of the notice they read.
+    consent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    consent_notice_version = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -73,6 +76,12 @@ class Interview(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(status__in=InterviewStatus.values), name="interview_status_valid"
+            ),
+            # A consent always names the notice it was given to, and a version only comes with one.
+            models.CheckConstraint(
+                condition=(Q(consent_at__isnull=True) & Q(consent_notice_version=""))
+                | (Q(consent_at__isnull=False) & ~Q(consent_notice_version="")),
+                name="interview_consent_has_notice_version",
             ),
         ]
 

@@ -106,15 +106,15 @@ def interview_pending_question(*, interview: Interview) -> Turn | None:
 
 def interview_awaits_interviewer(*, interview: Interview) -> bool:
     """True when the next move is the interviewer's: no question yet, an answer waiting for a
-    reply, or the time is up."""
+    reply, or the time (and its grace period) is over."""
     if interview.status != "in_progress":
         return False
+    if interview_time_over(interview=interview):
+        return True
+    if interview_time_remaining(interview=interview) == 0:
+        return False  # the grace period: an answer may still arrive, nothing new is asked
     last = interview_last_turn(interview=interview)
-    return (
-        last is None
-        or last.kind == TurnKind.ANSWER
-        or interview_time_remaining(interview=interview) == 0
-    )
+    return last is None or last.kind == TurnKind.ANSWER
 
 
 def interview_time_remaining(*, interview: Interview) -> int | None:
@@ -125,6 +125,41 @@ def interview_time_remaining(*, interview: Interview) -> int | None:
     elapsed = (timezone.now() - interview.started_at).total_seconds()
     # Rounded up: the clock shows the full limit at the start and 0 only once time is up.
     return max(0, math.ceil(interview.time_limit_seconds - elapsed))
+
+
+def interview_deadline(*, interview: Interview) -> datetime | None:
+    """When a started, timed interview's time is up (before the grace period), else None."""
+    if interview.time_limit_seconds is None or interview.started_at is None:
+        return None
+    return interview.started_at + timedelta(seconds=interview.time_limit_seconds)
+
+
+def interview_time_over(*, interview: Interview, now: datetime | None = None) -> bool:
+    """Whether the interview's time, grace period included, has run out: from then on no answer
+    is kept and the interview completes with reason `time_up`. Within the grace period
+    (INTERVIEW_TIME_GRACE_SECONDS after the limit) an answer already on its way is still kept,
+    but nothing new is asked."""
+    deadline = interview_deadline(interview=interview)
+    if deadline is None:
+        return False
+    grace = timedelta(seconds=settings.INTERVIEW_TIME_GRACE_SECONDS)
+    return (now or timezone.now()) >= deadline + grace
+
+
+def interviews_time_over(*, now: datetime) -> list[Interview]:
+    """In-progress timed interviews whose time and grace period have run out at `now`.
+
+    The query only narrows to timed interviews started at least the grace period ago (in
+    progress at once is a few hundred rows at most); interview_time_over decides, so the rule
+    has one definition.
+    """
+    grace = timedelta(seconds=settings.INTERVIEW_TIME_GRACE_SECONDS)
+    candidates = Interview.objects.filter(
+        status=InterviewStatus.IN_PROGRESS,
+        time_limit_seconds__isnull=False,
+        started_at__lte=now - grace,
+    ).only("pk", "started_at", "time_limit_seconds")
+    return [i for i in candidates if interview_time_over(interview=i, now=now)]
 
 
 def interview_state(*, interview: Interview) -> dict[str, Any]:
@@ -141,8 +176,37 @@ def interview_state(*, interview: Interview) -> dict[str, Any]:
         "current_index": interview.current_index,
         "last_seq": interview.last_seq,
         "time_remaining": interview_time_remaining(interview=interview),
+        "time_limit": interview.time_limit_seconds,
+        "grace_seconds": settings.INTERVIEW_TIME_GRACE_SECONDS,
         "ping_interval": settings.WS_PING_INTERVAL,
     }
+
+
+@dataclass(frozen=True)
+class Ending:
+    """How a finished interview ended, for the staff report."""
+
+    reason: str  # "all_answered", "time_up" or "abandoned"
+    answered: int  # questions with at least one stored answer
+    total: int
+
+    @property
+    def time_up(self) -> bool:
+        return self.reason == "time_up"
+
+
+def interview_ending(*, interview: Interview) -> Ending | None:
+    """The reason stored on the interview's `completed` turn and how many questions were
+    answered; None while it has not ended."""
+    end = interview.turns.filter(kind=TurnKind.SYSTEM, meta__event="completed").last()
+    if end is None:
+        return None
+    answered = interview.turns.filter(kind=TurnKind.ANSWER).values("question_index").distinct()
+    return Ending(
+        reason=str(end.meta.get("reason", "")),
+        answered=answered.count(),
+        total=interview.question_count,
+    )
 
 
 # --- stuck work: the stuck sweep's rules (services/maintenance.py acts on these rows) -------

@@ -8,6 +8,7 @@ from celery import shared_task
 from interviews.models import Interview
 from interviews.services.evaluation import evaluation_fail, evaluation_run
 from interviews.services.evaluation_retry import RetryKind, evaluation_retry_step
+from interviews.services.journey import interviews_time_up_sweep
 from interviews.services.maintenance import stuck_sweep
 
 logger = logging.getLogger(__name__)
@@ -45,3 +46,9 @@ def sweep_stuck() -> dict[str, int]:
         "evaluations_failed": len(report.evaluations_failed),
         "evaluations_requeued": len(report.evaluations_requeued),
     }
+
+
+@shared_task(acks_late=True)
+def complete_timed_out() -> list[int]:
+    """Beat, every 15 s: timed interviews past their limit and grace end with `time_up`."""
+    return interviews_time_up_sweep()

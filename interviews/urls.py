@@ -8,4 +8,5 @@ INVITE_PREFIX = "i/"
 
 urlpatterns = [
     path(f"{INVITE_PREFIX}<str:token>/", views.candidate_page, name="candidate_page"),
+    path(f"{INVITE_PREFIX}<str:token>/start/", views.candidate_start, name="candidate_start"),
 ]

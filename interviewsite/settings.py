@@ -231,6 +231,34 @@ STUCK_EPISODE_THRESHOLD_HOURS = env.float("STUCK_EPISODE_THRESHOLD_HOURS", defau
 EVALUATION_PENDING_RESEND_MINUTES = env.int("EVALUATION_PENDING_RESEND_MINUTES", default=30)
 INTERVIEW_ABANDON_AFTER_MINUTES = env.int("INTERVIEW_ABANDON_AFTER_MINUTES", default=60)
 
+# --- The candidate's journey (docs/operations.md, "The candidate's journey") -----------------
+# Off only where notice and consent are collected before the invite link is sent.
+INTERVIEW_CONSENT_REQUIRED = env.bool("INTERVIEW_CONSENT_REQUIRED", default=True)
+CANDIDATE_NOTICE_TEXT = env.str(
+    "CANDIDATE_NOTICE_TEXT",
+    default=(
+        "This interview is conducted by an AI interviewer: it asks the questions and follow-ups, "
+        "and an AI evaluates your written answers against the role's criteria. The evaluation "
+        "is advice for the hiring team; a person reviews your answers and makes the decision. "
+        "Your answers and their evaluation are kept with your application."
+    ),
+)
+# Stored with each consent: change it whenever the notice text changes.
+CANDIDATE_NOTICE_VERSION = env.str("CANDIDATE_NOTICE_VERSION", default="1")
+CANDIDATE_CONTACT = env.str("CANDIDATE_CONTACT", default="the recruiter who sent you this link")
+CANDIDATE_ACCOMMODATION_CONTACT = env.str(
+    "CANDIDATE_ACCOMMODATION_CONTACT", default="the recruiter who sent you this link"
+)
+CANDIDATE_NEXT_STEPS = env.str(
+    "CANDIDATE_NEXT_STEPS",
+    default=(
+        "A person on the hiring team reviews your answers and will contact you about the next "
+        "step, usually within a few working days."
+    ),
+)
+# An answer arriving this long after a timed interview's limit is still kept (it was in flight).
+INTERVIEW_TIME_GRACE_SECONDS = env.int("INTERVIEW_TIME_GRACE_SECONDS", default=10)
+
 # --- Question cache (resilience app; docs/operations.md, "Question cache") ------------------
 QUESTION_CACHE_BACKEND = env.str(
     "QUESTION_CACHE_BACKEND", default="resilience.question_cache.backends.database.DatabaseBackend"

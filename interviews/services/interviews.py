@@ -29,6 +29,7 @@ from interviews.models import (
     TurnRole,
 )
 from interviews.selectors import (
+    interview_time_over,
     interview_time_remaining,
     turn_event,
 )
@@ -153,14 +154,26 @@ def _touch(interview: Interview, *extra_fields: str) -> None:
     interview.save(update_fields=["last_seq", "last_activity_at", *extra_fields])
 
 
-def interview_start(*, interview_id: int) -> Interview:
-    """Mark a scheduled interview in progress (first join). Idempotent."""
+def interview_start(*, interview_id: int, notice_version: str = "") -> Interview:
+    """Mark a scheduled interview in progress, and its clock running. Idempotent.
+
+    `notice_version`: the candidate consented to that notice now (the start page). Where
+    INTERVIEW_CONSENT_REQUIRED is on, an interview without a recorded consent does not start,
+    so a socket opened before the start page was submitted starts nothing.
+    """
     with transaction.atomic():
         interview = Interview.objects.select_for_update().get(pk=interview_id)
-        if interview.status == InterviewStatus.SCHEDULED:
-            interview.status = InterviewStatus.IN_PROGRESS
-            interview.started_at = timezone.now()
-            _touch(interview, "status", "started_at")
+        if interview.status != InterviewStatus.SCHEDULED:
+            return interview
+        now = timezone.now()
+        if notice_version:
+            interview.consent_at = now
+            interview.consent_notice_version = notice_version
+        elif interview.consent_at is None and settings.INTERVIEW_CONSENT_REQUIRED:
+            return interview
+        interview.status = InterviewStatus.IN_PROGRESS
+        interview.started_at = now
+        _touch(interview, "status", "started_at", "consent_at", "consent_notice_version")
     return interview
 
 
@@ -187,23 +200,38 @@ def interview_answer_submit(
             return AnswerOutcome(answer=existing, duplicate=True)
         if interview.is_finished:
             raise AnswerRejected("interview_finished", "This interview is already finished.")
-        last = by_seq.get(interview.last_seq)
-        if last is None or last.kind not in (TurnKind.QUESTION, TurnKind.FOLLOW_UP):
-            raise AnswerRejected(
-                "no_question_pending",
-                "There is no question waiting for an answer yet.",
-                retryable=True,
-            )
-        answer = _append_turn(
-            interview,
-            role=TurnRole.CANDIDATE,
-            kind=TurnKind.ANSWER,
-            question_index=last.question_index,
-            text=text,
-            client_msg_id=client_msg_id,
-        )
-        _touch(interview)
+        time_over = interview_time_over(interview=interview)
+        if time_over:
+            # Past the limit and its grace period: the interview ends now rather than at the
+            # next time-up check; the answer is refused once that is committed (below).
+            _finish(interview, reason="time_up")
+        else:
+            answer = _answer_append(interview, by_seq.get(interview.last_seq), text, client_msg_id)
+    if time_over:
+        raise AnswerRejected("time_up", "Time is up: this answer arrived after the time limit.")
     return AnswerOutcome(answer=answer, duplicate=False)
+
+
+def _answer_append(
+    interview: Interview, last: Turn | None, text: str, client_msg_id: uuid.UUID
+) -> Turn:
+    """Store the answer to the pending question. Caller holds the interview row lock."""
+    if last is None or last.kind not in (TurnKind.QUESTION, TurnKind.FOLLOW_UP):
+        raise AnswerRejected(
+            "no_question_pending",
+            "There is no question waiting for an answer yet.",
+            retryable=True,
+        )
+    answer = _append_turn(
+        interview,
+        role=TurnRole.CANDIDATE,
+        kind=TurnKind.ANSWER,
+        question_index=last.question_index,
+        text=text,
+        client_msg_id=client_msg_id,
+    )
+    _touch(interview)
+    return answer
 
 
 @dataclass(frozen=True)
@@ -238,8 +266,10 @@ def _plan(interview: Interview) -> _Plan | None:
     # The last turn and the one before it (the question it answers), in one query.
     recent = list(interview.turns.order_by("-seq")[:2])
     last = recent[0] if recent else None
-    if interview_time_remaining(interview=interview) == 0:
+    if interview_time_over(interview=interview):
         return _Plan(interview.last_seq, "complete", interview.current_index, reason="time_up")
+    if interview_time_remaining(interview=interview) == 0:
+        return None  # the grace period: an answer in flight is kept, nothing new is asked
     if last is None:
         return _plan_question(interview, 1)
     if last.kind != TurnKind.ANSWER:
@@ -335,6 +365,19 @@ def _finish(interview: Interview, *, reason: str, status: str = InterviewStatus.
         evaluation_request(interview=interview)
     logger.info("interview %s finished: %s (%s)", interview.pk, status, reason)
     return turn
+
+
+def interview_time_up(*, interview_id: int) -> bool:
+    """Complete the interview with reason `time_up` if its time and grace period are over and
+    it is still in progress (the beat check; the socket and each answer check it too)."""
+    with transaction.atomic():
+        interview = Interview.objects.select_for_update().get(pk=interview_id)
+        if interview.status != InterviewStatus.IN_PROGRESS:
+            return False
+        if not interview_time_over(interview=interview):
+            return False
+        _finish(interview, reason="time_up")
+    return True
 
 
 def interview_abandon(*, interview_id: int, inactive_since: datetime) -> bool:

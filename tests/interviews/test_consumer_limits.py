@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 from channels.layers import InMemoryChannelLayer
+from django.conf import settings
 from django.utils import timezone
 
 from interviews import consumers
@@ -113,9 +114,10 @@ async def test_time_limit__reached_while_idle_completes_the_interview() -> None:
     await comm.send_json_to({"type": "hello", "last_seq": 0})
     await until(comm, "question")
     await comm.disconnect()
-    # The candidate has used up the time: 61 s since the start.
+    # The candidate has used up the time and its grace period.
+    over = 61 + settings.INTERVIEW_TIME_GRACE_SECONDS
     await database_sync_to_async(Interview.objects.filter(pk=created.interview.pk).update)(
-        started_at=timezone.now() - timedelta(seconds=61)
+        started_at=timezone.now() - timedelta(seconds=over)
     )
     again = await connect(created.ws_path)
     await again.send_json_to({"type": "hello", "last_seq": 1})

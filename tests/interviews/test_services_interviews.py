@@ -2,6 +2,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from interviews.models import Evaluation, Interview, InterviewStatus, TurnKind
@@ -133,12 +134,11 @@ def test_answer_before_any_question__is_rejected_as_retryable() -> None:
     assert exc.value.retryable
 
 
-def test_time_limit_passed__advance_completes_with_time_up() -> None:
+def test_time_limit_and_grace_passed__advance_completes_with_time_up() -> None:
     interview = _started(time_limit_seconds=60)
     Interview.objects.filter(pk=interview.pk).update(
-        started_at=timezone.now() - timedelta(seconds=61)
+        started_at=timezone.now() - timedelta(seconds=61 + settings.INTERVIEW_TIME_GRACE_SECONDS)
     )
-    interview_answer_submit(interview_id=interview.pk, text="late", client_msg_id=uuid.uuid4())
     (turn,) = interview_advance(interview_id=interview.pk)
     assert turn.meta["reason"] == "time_up"
     assert Interview.objects.get(pk=interview.pk).status == InterviewStatus.COMPLETED

@@ -1,0 +1,114 @@
+"""The candidate's journey in a real Chromium against a real uvicorn and PostgreSQL: the start
+page and its consent, at desktop (1280x800) and phone (390x844) sizes.
+
+Playwright's sync API marks its event loop as running between calls, which Django's ORM refuses
+(SynchronousOnlyOperation), so the database is read only before the browser starts and after it
+has closed.
+"""
+
+import contextlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from playwright.sync_api import Page, expect, sync_playwright
+
+from interviews.models import Interview, InterviewStatus
+from tests.e2e.browser import CHROMIUM_ARGS, WAIT_MS, CandidatePage, artifact, chromium_path
+from tests.e2e.stack import Stack, base_env, free_port, stack
+from tests.factories import make_interview
+
+pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.timeout(300)]
+
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+CONTACT = "talent@acme.example"
+
+
+@pytest.fixture
+def web(
+    postgres_required: None, redis_url: str, tmp_path: Path, transactional_db: None
+) -> Iterator[tuple[Stack, str]]:
+    env = base_env(
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+        REDIS_URL=redis_url,
+        VAR_DIR=str(tmp_path / "var"),
+        INTERVIEW_CONSENT_REQUIRED="true",
+        CANDIDATE_CONTACT=CONTACT,
+        CANDIDATE_NOTICE_VERSION="e2e-1",
+        INTERVIEW_TIME_GRACE_SECONDS="2",
+    )
+    port = free_port()
+    with stack(env, tmp_path) as running:
+        running.uvicorn(port)
+        yield running, f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def browser(size: str) -> Iterator[Page]:
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=chromium_path(), args=list(CHROMIUM_ARGS), timeout=60_000
+        )
+        try:
+            context = chromium.new_context(
+                viewport=SIZES[size],  # type: ignore[arg-type]
+                color_scheme="light",
+                reduced_motion="reduce",
+            )
+            page = context.new_page()
+            page.set_default_timeout(WAIT_MS)
+            try:
+                yield page
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    page.screenshot(path=artifact(f"journey-failure-{size}.png"))
+                raise
+        finally:
+            chromium.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_consent_and_start__nothing_starts_until_the_box_is_ticked_and_start_pressed(
+    web: tuple[Stack, str], size: str
+) -> None:
+    _, base = web
+    created = make_interview(role="Data engineer", question_count=2, time_limit_seconds=600)
+    with browser(size) as page:
+        page.goto(base + created.invite_path)
+        expect(page.get_by_test_id("start-page")).to_be_visible()
+        expect(page.get_by_test_id("fact-questions")).to_have_text("2")
+        expect(page.get_by_test_id("fact-time")).to_have_text("10 minutes")
+        expect(page.get_by_test_id("notice")).to_contain_text("a person")
+        page.screenshot(path=artifact(f"journey-start-{size}.png"), full_page=True)
+        page.get_by_test_id("start").click()
+        expect(page.get_by_test_id("start-error")).to_contain_text("tick the box")
+        expect(page.get_by_test_id("consent")).to_have_attribute("aria-invalid", "true")
+        page.get_by_test_id("consent").check()
+        page.get_by_test_id("start").click()
+        CandidatePage(page).expect_prompts(1)
+        timer = page.locator("#timer-value")
+        # The server's clock, started by Start moments ago (a loaded machine may take seconds).
+        expect(timer).to_have_text(re.compile(r"^(10:00|09:[0-5][0-9])$"))
+        page.screenshot(path=artifact(f"journey-question-{size}.png"))
+    interview = Interview.objects.get(pk=created.interview.pk)
+    assert interview.status == InterviewStatus.IN_PROGRESS
+    assert interview.consent_notice_version == "e2e-1"
+    assert interview.consent_at is not None
+
+
+def test_decline__says_whom_to_contact_and_starts_nothing(web: tuple[Stack, str]) -> None:
+    _, base = web
+    created = make_interview(time_limit_seconds=600)
+    with browser("phone") as page:
+        page.goto(base + created.invite_path)
+        page.get_by_test_id("decline").click()
+        expect(page.get_by_test_id("declined")).to_contain_text(CONTACT)
+        page.screenshot(path=artifact("journey-declined-phone.png"))
+    interview = Interview.objects.get(pk=created.interview.pk)
+    assert (interview.status, interview.started_at, interview.consent_at) == (
+        InterviewStatus.SCHEDULED,
+        None,
+        None,
+    )
