@@ -58,6 +58,9 @@ MIDDLEWARE = [
     # Outermost, so every page gets the policy, the monitoring middleware's own error pages too.
     "csp.middleware.CSPMiddleware",
     "monitoring.middleware.RequestMonitoringMiddleware",  # then: ids, timing, errors for all
+    # Sync from here down, on the request's thread: its connection goes back to the pool
+    # before the response leaves it (see the function).
+    "monitoring.middleware.release_database_connections",
     "django.middleware.security.SecurityMiddleware",
     "interviews.middleware.private_invite_urls",  # after Security: its Referrer-Policy wins
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -89,12 +92,33 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
+# A web process's threads that hold a connection at once: the sockets' one database thread,
+# the interviewer moves on their own pool (interviews/shutdown.py: min(32, CPUs + 4) threads,
+# each holding its connection while the LLM answers), and room for HTTP requests
+# (docs/operations.md, "Sizing connections").
+DB_POOL_MAX_SIZE_DEFAULT = 1 + min(32, (os.cpu_count() or 1) + 4) + 8
 DATABASE_URL = env.str("DATABASE_URL", default="")
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
     # Health checks let a restarted PostgreSQL be survived without restarting processes.
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=DB_POOL_MAX_SIZE_DEFAULT)
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and DB_POOL_MAX_SIZE:
+        # One bounded pool per process (psycopg 3's): without it Django opens a connection
+        # per thread, and ASGI runs every concurrent request on a thread of its own, so a
+        # burst of requests opened one connection each until PostgreSQL refused more. A
+        # thread borrows a connection for a request, a socket's database call or a task and
+        # gives it back; past DB_POOL_MAX_SIZE, requests wait up to DB_POOL_TIMEOUT and then
+        # get a 503. The pool keeps connections itself, so CONN_MAX_AGE must be 0.
+        # DB_POOL_MAX_SIZE=0: no pool (one connection per thread, kept DB_CONN_MAX_AGE).
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
+            "max_size": DB_POOL_MAX_SIZE,
+            "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+        }
+    else:
+        DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 else:
     DATABASES = {
         "default": {

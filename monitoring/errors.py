@@ -128,7 +128,26 @@ def exception_info(exc: BaseException) -> ErrorInfo | None:
         return dataclasses.replace(info, retry_after=getattr(exc, "retry_after", None))
     if isinstance(exc, RequestDataTooBig):
         return ErrorInfo.standard(413, _technical(exc))
+    if _is_pool_timeout(exc):
+        # Every connection of this process's pool stayed busy for DB_POOL_TIMEOUT: a burst,
+        # not a bug. Retryable, and the client is told when.
+        info = ErrorInfo.standard(503, _technical(exc))
+        return dataclasses.replace(info, retry_after=1.0)
     return None
+
+
+def _is_pool_timeout(exc: BaseException) -> bool:
+    """Django's OperationalError around psycopg_pool's PoolTimeout (DB_POOL_TIMEOUT passed)."""
+    try:
+        from psycopg_pool import PoolTimeout
+    except ImportError:  # the embedded default (SQLite) has no pool
+        return False
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, PoolTimeout):
+            return True
+        cause = cause.__cause__
+    return False
 
 
 def envelope(

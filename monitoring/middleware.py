@@ -15,6 +15,7 @@ from asgiref.sync import iscoroutinefunction, markcoroutinefunction
 from django.conf import settings
 from django.core import signals
 from django.core.exceptions import BadRequest, PermissionDenied, SuspiciousOperation
+from django.db import connections
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.http.multipartparser import MultiPartParserError
 
@@ -188,3 +189,30 @@ class RequestMonitoringMiddleware:
                 },
             )
         return response
+
+
+def release_database_connections(get_response: Any) -> Any:
+    """Give the request's database connection back to the pool as soon as the sync part of
+    the request is done, in the thread that used it.
+
+    Sync-only and right below RequestMonitoringMiddleware, so every later middleware and the
+    view run inside it on the request's thread. Django would close the connection only at
+    request_finished, after the response has gone back through the async layers; for a 4xx
+    or 5xx those first log the response on the event loop's default thread pool, the pool
+    health checks and interviewer moves also use. In a burst, requests then held every pooled
+    connection while waiting for threads that were themselves waiting for a connection, until
+    DB_POOL_TIMEOUT broke the deadlock. Closing here is what request_finished does (the pool
+    takes the connection back, CONN_MAX_AGE being 0), only earlier.
+    """
+
+    def middleware(request: HttpRequest) -> Any:
+        try:
+            return get_response(request)
+        finally:
+            for connection in connections.all(initialized_only=True):
+                # An atomic block still open here is not the request's (ATOMIC_REQUESTS is
+                # off): it belongs to the caller (a test's transaction), which closes it.
+                if not connection.in_atomic_block:
+                    connection.close_if_unusable_or_obsolete()
+
+    return middleware

@@ -125,7 +125,8 @@ def test_retry_from_the_admin_action__reruns_the_task_and_resolves_the_entry(
 
     assert response.status_code == 302
     entry.refresh_from_db()
-    assert entry.status == DeadLetterStatus.RETRIED
+    # The worker may already have run the retry and resolved the entry by now.
+    assert entry.status in (DeadLetterStatus.RETRIED, DeadLetterStatus.RESOLVED)
     assert entry.retry_task_id
     assert entry.retry_task_id != entry.task_id
     assert entry.retried_by is not None
