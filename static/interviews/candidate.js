@@ -67,7 +67,9 @@
     awaiting: false, pending: null, pendingEl: null, resendTimer: null, resendAttempt: 0, refocus: false,
     // Interview state shown in the banner.
     thinking: false, degraded: false, completed: false, expired: false,
-    finalMessage: '', finalCode: 0, notice: '',
+    // returned: why a refused answer was given back to the composer, kept across reconnects
+    // until the candidate sends again (the box holds their text; the banner says why).
+    finalMessage: '', finalCode: 0, notice: '', returned: '',
     // Clock: deadline (epoch ms) while running; heldMs while shown but not yet started.
     deadline: null, heldMs: null,
     // Scrolling: pinned = the newest message should stay in view (the reader has not scrolled up).
@@ -189,7 +191,7 @@
     clearTimeout(state.stableTimer);
     state.stableTimer = setTimeout(function () { state.attempt = 0; }, STABLE_MS);
     state.conn = 'open';
-    state.notice = '';
+    state.notice = state.returned;
     state.thinking = false;
     if (typeof iv.total === 'number' && iv.total > 0) state.total = iv.total;
     if (typeof iv.ping_interval === 'number' && iv.ping_interval > 0) state.pingSeconds = iv.ping_interval;
@@ -210,7 +212,7 @@
     appendMsg(makeMsg(m.type, m.seq, String(m.text || ''), label, tag));
     state.awaiting = true;
     state.thinking = false;
-    state.notice = '';
+    state.notice = state.returned = '';
     if (state.heldMs !== null) { state.deadline = Date.now() + state.heldMs; state.heldMs = null; }
   }
 
@@ -311,7 +313,7 @@
     savePending(state.pending);
     showPendingBubble();
     els.answer.value = '';
-    state.notice = '';
+    state.notice = state.returned = '';
     transmitPending(); // while offline it goes out right after the next welcome
     render();
     scrollToEnd();
@@ -373,7 +375,7 @@
     if (typed !== state.pending.text) els.answer.value = state.pending.text + (typed ? '\n\n' + typed : '');
     if (state.pendingEl) state.pendingEl.remove();
     clearPending();
-    state.notice = notice;
+    state.notice = state.returned = notice;
     state.refocus = true;
   }
 

@@ -119,3 +119,53 @@ def test_connection_dying_right_after_welcome__back_off_grows_instead_of_resetti
         # Attempt 5 or later: a loaded machine may poll the banner after it moved on.
         expect(cp.banner).to_contain_text(re.compile(r"\(attempt ([5-9]|\d{2,})\)"), timeout=40_000)
         assert page.evaluate("window.__interview.attempt") >= 5
+
+
+def _fail_first_answer(ws: WebSocketRoute) -> None:
+    """Pass frames through, except the first answer of the page's first socket: answered as the
+    server answers an unexpected error (an `internal_error` frame, then close 1011)."""
+    server = ws.connect_to_server()
+    server.on_message(lambda message: ws.send(message))
+    first_socket = not _fail_first_answer.used  # type: ignore[attr-defined]
+    _fail_first_answer.used = True  # type: ignore[attr-defined]
+
+    def from_page(message: str | bytes) -> None:
+        if first_socket and isinstance(message, str) and '"type":"answer"' in message:
+            ws.send(
+                '{"type":"error","code":"internal_error","retryable":false,'
+                '"message":"Something went wrong on our side. Reconnecting; your saved answers'
+                ' are safe."}'
+            )
+            ws.close(code=1011, reason="internal error")
+            server.close()
+            return
+        server.send(message)
+
+    ws.on_message(from_page)
+
+
+def test_answer_met_by_an_internal_error__draft_back_and_explained_after_the_reconnect(
+    web: tuple[Stack, int],
+) -> None:
+    _, port = web
+    created = make_interview(question_count=2)
+    url = f"http://127.0.0.1:{port}{created.invite_path}"
+    _fail_first_answer.used = False  # type: ignore[attr-defined]
+    with candidate_browser(url, chromium_path()) as (page, log):
+        page.route_web_socket(re.compile(r".*/ws/interviews/.*"), _fail_first_answer)
+        page.reload(wait_until="domcontentloaded")
+        cp = CandidatePage(page)
+        cp.expect_prompts(1)
+        cp.type_answer("An answer the server choked on")
+        cp.send.click()
+        for _ in range(300):  # the page reconnects after 1011
+            if _sockets_opened(log) >= 2:
+                break
+            page.wait_for_timeout(100)
+        assert _sockets_opened(log) >= 2, "the page reconnected after 1011"
+        cp.expect_banner("notice")  # after the new socket's welcome
+        expect(cp.banner).to_contain_text("Something went wrong on our side", timeout=WAIT_MS)
+        expect(cp.box).to_have_value("An answer the server choked on", timeout=WAIT_MS)
+        expect(cp.answers, "not shown as sent").to_have_count(0)
+        cp.submit()
+        cp.expect_acknowledged("An answer the server choked on")
