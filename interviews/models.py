@@ -1,11 +1,12 @@
-"""Interviews, their transcript (turns), their evaluation, the reviewers' decisions and the audit
-trail of both.
+"""Positions (the job and its interview plan), interviews, their transcript (turns), their
+evaluation, the reviewers' decisions and the audit trail of both, and the invite emails.
 
 Invariants live in the database (constraints), not only in code: a turn's seq is unique per
 interview, a client_msg_id is stored once per interview, and an evaluation carries a score only
 when it is done, so no code path can ever show a score for a failed evaluation.
 """
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -27,7 +28,52 @@ class InterviewStatus(models.TextChoices):
 FINISHED_STATUSES = (InterviewStatus.COMPLETED, InterviewStatus.ABANDONED, InterviewStatus.ERROR)
 
 
+class Position(models.Model):
+    """The job being hired for and its interview plan, which every interview for it inherits.
+
+    An interview copies the plan when it is created (interviews.services.positions), so editing
+    a position later never changes an interview already sent or taken.
+    """
+
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True, help_text="The job description.")
+    # Question-bank topic keys ("python", "sql", ...) or free text; see position_topic_notes.
+    topics = models.JSONField(default=list)
+    difficulty = models.CharField(max_length=8, choices=Difficulty.choices)
+    language = models.CharField(max_length=16, default="en")
+    question_count = models.PositiveSmallIntegerField(
+        default=5, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    time_limit_seconds = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(60)]
+    )
+    created_by = models.ForeignKey(
+        "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(question_count__gte=1) & Q(question_count__lte=50),
+                name="position_question_count_1_50",
+            ),
+            models.CheckConstraint(
+                condition=Q(difficulty__in=Difficulty.values), name="position_difficulty_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
 class Interview(models.Model):
+    # PROTECT: a position with interviews is part of their record. Null only for rows made
+    # before positions existed and not yet migrated (migration 0009 links every one).
+    position = models.ForeignKey(
+        Position, null=True, blank=True, on_delete=models.PROTECT, related_name="interviews"
+    )
     candidate_name = models.CharField(max_length=200)
     candidate_email = models.EmailField(blank=True)
     role = models.CharField(max_length=200)
@@ -268,6 +314,57 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} on interview {self.interview_id}"
+
+
+class InviteEmailKind(models.TextChoices):
+    INVITE = "invite", "Invitation"
+    REMINDER = "reminder", "Reminder before expiry"
+
+
+class InviteEmailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RETRYING = "retrying", "Failed, retrying"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed (in the dead-letter queue)"
+    SKIPPED = "skipped", "Not sent"
+
+
+class InviteEmail(models.Model):
+    """One email to a candidate about one invite link, and what became of it.
+
+    The link itself is never stored here: the sending task re-derives it from the interview
+    (interviews.services.tokens.token_recover). One row per link and kind: a link's expiry
+    identifies it, so two beat runs or a double click can never send a second reminder.
+    """
+
+    interview = models.ForeignKey(Interview, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=16, choices=InviteEmailKind.choices)
+    to = models.EmailField()
+    for_expiry = models.DateTimeField(help_text="The expiry of the link this email is about.")
+    status = models.CharField(
+        max_length=16, choices=InviteEmailStatus.choices, default=InviteEmailStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["interview", "kind", "for_expiry"], name="invite_email_once_per_link"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=InviteEmailKind.values), name="invite_email_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=InviteEmailStatus.values), name="invite_email_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to} ({self.get_status_display()})"
 
 
 class SweepRun(models.Model):

@@ -4,10 +4,16 @@ import logging
 from typing import Any
 
 from celery import shared_task
+from django.conf import settings
 
-from interviews.models import Interview
+from interviews.models import Interview, InviteEmail
 from interviews.services.evaluation import evaluation_fail, evaluation_run
 from interviews.services.evaluation_retry import RetryKind, evaluation_retry_step
+from interviews.services.invite_emails import (
+    invite_email_failed,
+    invite_email_send,
+    invite_reminders_queue,
+)
 from interviews.services.journey import interviews_time_up_sweep
 from interviews.services.maintenance import stuck_sweep
 
@@ -52,3 +58,27 @@ def sweep_stuck() -> dict[str, int]:
 def complete_timed_out() -> list[int]:
     """Beat, every 15 s: timed interviews past their limit and grace end with `time_up`."""
     return interviews_time_up_sweep()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=None)
+def send_invite_email(self: Any, email_id: int) -> str:
+    """Send one invitation or reminder; on failure retry with exponential back-off, and after
+    INVITE_EMAIL_MAX_RETRIES re-raise, so the dead-letter hook records it."""
+    try:
+        return invite_email_send(email_id=email_id)
+    except InviteEmail.DoesNotExist:
+        logger.warning("invite email %s no longer exists; not sent", email_id)
+        return "missing"
+    except Exception as exc:
+        final = self.request.retries >= settings.INVITE_EMAIL_MAX_RETRIES
+        invite_email_failed(email_id=email_id, error=f"{type(exc).__name__}: {exc}", final=final)
+        if final:
+            raise
+        delay = settings.INVITE_EMAIL_RETRY_BASE_SECONDS * 2**self.request.retries
+        logger.warning("invite email %s failed (%s); retrying in %s s", email_id, exc, delay)
+        raise self.retry(exc=exc, countdown=delay) from exc
+
+
+@shared_task(acks_late=True)
+def send_invite_reminders() -> dict[str, int]:
+    return {"queued": invite_reminders_queue()}

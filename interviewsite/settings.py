@@ -239,6 +239,29 @@ EVALUATION_BREAKER_WAITS = env.int("EVALUATION_BREAKER_WAITS", default=12)
 
 # --- Interviews -----------------------------------------------------------------------------
 INVITE_TTL_HOURS = env.int("INVITE_TTL_HOURS", default=168)
+INVITE_REMINDER_HOURS = env.int("INVITE_REMINDER_HOURS", default=24)
+INVITE_EMAIL_MAX_RETRIES = env.int("INVITE_EMAIL_MAX_RETRIES", default=5)
+INVITE_EMAIL_RETRY_BASE_SECONDS = env.int("INVITE_EMAIL_RETRY_BASE_SECONDS", default=30)
+INVITE_CSV_MAX_BYTES = env.int("INVITE_CSV_MAX_BYTES", default=262_144)
+INVITE_CSV_MAX_ROWS = env.int("INVITE_CSV_MAX_ROWS", default=500)
+
+# Email: printed to the worker's log (console backend) unless an SMTP host is configured.
+EMAIL_HOST = env.str("EMAIL_HOST", default="")
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default=(
+        "django.core.mail.backends.smtp.EmailBackend"
+        if EMAIL_HOST
+        else "django.core.mail.backends.console.EmailBackend"
+    ),
+)
+EMAIL_PORT = env.int("EMAIL_PORT", default=587)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="interviews@localhost")
 MAX_ANSWER_CHARS = env.int("MAX_ANSWER_CHARS", default=8000)
 WS_PING_INTERVAL = env.int("WS_PING_INTERVAL", default=20)
 WS_IDLE_TIMEOUT = env.int("WS_IDLE_TIMEOUT", default=60)

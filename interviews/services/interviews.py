@@ -10,7 +10,7 @@ from the database state alone, so a crash between the two steps is repaired by t
 import logging
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +24,7 @@ from interviews.llm.gateway import get_interviewer, interviewer_step
 from interviews.models import (
     Interview,
     InterviewStatus,
+    Position,
     Turn,
     TurnKind,
     TurnRole,
@@ -39,6 +40,7 @@ from interviews.services.effects import (
     invite_changed_on_commit,
 )
 from interviews.services.evaluation import evaluation_request
+from interviews.services.positions import position_for_plan, position_plan
 from interviews.services.tokens import token_generate, token_hash
 from interviews.text import text_unstorable_at, text_unstorable_message
 
@@ -91,41 +93,54 @@ class AnswerOutcome:
 def interview_create(
     *,
     candidate_name: str,
-    role: str,
-    topic: str,
-    difficulty: str,
+    position: Position | None = None,
+    role: str = "",
+    topic: str = "",
+    difficulty: str = "",
     language: str = "en",
-    question_count: int,
+    question_count: int = 0,
     candidate_email: str = "",
     time_limit_seconds: int | None = None,
     created_by_id: int | None = None,
 ) -> CreatedInterview:
-    token = token_generate()
-    interview = Interview(
-        candidate_name=candidate_name.strip(),
-        candidate_email=candidate_email.strip(),
-        role=role.strip(),
-        topic=topic.strip(),
-        difficulty=difficulty,
-        language=language.strip() or "en",
-        question_count=question_count,
-        time_limit_seconds=time_limit_seconds,
-        room_id=secrets.token_hex(8),
-        token_hash=token_hash(token),
-        token_expires_at=timezone.now() + timedelta(hours=settings.INVITE_TTL_HOURS),
-        created_by_id=created_by_id,
-    )
-    interview.full_clean()
-    interview.save()
+    """An interview for `position`, with the position's plan copied onto it. Without a position,
+    the plan given here (the command line's --role, --topic, ...) finds or makes the position
+    with exactly that plan, so the older way of creating an interview keeps working."""
+    with transaction.atomic():
+        if position is None:
+            position = position_for_plan(
+                role=role,
+                topic=topic,
+                difficulty=difficulty,
+                language=language,
+                question_count=question_count,
+                time_limit_seconds=time_limit_seconds,
+                created_by_id=created_by_id,
+            )
+        room_id = secrets.token_hex(8)
+        expires_at = timezone.now() + timedelta(hours=settings.INVITE_TTL_HOURS)
+        token = token_generate(room_id=room_id, expires_at=expires_at)
+        interview = Interview(
+            position=position,
+            **asdict(position_plan(position=position)),
+            candidate_name=candidate_name.strip(),
+            candidate_email=candidate_email.strip(),
+            room_id=room_id,
+            token_hash=token_hash(token),
+            token_expires_at=expires_at,
+            created_by_id=created_by_id,
+        )
+        interview.full_clean()
+        interview.save()
     logger.info("interview %s created (room %s)", interview.pk, interview.room_id)
     return CreatedInterview(interview=interview, token=token)
 
 
 def interview_reissue_token(*, interview: Interview) -> CreatedInterview:
     """A fresh invite link; the old one stops working at once."""
-    token = token_generate()
-    interview.token_hash = token_hash(token)
     interview.token_expires_at = timezone.now() + timedelta(hours=settings.INVITE_TTL_HOURS)
+    token = token_generate(room_id=interview.room_id, expires_at=interview.token_expires_at)
+    interview.token_hash = token_hash(token)
     interview.token_revoked_at = None
     interview.save(update_fields=["token_hash", "token_expires_at", "token_revoked_at"])
     invite_changed_on_commit(interview.pk)  # sockets opened with the old link close

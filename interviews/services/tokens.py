@@ -1,11 +1,20 @@
-"""Invite tokens: random, shown once, stored only as a SHA-256 digest."""
+"""Invite tokens: shown once, stored only as a SHA-256 digest.
 
+A token is an HMAC (keyed by SECRET_KEY) of the room id and the link's expiry, as Django's
+password-reset tokens are: the database alone cannot produce a link, yet the email task can
+re-derive the one it must send from the row (`token_recover`) without the link ever passing
+through the broker, a log or the dead-letter queue. Reissuing changes the expiry, so the old
+link stops matching the stored hash.
+"""
+
+import base64
 import hashlib
 import hmac
-import secrets
+from datetime import UTC, datetime
 from enum import Enum
 
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from interviews.models import Interview
 
@@ -32,8 +41,20 @@ class InviteRejected(Exception):
         self.problem = problem
 
 
-def token_generate() -> str:
-    return secrets.token_urlsafe(32)
+_KEY_SALT = "interviews.invite-token"
+
+
+def token_generate(*, room_id: str, expires_at: datetime) -> str:
+    stamp = expires_at.astimezone(UTC).strftime("%Y%m%d%H%M%S%f")
+    digest = salted_hmac(_KEY_SALT, f"{room_id}|{stamp}", algorithm="sha256").digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def token_recover(*, interview: Interview) -> str | None:
+    """The interview's current link token, or None when it was not made from this row's room
+    and expiry (a link from before derived tokens, or a SECRET_KEY changed since)."""
+    token = token_generate(room_id=interview.room_id, expires_at=interview.token_expires_at)
+    return token if hmac.compare_digest(interview.token_hash, token_hash(token)) else None
 
 
 def token_hash(token: str) -> str:

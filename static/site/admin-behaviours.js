@@ -8,6 +8,32 @@
       event.target.select();
     }
   });
+  // <button data-copy-from="ID">: copies the value of the input with that id, and says so.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy-from]");
+    if (!button) {
+      return;
+    }
+    var input = document.getElementById(button.dataset.copyFrom);
+    if (!input) {
+      return;
+    }
+    var done = function () {
+      button.textContent = "Copied";
+      button.setAttribute("aria-live", "polite");
+    };
+    input.select();
+    if (navigator.clipboard && window.isSecureContext) {
+      navigator.clipboard.writeText(input.value).then(done, function () {
+        document.execCommand("copy");
+        done();
+      });
+    } else {
+      // Plain-HTTP admin (the embedded default): the Clipboard API is unavailable there.
+      document.execCommand("copy");
+      done();
+    }
+  });
   // <button|input type=submit data-confirm="Question?">: the form is sent only if confirmed.
   document.addEventListener("submit", function (event) {
     var button = event.submitter;

@@ -11,6 +11,7 @@ from django.utils.html import escape
 
 from interviews.models import Evaluation, EvaluationStatus, Interview
 from interviews.services.evaluation import evaluation_fail, evaluation_run
+from interviews.services.positions import position_create
 from tests.factories import STRONG_ANSWER, make_interview, run_to_completion
 from tests.interviews.test_evaluation_support import eager_celery
 
@@ -46,39 +47,36 @@ def test_staff__incomplete_evaluation_shows_reason_and_no_score(staff_client: Cl
     assert "/ 5" not in body
 
 
-def test_staff__create_form_makes_an_interview_and_shows_its_working_invite_link(
+def test_staff__invite_form_makes_an_interview_for_the_position_and_shows_its_working_link(
     staff_client: Client,
 ) -> None:
+    position = position_create(
+        title="Kernel engineer", topics=["data_structures"], difficulty="hard", question_count=4
+    )
     response = staff_client.post(
         "/admin/interviews/interview/create/",
-        {
-            "candidate_name": "Linus",
-            "role": "Kernel engineer",
-            "topic": "data structures",
-            "difficulty": "hard",
-            "language": "en",
-            "question_count": 4,
-        },
+        {"position": position.pk, "candidate_name": "Linus", "candidate_email": ""},
     )
     assert response.status_code == 200
     interview = Interview.objects.get(candidate_name="Linus")
-    invite_url = response.context["invite"]["invite_url"]
-    assert invite_url in response.content.decode()
-    page = staff_client.get(invite_url.removeprefix("http://127.0.0.1:8000"))
+    assert (interview.position_id, interview.question_count) == (position.pk, 4)
+    (invite,) = response.context["created"]
+    assert invite["invite_url"] in response.content.decode()
+    page = staff_client.get(invite["invite_url"].removeprefix("http://127.0.0.1:8000"))
     assert page.status_code == 200
     assert interview.room_id in page.content.decode()
 
 
-def test_staff__create_form_rejects_bad_input_with_field_errors(staff_client: Client) -> None:
+def test_staff__invite_form_rejects_bad_input_with_field_errors(staff_client: Client) -> None:
     response = staff_client.post(
         "/admin/interviews/interview/create/",
-        {"candidate_name": "", "role": "x", "topic": "y", "difficulty": "x", "question_count": 0},
+        {"candidate_name": "", "position": 999999, "candidate_email": "not-an-email"},
     )
     assert response.status_code == 200
-    assert response.context["form"].errors.keys() >= {
+    assert response.context["one"].errors.keys() >= {
         "candidate_name",
-        "difficulty",
-        "question_count",
+        "position",
+        "candidate_email",
     }
     assert not Interview.objects.exists()
 

@@ -10,7 +10,7 @@ from django.test import override_settings
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from interviews.admin import render_report
+from interviews.admin.reports import render_report
 from interviews.models import Evaluation, Interview, InterviewStatus, Turn, TurnKind
 from interviews.selectors import (
     interview_deadline,

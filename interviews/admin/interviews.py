@@ -1,7 +1,6 @@
 """Staff views of interviews. Creating an interview goes through the same service as the CLI,
 and the invite link is shown once (only its hash is stored); "new invite link" reissues it."""
 
-from collections.abc import Iterable
 from functools import partial
 from typing import Any
 
@@ -10,29 +9,27 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import path
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
-from interviews.admin_decisions import decision_view, render_decisions
-from interviews.forms import InterviewCreateForm
+from interviews.admin.decisions import decision_view, render_decisions
+from interviews.admin.humanize import minutes_label, when_label
+from interviews.admin.positions import invite_one
+from interviews.admin.reports import render_report, rerun_evaluations
+from interviews.forms import InviteForm
 from interviews.models import (
-    Evaluation,
     EvaluationStatus,
     Interview,
     InterviewStatus,
+    InviteEmail,
+    InviteEmailKind,
     Turn,
 )
-from interviews.selectors import interview_ending, interview_question_labels, turn_degraded
-from interviews.services.answer_flags import FLAG_LABELS
-from interviews.services.evaluation import EvaluationRerunRefused, evaluation_rerun
-from interviews.services.interviews import (
-    interview_create,
-    interview_reissue_token,
-    interview_revoke_token,
-)
+from interviews.selectors import turn_degraded
+from interviews.services.interviews import interview_reissue_token, interview_revoke_token
+from interviews.services.invites import invite_email_queue
 
 
 class TurnInline(admin.TabularInline):
@@ -61,60 +58,27 @@ class TurnInline(admin.TabularInline):
         return turn.get_source_display() if turn.source else ""
 
 
-def render_report(evaluation: Evaluation) -> str:
-    """The evaluation as staff read it; no score is shown unless the evaluation is done."""
-    done = evaluation.status == EvaluationStatus.DONE
-    report = evaluation.report if done else {}
-    # Who wrote each question, read from its turns: the report itself does not say.
-    labels = interview_question_labels(interview=evaluation.interview) if done else {}
-    questions = [
-        {
-            **q,
-            "labels": labels.get(q.get("index", 0), []),
-            # Reports stored before schema 2 keep bare quotes and bare flag codes.
-            "evidence": [e if isinstance(e, dict) else {"text": e} for e in q.get("evidence", [])],
-            "flag_reasons": q.get("flag_reasons")
-            or [{"flag": f, "label": FLAG_LABELS.get(f, f)} for f in q.get("flags", [])],
-        }
-        for q in report.get("questions", [])
-    ]
-    context = {
-        "evaluation": evaluation,
-        # How the interview ended (time up, and how many questions were answered).
-        "ending": interview_ending(interview=evaluation.interview),
-        "done": done,
-        "report": report,
-        "questions": questions,
-        "confidence_pct": round((evaluation.confidence or 0) * 100),
-    }
-    return render_to_string("admin/interviews/evaluation_report.html", context)
+class InviteEmailInline(admin.TabularInline):
+    model = InviteEmail
+    fields = ("kind", "to", "status", "attempts", "error", "created_at", "sent_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "Emails to the candidate"
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
-def rerun_evaluations(request: HttpRequest, interviews: Iterable[Interview]) -> None:
-    """Re-run each interview's evaluation through the service; one message per outcome."""
-    started, refused = 0, []
-    for interview in interviews:
-        try:
-            evaluation_rerun(interview=interview, actor=request.user)
-        except EvaluationRerunRefused as exc:
-            refused.append(f"{interview}: {exc}")
-        else:
-            started += 1
-    if started:
-        messages.success(request, f"Re-running {started} evaluation(s); refresh in a minute.")
-    for why in refused:
-        messages.warning(request, f"Not re-run — {why}")
-
-
-SETUP_FIELDS = (
-    "candidate_name",
-    "candidate_email",
-    "role",
-    "topic",
-    "language",
-    "difficulty",
-    "question_count",
-    "time_limit_seconds",
+# Editable until the candidate joins; after that the record is what it was.
+CANDIDATE_FIELDS = ("candidate_name", "candidate_email")
+TECHNICAL_FIELDS = (
+    "room_id",
+    "last_seq",
+    "current_index",
+    "token_expires_at",
+    "token_revoked_at",
+    "last_activity_at",
 )
 
 
@@ -122,39 +86,63 @@ SETUP_FIELDS = (
 class InterviewAdmin(admin.ModelAdmin):
     list_display = (
         "candidate_name",
-        "role",
-        "topic",
-        "difficulty",
+        "position",
         "status",
         "progress",
         "evaluation_status",
+        "link_expires",
         "created_at",
     )
-    list_filter = ("status", "difficulty")
+    list_filter = ("status", "position", "difficulty")
     search_fields = ("candidate_name", "candidate_email", "role", "topic", "room_id")
-    list_select_related = ("evaluation",)
-    inlines = [TurnInline]
+    list_select_related = ("evaluation", "position")
+    inlines = [InviteEmailInline, TurnInline]
     actions = ["action_new_invite", "action_revoke_invite", "action_rerun_evaluation"]
     readonly_fields = (
-        "room_id",
+        "evaluation_report",
+        "decision_trail",
+        "position",
         "status",
-        "last_seq",
-        "current_index",
-        "token_expires_at",
-        "token_revoked_at",
+        "progress",
+        "link_expires",
+        "role",
+        "topic",
+        "difficulty",
+        "language",
+        "question_count",
+        "time_limit",
         "created_at",
         "started_at",
         "completed_at",
-        "last_activity_at",
         "consent",
-        "evaluation_report",
-        "decision_trail",
+        *TECHNICAL_FIELDS,
     )
-    fields = (
-        ("candidate_name", "candidate_email"),
-        ("role", "topic", "language", "difficulty"),
-        ("question_count", "time_limit_seconds"),
-        *readonly_fields,
+    fieldsets = (
+        ("Evaluation (advisory)", {"fields": ("evaluation_report",)}),
+        ("Decision (human)", {"fields": ("decision_trail",)}),
+        (
+            "Candidate",
+            {
+                "fields": (
+                    CANDIDATE_FIELDS,
+                    ("position", "status", "progress"),
+                    "link_expires",
+                    "consent",
+                )
+            },
+        ),
+        (
+            "Interview plan (from the position)",
+            {
+                "fields": (
+                    ("role", "topic"),
+                    ("difficulty", "language"),
+                    ("question_count", "time_limit"),
+                )
+            },
+        ),
+        ("Times", {"fields": (("created_at", "started_at", "completed_at"),)}),
+        ("Technical details", {"classes": ("collapse",), "fields": TECHNICAL_FIELDS}),
     )
 
     @admin.display(description="candidate's consent")
@@ -167,9 +155,8 @@ class InterviewAdmin(admin.ModelAdmin):
         )
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # Once a candidate has joined, the interview's setup is part of the record.
         if obj is not None and obj.status != InterviewStatus.SCHEDULED:
-            return (*SETUP_FIELDS, *self.readonly_fields)
+            return (*CANDIDATE_FIELDS, *self.readonly_fields)
         return self.readonly_fields
 
     def get_urls(self) -> list[Any]:
@@ -194,26 +181,16 @@ class InterviewAdmin(admin.ModelAdmin):
     def create_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_add_permission(request):
             raise PermissionDenied("creating interviews needs the add permission")
-        form = InterviewCreateForm(request.POST or None)
-        invite = None
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            minutes = data.pop("time_limit_minutes")
-            created = interview_create(
-                **data,
-                time_limit_seconds=minutes * 60 if minutes else None,
-                created_by_id=request.user.pk,
-            )
-            invite = created.as_payload()
-            form = InterviewCreateForm()
+        form = InviteForm(request.POST or None)
+        created = invite_one(request, form) if request.method == "POST" else []
         context = {
             **self.admin_site.each_context(request),
-            "title": "Create interview",
-            "form": form,
-            "invite": invite,
+            "title": "Invite a candidate",
+            "one": form,
+            "created": [c.as_payload() | {"interview": c.interview} for c in created],
             "opts": self.model._meta,
         }
-        return TemplateResponse(request, "admin/interviews/create_interview.html", context)
+        return TemplateResponse(request, "admin/interviews/invite.html", context)
 
     def rerun_evaluation_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The change page's "Re-run evaluation" button: the bulk action for one interview."""
@@ -225,7 +202,21 @@ class InterviewAdmin(admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress(self, interview: Interview) -> str:
-        return f"{interview.current_index}/{interview.question_count}"
+        # Questions answered, not asked: a candidate who has answered nothing is at 0.
+        answered = interview.current_index
+        if not interview.is_finished and answered:
+            answered -= 1
+        return f"{answered}/{interview.question_count}"
+
+    @admin.display(description="link expires", ordering="token_expires_at")
+    def link_expires(self, interview: Interview) -> str:
+        if interview.token_revoked_at:
+            return f"revoked {when_label(interview.token_revoked_at)}"
+        return when_label(interview.token_expires_at)
+
+    @admin.display(description="time limit")
+    def time_limit(self, interview: Interview) -> str:
+        return minutes_label(interview.time_limit_seconds)
 
     @admin.display(description="evaluation (advisory)")
     def evaluation_status(self, interview: Interview) -> str:
@@ -249,7 +240,9 @@ class InterviewAdmin(admin.ModelAdmin):
     def action_new_invite(self, request: HttpRequest, queryset: QuerySet[Interview]) -> None:
         for interview in queryset:
             link = interview_reissue_token(interview=interview).as_payload()["invite_url"]
-            messages.success(request, format_html("{}: <code>{}</code>", interview, link))
+            emailed = invite_email_queue(interview=interview, kind=InviteEmailKind.INVITE)
+            sent = f" (emailed to {emailed.to})" if emailed else ""
+            messages.success(request, format_html("{}: <code>{}</code>{}", interview, link, sent))
 
     @admin.action(description="Re-run evaluation", permissions=["change"])
     def action_rerun_evaluation(self, request: HttpRequest, queryset: QuerySet[Interview]) -> None:
@@ -275,57 +268,3 @@ class TurnAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-
-@admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
-    list_display = ("interview", "status", "score", "method", "attempts", "finished_at")
-    list_filter = ("status", "method")
-    list_select_related = ("interview",)
-    # Read-only: an evaluation changes only through the service (re-run), never by hand, so
-    # nobody can type a score onto an evaluation that has none.
-    fields = (
-        "interview_link",
-        "status",
-        "score",
-        "method",
-        "attempts",
-        "reason",
-        "report_html",
-        "created_at",
-        "started_at",
-        "finished_at",
-    )
-    readonly_fields = fields
-    actions = ["action_rerun_evaluation"]
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Evaluation]:
-        # The report is only rendered on the change page, never in the list.
-        queryset = super().get_queryset(request)
-        match = request.resolver_match
-        if match and (match.url_name or "").endswith("changelist"):
-            return queryset.defer("report")
-        return queryset
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    @admin.display(description="score (advisory)")
-    def score(self, evaluation: Evaluation) -> str:
-        # Never a number for an evaluation that is not done.
-        if evaluation.status != EvaluationStatus.DONE:
-            return "—"
-        return f"{evaluation.overall_score} ({evaluation.get_recommendation_display()})"
-
-    @admin.display(description="interview")
-    def interview_link(self, evaluation: Evaluation) -> str:
-        url = reverse("admin:interviews_interview_change", args=[evaluation.interview_id])
-        return format_html('<a href="{}">{}</a>', url, evaluation.interview)
-
-    @admin.display(description="report")
-    def report_html(self, evaluation: Evaluation) -> str:
-        return render_report(evaluation)
-
-    @admin.action(description="Re-run evaluation", permissions=["change"])
-    def action_rerun_evaluation(self, request: HttpRequest, queryset: QuerySet[Evaluation]) -> None:
-        rerun_evaluations(request, (e.interview for e in queryset.select_related("interview")))
