@@ -18,3 +18,10 @@ class ResilienceConfig(AppConfig):
         checks.register(check_question_cache_settings)
         # Every process connects them; only Celery workers (and eager runs) ever send them.
         connect_signals()
+        from resilience.breakers import registry
+        from resilience.services.breakers import breaker_config_ensure, breaker_transition_notify
+
+        registry.configure(
+            listener=breaker_transition_notify,
+            ensure_config=lambda name: breaker_config_ensure(name=name),
+        )

@@ -210,5 +210,5 @@ class BreakerEventAdmin(ReadOnlyAdmin):
 
 @admin.register(BreakerState)
 class BreakerStateAdmin(ReadOnlyAdmin):
-    list_display = ("config", "state", "reason", "trips", "changed_at", "last_alert_at")
+    list_display = ("config", "state", "reason", "trips", "changed_at")
     list_select_related = ("config",)

@@ -68,9 +68,18 @@ class StaticPolicies:
 
 
 class DatabasePolicies:
-    def __init__(self, *, ttl: float = TTL, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        *,
+        ttl: float = TTL,
+        clock: Callable[[], float] = time.monotonic,
+        ensure: "Callable[[str], BreakerConfig] | None" = None,
+    ) -> None:
         self._ttl = ttl
         self._clock = clock
+        # Creates a breaker's row on first use (the breaker services, wired in by
+        # ResilienceConfig.ready); without it a breaker with no row runs on its defaults.
+        self._ensure = ensure
         self._policies: dict[str, BreakerPolicy] = {}
         self._valid_until = 0.0  # every policy is reloaded together, at most once per TTL
         self._reloading = threading.Lock()
@@ -124,10 +133,10 @@ class DatabasePolicies:
         self._valid_until = self._clock() + self._ttl
 
     def _first_use(self, name: str) -> "BreakerConfig | None":
-        from resilience.services.breakers import breaker_config_ensure
-
+        if self._ensure is None:
+            return None
         try:
-            return breaker_config_ensure(name=name)
+            return self._ensure(name)
         except DatabaseError:
             logger.exception("circuit breaker %s: cannot create its config; using defaults", name)
             return None

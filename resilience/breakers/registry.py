@@ -1,6 +1,13 @@
-"""One breaker per name per process, wired to the configured store and the database policies."""
+"""One breaker per name per process, wired to the configured store and the database policies.
+
+What happens on a transition (events, alerts) and how a breaker's config row is created are the
+breaker services' business; ResilienceConfig.ready hands them in through `configure`, so this
+package never imports the services (which import it).
+"""
 
 import threading
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
@@ -11,10 +18,22 @@ from resilience.breakers.config import NAME_PATTERN
 from resilience.breakers.policies import DatabasePolicies
 from resilience.breakers.stores.base import BreakerStore
 
+if TYPE_CHECKING:
+    from resilience.models import BreakerConfig
+
 _lock = threading.Lock()
 _breakers: dict[str, Breaker] = {}
 _store: BreakerStore | None = None
 _policies: DatabasePolicies | None = None
+_listener: Listener | None = None
+_ensure_config: "Callable[[str], BreakerConfig] | None" = None
+
+
+def configure(*, listener: Listener, ensure_config: "Callable[[str], BreakerConfig]") -> None:
+    """Set what every breaker reports transitions to, and how a config row is created."""
+    global _listener, _ensure_config
+    _listener, _ensure_config = listener, ensure_config
+    reset_registry()
 
 
 def get_breaker(name: str) -> Breaker:
@@ -29,7 +48,7 @@ def get_breaker(name: str) -> Breaker:
             breaker = _breakers.get(name)
             if breaker is None:
                 breaker = Breaker(
-                    name, store=default_store(), policies=default_policies(), listener=_listener()
+                    name, store=default_store(), policies=default_policies(), listener=_listener
                 )
                 _breakers[name] = breaker
     return breaker
@@ -52,7 +71,7 @@ def default_store() -> BreakerStore:
 def default_policies() -> DatabasePolicies:
     global _policies
     if _policies is None:
-        _policies = DatabasePolicies()
+        _policies = DatabasePolicies(ensure=_ensure_config)
     return _policies
 
 
@@ -69,11 +88,3 @@ def reset_registry() -> None:
         _breakers.clear()
         _store = None
         _policies = None
-
-
-def _listener() -> Listener:
-    # Imported late: the services import models, and this module must stay importable before
-    # Django's app registry is ready (worker processes import breakers early).
-    from resilience.services.breakers import breaker_transition_notify
-
-    return breaker_transition_notify

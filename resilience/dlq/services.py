@@ -15,17 +15,15 @@ from typing import Any
 
 from celery import current_app
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from resilience.alerts import Actor, actor_user
 from resilience.dlq.alerts import dead_letter_alert_send
 from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 
 logger = logging.getLogger(__name__)
-
-Actor = AbstractBaseUser | AnonymousUser | None  # request.user, or None for the system
 
 RETRYABLE = (DeadLetterStatus.PENDING, DeadLetterStatus.DISCARDED)
 DISCARDABLE = (DeadLetterStatus.PENDING,)
@@ -48,10 +46,6 @@ class PurgeReport:
     expired: int  # non-pending entries older than DLQ_RETENTION_DAYS
     capped: int  # entries over DLQ_MAX_ROWS, oldest non-pending first
     capped_pending: int  # of those, pending ones (only when non-pending ones ran out)
-
-
-def _user(actor: Actor) -> Any:
-    return actor if isinstance(actor, AbstractBaseUser) else None
 
 
 def _json_safe(value: Any) -> Any:
@@ -188,7 +182,7 @@ def dead_letters_retry(*, ids: Iterable[int], actor: Actor) -> RetryReport:
             entry.retry_task_id = task_id
             entry.retry_count += 1
             entry.retried_at = now
-            entry.retried_by = _user(actor)
+            entry.retried_by = actor_user(actor)
             entry.save(
                 update_fields=[
                     "status",
@@ -218,7 +212,9 @@ def dead_letter_retry(*, dead_letter: DeadLetter, actor: Actor) -> str | None:
 def dead_letters_discard(*, ids: Iterable[int], actor: Actor) -> int:
     """Mark pending entries discarded (kept until retention, for the record); how many."""
     count = DeadLetter.objects.filter(pk__in=list(ids), status__in=DISCARDABLE).update(
-        status=DeadLetterStatus.DISCARDED, discarded_at=timezone.now(), discarded_by=_user(actor)
+        status=DeadLetterStatus.DISCARDED,
+        discarded_at=timezone.now(),
+        discarded_by=actor_user(actor),
     )
     logger.info("dead-letter discard by %s: %s entries", actor or "system", count)
     return count

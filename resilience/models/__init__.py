@@ -1,6 +1,7 @@
 """The resilience app's models, one module per subdomain; Django finds them through here."""
 
 from resilience.models import dead_letters, question_cache
+from resilience.models.alerts import AlertThrottle
 from resilience.models.breakers import (
     BreakerConfig,
     BreakerEvent,
@@ -11,6 +12,7 @@ from resilience.models.breakers import (
 )
 
 __all__ = [
+    "AlertThrottle",
     "BreakerConfig",
     "BreakerEvent",
     "BreakerEventKind",

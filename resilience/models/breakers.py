@@ -250,7 +250,6 @@ class BreakerState(models.Model):
     consecutive_failures = models.PositiveIntegerField(default=0)
     trips = models.PositiveIntegerField(default=0)
     changed_at = models.DateTimeField(null=True, blank=True)
-    last_alert_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -98,15 +98,3 @@ class DeadLetter(models.Model):
         """`Class: message`, as the list shows it."""
         lines = self.exception_message.strip().splitlines()
         return f"{self.exception_type}: {lines[0]}" if lines else self.exception_type
-
-
-class DeadLetterAlert(models.Model):
-    """When a critical task's failure was last alerted, so alerts are sent once per interval."""
-
-    task_name = models.CharField(max_length=255, unique=True)
-    last_sent_at = models.DateTimeField()
-    # Failures since last_sent_at that were not alerted (reported in the next alert).
-    suppressed = models.PositiveIntegerField(default=0)
-
-    def __str__(self) -> str:
-        return f"{self.task_name} alerted at {self.last_sent_at:%Y-%m-%d %H:%M:%S}"

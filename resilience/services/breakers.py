@@ -6,20 +6,14 @@ The admin's actions and forms call these; so may scripts and the incident runboo
 
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
-import httpx
-from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.mail import mail_admins
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from resilience import metrics
+from resilience.alerts import Actor, actor_user, alert_claim, alert_deliver
 from resilience.breakers.config import EDITABLE_FIELDS, Mode
 from resilience.breakers.policies import default_policy
 from resilience.breakers.registry import expire_policies, get_breaker
@@ -35,14 +29,9 @@ from resilience.models import (
 from resilience.services.background import breaker_side_effects
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import User as AuthUser
+    pass
 
 logger = logging.getLogger(__name__)
-
-ALERT_INTERVAL = timedelta(minutes=15)  # at most one alert per breaker in this time
-WEBHOOK_TIMEOUT = 3.0  # seconds; the alert runs in the background thread, never on a call
-
-Actor = AbstractBaseUser | AnonymousUser | None  # request.user, or None for the system
 
 STATE_CHOICE = {
     State.CLOSED: BreakerStateChoice.CLOSED,
@@ -55,12 +44,6 @@ MODE_EVENT = {
     Mode.FORCED_CLOSED: BreakerEventKind.FORCED_CLOSED,
     Mode.METRICS_ONLY: BreakerEventKind.METRICS_ONLY,
 }
-
-
-def _actor(user: Actor) -> "AuthUser | None":
-    """The user to record on an event: a real account, never the anonymous user."""
-    user_model = get_user_model()
-    return user if isinstance(user, user_model) else None
 
 
 # --- configuration ------------------------------------------------------------------------
@@ -101,7 +84,7 @@ def breaker_config_update(
     with transaction.atomic():
         config.save()
         BreakerEvent.objects.create(
-            breaker_name=config.name, kind=kind, user=_actor(user), details=details
+            breaker_name=config.name, kind=kind, user=actor_user(user), details=details
         )
         transaction.on_commit(expire_policies)
     return config
@@ -132,7 +115,7 @@ def _mode_set(*, name: str, mode: Mode, user: Actor, reason: str) -> BreakerConf
         BreakerEvent.objects.create(
             breaker_name=name,
             kind=MODE_EVENT[mode],
-            user=_actor(user),
+            user=actor_user(user),
             reason=reason[:200],
             details={"previous_mode": previous},
         )
@@ -155,7 +138,7 @@ def breaker_reset(
         from_state=STATE_CHOICE[transition.from_state],
         to_state=STATE_CHOICE[transition.to_state],
         reason=reason[:200],
-        user=_actor(user),
+        user=actor_user(user),
         details=_counters(transition),
     )
     _mirror_update(transition)
@@ -217,55 +200,38 @@ def breaker_transition_persist(*, transition: Transition) -> None:
 
 
 def breaker_alert_send(*, transition: Transition) -> bool:
-    """Mail ADMINS and POST to ALERT_WEBHOOK_URL, once per breaker per ALERT_INTERVAL.
-
-    The dedupe is one conditional UPDATE of the mirror row, so concurrent processes seeing the
-    same breaker open send one alert between them. Delivery failures are logged, not raised.
-    """
-    now = timezone.now()
-    config = BreakerConfig.objects.filter(name=transition.name).first()
-    if config is None:
+    """Alert staff that a critical breaker opened (resilience.alerts: once per breaker per
+    ALERT_INTERVAL across processes); False when deduplicated. Never raises for delivery."""
+    if not BreakerConfig.objects.filter(name=transition.name).exists():
         return False
-    BreakerState.objects.get_or_create(config=config)
-    claimed = (
-        BreakerState.objects.filter(config=config)
-        .filter(Q(last_alert_at__isnull=True) | Q(last_alert_at__lte=now - ALERT_INTERVAL))
-        .update(last_alert_at=now)
-    )
-    if not claimed:
+    suppressed = alert_claim(key=f"breaker:{transition.name}")
+    if suppressed is None:
         logger.info("circuit breaker %s: opened again; alert suppressed", transition.name)
         return False
+    now = timezone.now()
     where = " (process-local: the shared store was unreachable)" if transition.local else ""
-    subject = f"Circuit breaker {transition.name} opened{where}"
+    more = f" ({suppressed} more openings since the last alert)" if suppressed else ""
     body = (
         f"Circuit breaker {transition.name} opened at {now:%Y-%m-%d %H:%M:%S %Z}{where}.\n"
         f"Reason: {transition.reason.slug}\n"
         f"Calls in window: {transition.calls}, failures: {transition.failures}, "
         f"slow: {transition.slow}, consecutive failures: {transition.consecutive_failures}\n"
-        f"Openings in a row: {transition.trips}; next trial in {transition.open_for:.0f}s.\n"
+        f"Openings in a row: {transition.trips}; next trial in {transition.open_for:.0f}s.{more}\n"
     )
-    try:
-        mail_admins(subject, body, fail_silently=False)
-        metrics.BREAKER_ALERTS.labels(channel="mail", result="sent").inc()
-    except Exception:
-        # Any mail backend's error: the alert is best effort and must not stop the webhook.
-        metrics.BREAKER_ALERTS.labels(channel="mail", result="failed").inc()
-        logger.exception("circuit breaker %s: alert mail failed", transition.name)
-    url = getattr(settings, "ALERT_WEBHOOK_URL", "")
-    if url:
-        payload = {"breaker": transition.name, "state": "open", "at": now.isoformat()}
-        payload.update(_counters(transition))
-        try:
-            httpx.post(url, json=payload, timeout=WEBHOOK_TIMEOUT).raise_for_status()
-            metrics.BREAKER_ALERTS.labels(channel="webhook", result="sent").inc()
-        except httpx.HTTPError:
-            metrics.BREAKER_ALERTS.labels(channel="webhook", result="failed").inc()
-            logger.exception("circuit breaker %s: alert webhook failed", transition.name)
+    payload = {"breaker": transition.name, "state": "open", "at": now.isoformat()}
+    payload |= _counters(transition) | {"suppressed_since_last_alert": suppressed}
+    webhook = alert_deliver(
+        what=f"circuit breaker {transition.name}",
+        subject=f"Circuit breaker {transition.name} opened{where}{more}",
+        body=body,
+        payload=payload,
+        counter=metrics.BREAKER_ALERTS,
+    )
     BreakerEvent.objects.create(
         breaker_name=transition.name,
         kind=BreakerEventKind.ALERT,
         reason=transition.reason.slug,
-        details={"webhook": bool(url), **_counters(transition)},
+        details={"webhook": webhook, **_counters(transition)},
     )
     return True
 

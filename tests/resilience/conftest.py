@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
@@ -9,6 +10,8 @@ from resilience.breakers import registry
 from resilience.breakers.stores.base import BreakerStore
 from resilience.breakers.stores.memory import MemoryStore
 from resilience.breakers.stores.redis import RedisStore
+
+from .dlq_helpers import CRITICAL_TASK, Webhook
 
 
 class FakeClock:
@@ -60,6 +63,17 @@ def make_store(
         return MemoryStore(clock=clock)
 
     return make
+
+
+@pytest.fixture
+def webhook(settings: Any) -> Iterator[Webhook]:
+    """A webhook receiver as ALERT_WEBHOOK_URL, an admin to mail, and CRITICAL_TASK critical."""
+    hook = Webhook()
+    settings.ALERT_WEBHOOK_URL = hook.url
+    settings.ADMINS = [("Ops", "ops@example.com")]
+    settings.CRITICAL_TASKS = [CRITICAL_TASK]
+    yield hook
+    hook.close()
 
 
 @pytest.fixture

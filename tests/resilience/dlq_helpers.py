@@ -8,13 +8,38 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from interviewsite.celery import app
 from tests.e2e.stack import BIN, Proc, Stack
 from tests.waiting import wait_for
 
+if TYPE_CHECKING:
+    from resilience.models.dead_letters import DeadLetter
+
 T = TypeVar("T")
+
+# Not a real task: retries sent to the broker must never run anywhere.
+CRITICAL_TASK = "tests.resilience.no_such_module.fails"
+
+
+def capture(
+    task_id: str = "t-1", task_name: str = CRITICAL_TASK, attempts: int = 3
+) -> "DeadLetter":
+    """A terminal failure of `task_name`, as the worker's signal hook records it."""
+    from resilience.dlq.services import dead_letter_capture
+
+    return dead_letter_capture(
+        task_name=task_name,
+        task_id=task_id,
+        queue="maintenance",
+        args=["a"],
+        kwargs={"note": "n"},
+        exception_type="RuntimeError",
+        exception_message="boom\nsecond line",
+        traceback="Traceback (most recent call last):\n  ...\nRuntimeError: boom",
+        attempts=attempts,
+    )
 
 
 def start_worker(running: Stack, *, name: str = "", timeout: float = 90) -> Proc:

@@ -3,7 +3,6 @@
 import logging
 import socket
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +15,13 @@ from resilience.breakers import Breaker, State
 from resilience.breakers.policies import DatabasePolicies
 from resilience.breakers.state import Reason, Transition
 from resilience.breakers.stores.memory import MemoryStore
-from resilience.models import BreakerConfig, BreakerEvent, BreakerEventKind, BreakerState
+from resilience.models import (
+    AlertThrottle,
+    BreakerConfig,
+    BreakerEvent,
+    BreakerEventKind,
+    BreakerState,
+)
 from resilience.services.background import breaker_side_effects
 from resilience.services.breakers import breaker_alert_send, breaker_transition_notify
 
@@ -24,15 +29,6 @@ from .conftest import FakeClock
 from .dlq_helpers import Webhook
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def webhook(settings: Any) -> Iterator[Webhook]:
-    hook = Webhook()
-    settings.ALERT_WEBHOOK_URL = hook.url
-    settings.ADMINS = [("Ops", "ops@example.com")]
-    yield hook
-    hook.close()
 
 
 def critical_breaker(clock: FakeClock, name: str = "llm.openai", critical: bool = True) -> Breaker:
@@ -79,7 +75,7 @@ def test_critical_breaker_opening__alerts_once_per_15_minutes(
     assert (mirror.state, mirror.trips) == ("open", 2)
 
     # Fifteen minutes on, the next opening alerts again.
-    BreakerState.objects.update(last_alert_at=timezone.now() - timedelta(minutes=16))
+    AlertThrottle.objects.update(last_sent_at=timezone.now() - timedelta(minutes=16))
     clock.advance(10.0)
     trip(breaker)
     assert breaker_side_effects.drain(timeout=20)
@@ -106,7 +102,7 @@ def test_webhook_failure__is_logged_and_the_mail_still_goes(
     settings.ALERT_WEBHOOK_URL = f"http://127.0.0.1:{closed_port}/alerts"
     settings.ADMINS = [("Ops", "ops@example.com")]
     breaker = critical_breaker(clock)
-    with caplog.at_level(logging.ERROR, logger="resilience.services.breakers"):
+    with caplog.at_level(logging.ERROR, logger="resilience.alerts"):
         trip(breaker)
         assert breaker_side_effects.drain(timeout=20)
     assert breaker.snapshot().state == State.OPEN
@@ -124,7 +120,7 @@ def test_alert_send__processes_seeing_the_same_opening_send_one_alert(
     assert transition.to_state == "open"
     mail.outbox.clear()
     webhook.received.clear()
-    BreakerState.objects.update(last_alert_at=None)
+    AlertThrottle.objects.all().delete()
     opened = Transition(
         "llm.openai", State.CLOSED, State.OPEN, Reason.FAILURE_RATE, 9, 20, 12, 0, 3, 1, 5.0
     )

@@ -1,10 +1,13 @@
 """The public API: get_breaker and call()."""
 
+import ast
 import logging
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
 
+import resilience.breakers
 from resilience.breakers import Breaker, BreakerOpen, BreakerPolicy, Transition, get_breaker
 from resilience.breakers.machine import Machine
 from resilience.breakers.policies import StaticPolicies
@@ -96,3 +99,18 @@ def test_listener_errors__never_reach_the_caller(caplog: pytest.LogCaptureFixtur
     assert "transition listener failed" in caplog.text
     with pytest.raises(BreakerOpen):
         breaker.call(lambda: None)
+
+
+def test_breaker_package__never_imports_the_breaker_services() -> None:
+    # The services import the breakers; the registry gets its listener and config source from
+    # ResilienceConfig.ready instead of importing them back (no import circle).
+    package = Path(resilience.breakers.__file__).parent
+    imported: list[str] = []
+    for path in sorted(package.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.module:
+                imported += [f"{path.name}: {node.module}"]
+            elif isinstance(node, ast.Import):
+                imported += [f"{path.name}: {alias.name}" for alias in node.names]
+    assert [line for line in imported if "resilience.services" in line] == []
+    assert [line for line in imported if "resilience.breakers" in line]  # the walk found code

@@ -1,7 +1,6 @@
 """Dead-letter services without a worker: capture, retry bookkeeping, discard, retention,
 alerts, the beat schedule. (The real-worker behaviour is in test_dlq_worker.py.)"""
 
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -11,47 +10,22 @@ from django.core import mail
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from resilience.dlq import alerts
+from resilience import alerts
 from resilience.dlq.selectors import dead_letter_stats
 from resilience.dlq.services import (
-    dead_letter_capture,
     dead_letter_resolve,
     dead_letters_discard,
     dead_letters_purge,
     dead_letters_retry,
 )
-from resilience.models.dead_letters import DeadLetter, DeadLetterAlert, DeadLetterStatus
+from resilience.models import AlertThrottle
+from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 from tests.migration_rows import ensure_migration_rows
-from tests.resilience.dlq_helpers import Webhook
+from tests.resilience.dlq_helpers import CRITICAL_TASK, Webhook, capture
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# Not a real task: retries sent to the broker here must never run anywhere.
-TASK = "tests.resilience.no_such_module.fails"
-
-
-def capture(task_id: str = "t-1", task_name: str = TASK, attempts: int = 3) -> DeadLetter:
-    return dead_letter_capture(
-        task_name=task_name,
-        task_id=task_id,
-        queue="maintenance",
-        args=["a"],
-        kwargs={"note": "n"},
-        exception_type="RuntimeError",
-        exception_message="boom\nsecond line",
-        traceback="Traceback (most recent call last):\n  ...\nRuntimeError: boom",
-        attempts=attempts,
-    )
-
-
-@pytest.fixture
-def webhook(settings: Any) -> Iterator[Webhook]:
-    hook = Webhook()
-    settings.ALERT_WEBHOOK_URL = hook.url
-    settings.ADMINS = [("Ops", "ops@example.com")]
-    settings.CRITICAL_TASKS = [TASK]
-    yield hook
-    hook.close()
+TASK = CRITICAL_TASK
 
 
 def test_capture__the_same_task_id_twice_keeps_one_entry_unchanged() -> None:
@@ -205,7 +179,7 @@ def test_critical_task_failure__mails_and_posts_once_per_15_minutes(webhook: Web
     assert DeadLetter.objects.get(task_id="t-1").critical is True
     assert DeadLetter.objects.get(task_id="t-3").critical is False
 
-    DeadLetterAlert.objects.filter(task_name=TASK).update(
+    AlertThrottle.objects.filter(key=f"task:{TASK}").update(
         last_sent_at=timezone.now() - alerts.ALERT_INTERVAL - timedelta(seconds=1)
     )
     capture("t-4")
