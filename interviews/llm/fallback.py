@@ -1,16 +1,9 @@
 """Contextual fallbacks: what the interviewer says when no provider and no cache can answer.
 
-Each kind of step has a neutral answer that keeps the interview moving without pretending to
-have judged anything:
-
-* question generation: a generic experience question, different for each question number and
-  never one already asked in this interview;
-* intent classification: the message is taken as an answer;
-* analysis: a neutral acknowledgement;
-* anything else: "let's continue with the next question".
-
-A follow-up that cannot be generated is simply skipped (moving on is the neutral choice), which
-is the default kind.
+A question that cannot be generated becomes a generic experience question, different for each
+question number and never one already asked in this interview, which keeps the interview moving
+without pretending to have judged anything. A follow-up that cannot be generated is simply
+skipped (moving on is the neutral choice), which is the default kind.
 """
 
 import enum
@@ -22,8 +15,6 @@ PROVIDER = "fallback"
 
 class FallbackKind(enum.StrEnum):
     QUESTION_GENERATION = "question_generation"
-    INTENT_CLASSIFICATION = "intent_classification"
-    ANALYSIS = "analysis"
     DEFAULT = "default"
 
 
@@ -101,10 +92,6 @@ EXPERIENCE_QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
 )
 
-INTENT = "answer"  # unclassifiable input is treated as the candidate's answer
-ACKNOWLEDGEMENT = "Thank you, noted."
-CONTINUE = "Let's continue with the next question."
-
 
 def _norm(text: str) -> str:
     return " ".join(text.casefold().split())
@@ -127,12 +114,3 @@ def fallback_question(ctx: QuestionContext) -> GeneratedQuestion:
     template, rubric = EXPERIENCE_QUESTIONS[start]
     text = f"{template.format(topic=topic)} (Question {ctx.index}: pick a different example.)"
     return GeneratedQuestion(text, rubric, "fallback", PROVIDER, f"fallback-{start}-{ctx.index}")
-
-
-def fallback_text(kind: FallbackKind) -> str:
-    """The neutral reply for the kinds that produce text rather than a question."""
-    if kind == FallbackKind.INTENT_CLASSIFICATION:
-        return INTENT
-    if kind == FallbackKind.ANALYSIS:
-        return ACKNOWLEDGEMENT
-    return CONTINUE

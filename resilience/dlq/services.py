@@ -204,11 +204,6 @@ def dead_letters_retry(*, ids: Iterable[int], actor: Actor) -> RetryReport:
     return report
 
 
-def dead_letter_retry(*, dead_letter: DeadLetter, actor: Actor) -> str | None:
-    """Retry one entry; the new task id, or None if it was not retryable or not sent."""
-    return dead_letters_retry(ids=[dead_letter.pk], actor=actor).retried.get(dead_letter.pk)
-
-
 def dead_letters_discard(*, ids: Iterable[int], actor: Actor) -> int:
     """Mark pending entries discarded (kept until retention, for the record); how many."""
     count = DeadLetter.objects.filter(pk__in=list(ids), status__in=DISCARDABLE).update(

@@ -60,18 +60,10 @@ def question_cache_get(
     language: str,
     topic: str,
     exclude: Collection[str] = (),
-    seeded: bool = False,
 ) -> CacheEntry | None:
     """A random unexpired variant for the key whose text is not in `exclude`, or None.
-
-    `seeded`: the caller wants the same answer for the same seed, which a random variant
-    cannot give; the cache is not read and the lookup counts neither as hit nor as miss.
-    Bad input raises InvalidCacheInput.
-    """
+    Bad input raises InvalidCacheInput."""
     key = cache_key(difficulty=difficulty, language=language, topic=topic)
-    if seeded:
-        metrics.LOOKUPS.labels(result="bypass").inc()
-        return None
     excluded = {fingerprint(text) for text in exclude}
     try:
         candidates = get_backend().lookup(key=key, exclude=excluded, now=timezone.now())
@@ -92,20 +84,15 @@ def question_cache_put(
     topic: str,
     text: str,
     metadata: Mapping[str, Any] | None = None,
-    seeded: bool = False,
 ) -> bool:
     """Offer a freshly written question; True when it was stored.
 
-    Not stored: a seeded generation (reproducible from its seed, and not a variant worth
-    serving to others), and a question identical to an unexpired variant of the key. Storing
+    Not stored: a question identical to an unexpired variant of the key. Storing
     one more than QUESTION_CACHE_MAX_PER_KEY evicts the oldest. Bad input raises
     InvalidCacheInput; a failing backend is logged and reported as not stored.
     """
     key = cache_key(difficulty=difficulty, language=language, topic=topic)
     text = check_text(text)
-    if seeded:
-        metrics.STORES.labels(result="bypass").inc()
-        return False
     now = timezone.now()
     entry = CacheEntry(
         key=key,

@@ -1,6 +1,6 @@
 """The question cache's behaviour through its services, on every backend (real PostgreSQL for
 the database one, real Redis for the hit/miss counters): keys, TTL, eviction at
-QUESTION_CACHE_MAX_PER_KEY, dedupe, random variants, seeded bypass, stats, clear, purge, and
+QUESTION_CACHE_MAX_PER_KEY, dedupe, random variants, stats, clear, purge, and
 a failing backend or counter store served as a miss."""
 
 import threading
@@ -189,17 +189,6 @@ def test_get__picks_a_random_variant(backend: str) -> None:
     served = {entry.text for _ in range(200) if (entry := get()) is not None}
 
     assert served == {"Question number 1?", "Question number 2?", "Question number 3?"}
-
-
-def test_seeded__neither_reads_nor_writes_nor_counts(backend: str) -> None:
-    put("What is a QuerySet?")
-
-    assert get(seeded=True) is None
-    assert not question_cache_put(**KEY, text="A seeded question?", seeded=True)
-
-    stats = question_cache_stats()
-    assert (stats.hits, stats.misses) == (0, 0)
-    assert texts() == {"What is a QuerySet?"}
 
 
 def test_stats__keys_questions_by_difficulty_and_language_hits_misses_and_rate(
