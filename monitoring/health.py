@@ -31,6 +31,7 @@ from monitoring.celery_status import (
 )
 from monitoring.checks import NotApplicable
 from monitoring.operations import breaker_rows, counters_snapshot
+from retrieval.selectors import retrieval_status
 
 logger = logging.getLogger(__name__)
 
@@ -217,6 +218,8 @@ def breakers_payload() -> dict[str, Any]:
         "timestamp": now_iso(),
         "responseTime": round((time.perf_counter() - started) * 1000, 1),
         "breakers": {row.name: row.as_json() for row in rows},
+        "circuit_breakers": {row.name: row.state for row in rows},  # the reference's shape
         "open": [row.name for row in opened],
+        "retrieval": retrieval_status(),
         "metrics": counters_snapshot(),
     }

@@ -119,6 +119,7 @@ COUNTERS = {
     "llm_reconnections": "provider_reconnections",
     "llm_fallbacks": "fallbacks",
     "resilience_breaker_rejections": "breaker_rejections",
+    "rag_searches": "rag_searches",
 }
 # Labelled counter samples reported under a key of their own: (family, label, value) → key.
 LABELLED = {
@@ -131,6 +132,8 @@ ERRORS = {
     "llm_calls": "outcome",
 }
 LATENCIES = {"llm_call_seconds": "llm_call", "http_request_duration_seconds": "http_request"}
+# Knowledge-base search, in the reference system's names and unit (seconds) (issue: "rag").
+RAG_LATENCIES = {"rag_search_seconds": "rag_search", "rag_init_seconds": "rag_init"}
 
 
 def _registry() -> CollectorRegistry:
@@ -153,6 +156,7 @@ def counters_snapshot() -> dict[str, Any]:
     errors: dict[str, dict[str, float]] = {key: defaultdict(float) for key in ERRORS}
     sums: dict[str, float] = defaultdict(float)
     counts: dict[str, float] = defaultdict(float)
+    rag_failed = 0.0
     for family, sample, labels, value in _samples(_registry()):
         if family in COUNTERS and sample.endswith("_total"):
             counters[COUNTERS[family]] += value
@@ -163,18 +167,28 @@ def counters_snapshot() -> dict[str, Any]:
             label = labels.get(ERRORS[family], "")
             if family != "llm_calls" or label != "ok":
                 errors[family][label] += value
-        if family in LATENCIES and sample.endswith("_sum"):
-            sums[LATENCIES[family]] += value
-        if family in LATENCIES and sample.endswith("_count"):
-            counts[LATENCIES[family]] += value
+        if family == "rag_searches" and sample.endswith("_total"):
+            rag_failed += value if labels.get("outcome") == "failed" else 0
+        latency = LATENCIES.get(family) or RAG_LATENCIES.get(family)
+        if latency and sample.endswith("_sum"):
+            sums[latency] += value
+        if latency and sample.endswith("_count"):
+            counts[latency] += value
     return {
         "counters": {key: int(value) for key, value in counters.items()},
         "errors": {
             "ws_error_closes": {k: int(v) for k, v in errors["interviews_ws_error_closes"].items()},
             "provider_failures": {k: int(v) for k, v in errors["llm_calls"].items()},
+            "rag_search_failed": int(rag_failed),
         },
         "avg_latencies": {
-            f"{name}_ms": round(1000 * sums[name] / counts[name], 2) if counts[name] else None
-            for name in LATENCIES.values()
+            **{
+                f"{name}_ms": round(1000 * sums[name] / counts[name], 2) if counts[name] else None
+                for name in LATENCIES.values()
+            },
+            **{
+                name: round(sums[name] / counts[name], 4) if counts[name] else None
+                for name in RAG_LATENCIES.values()
+            },
         },
     }

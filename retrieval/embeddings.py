@@ -1,7 +1,8 @@
-"""Embeddings from an OpenAI-compatible endpoint (POST {base}/v1/embeddings), behind the `rag`
-breaker with the shared retry policy (docs/retrieval.md, "Semantic search").
+"""Embeddings from an OpenAI-compatible endpoint, behind the `rag` breaker with the shared
+retry policy (docs/retrieval.md, "Hybrid search"). EMBEDDINGS_BASE_URL is the API root with
+its version, as OPENAI_BASE_URL is (e.g. https://api.openai.com/v1):
 
-    POST /v1/embeddings {"model": ..., "input": ["text", ...]}
+    POST {base}/embeddings {"model": ..., "input": ["text", ...]}
       200 {"data": [{"index": 0, "embedding": [0.1, ...]}, ...], "model": ...}
 
 Each attempt goes through the breaker, so one that opens mid-retry stops the retries; an open
@@ -9,8 +10,10 @@ breaker fails at once, with no request sent. The retries' deadline is the attemp
 a question never waits more than about twice EMBEDDINGS_TIMEOUT_SECONDS for its passages.
 """
 
+import json
 import logging
 import math
+import time
 from typing import Any
 
 import httpx
@@ -24,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 BREAKER = "rag"
 MAX_BATCH = 64  # inputs per request
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024  # 64 inputs of 3,072 floats as JSON fit well within
 
 
 class EmbeddingsProtocolError(RuntimeError):
@@ -66,22 +70,35 @@ def _guarded(batch: list[str], conf: RetrievalSettings) -> list[list[float]]:
 
 
 def _post(batch: list[str], conf: RetrievalSettings) -> list[list[float]]:
-    headers = (
-        {"Authorization": f"Bearer {conf.embeddings_api_key}"} if conf.embeddings_api_key else {}
-    )
-    response = _http().post(
-        f"{conf.embeddings_base_url}/v1/embeddings",
+    key = conf.embeddings_api_key
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    # httpx bounds each read, not the response: a server trickling a few bytes at a time would
+    # hold the question for minutes. The body is read in chunks against one deadline.
+    deadline = time.monotonic() + conf.embeddings_timeout
+    with _http().stream(
+        "POST",
+        f"{conf.embeddings_base_url}/embeddings",
         json={"model": conf.embeddings_model, "input": batch},
         headers=headers,
         timeout=conf.embeddings_timeout,
-    )
-    response.raise_for_status()
-    return _vectors(response, len(batch))
+    ) as response:
+        response.raise_for_status()
+        body = bytearray()
+        for chunk in response.iter_bytes():
+            body += chunk
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout(
+                    f"the embeddings response took over {conf.embeddings_timeout} s",
+                    request=response.request,
+                )
+            if len(body) > MAX_RESPONSE_BYTES:
+                raise EmbeddingsProtocolError("the embeddings response is too large")
+    return _vectors(bytes(body), len(batch))
 
 
-def _vectors(response: httpx.Response, expected: int) -> list[list[float]]:
+def _vectors(body: bytes, expected: int) -> list[list[float]]:
     try:
-        data: Any = response.json()
+        data: Any = json.loads(body)
         rows = sorted(data["data"], key=lambda row: row["index"])
         vectors = [[float(x) for x in row["embedding"]] for row in rows]
     except (ValueError, KeyError, TypeError) as exc:

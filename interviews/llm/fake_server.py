@@ -30,6 +30,7 @@ from interviews.llm.fake_control import (
     make_state,
     validate_settings,
 )
+from interviews.llm.fake_embeddings import embeddings_body, embeddings_inputs, embeddings_problem
 from interviews.llm.fake_http import (
     Receive,
     Scope,
@@ -49,6 +50,7 @@ from interviews.llm.fake_http import (
 
 CONTROL_PATH = "/_control"
 DIALECTS = {"/v1/chat/completions": "openai", "/v1/messages": "anthropic"}
+EMBEDDINGS_PATH = "/v1/embeddings"
 # outcome -> HTTP status of the provider-shaped error it answers with
 _ERROR_STATUS = {
     "bad_request": 400,
@@ -79,7 +81,9 @@ class FakeLLMApp:
         path, method = scope["path"], scope["method"]
         if path == CONTROL_PATH:
             await self._control(method, receive, send)
-        elif path not in DIALECTS:
+        elif path == EMBEDDINGS_PATH and method == "POST":
+            await self._embeddings(scope, receive, send)
+        elif path not in DIALECTS and path != EMBEDDINGS_PATH:
             await send_json(send, 404, {"error": {"message": f"No route for {path}"}})
         elif method != "POST":
             await send_json(send, 405, {"error": {"message": f"{method} is not allowed here"}})
@@ -163,23 +167,15 @@ class FakeLLMApp:
         # Rolled for every request, whatever the mode, so a seeded run stays reproducible
         # across mode changes.
         faulty = state.rng.random() < state.fail_rate
-        outcome = await self._outcome(dialect, headers, payload, receive, faulty=faulty)
+        problem = request_problem(dialect, headers, payload)
+        outcome = await self._outcome(dialect, headers, problem, receive, faulty=faulty)
         state.by_outcome[outcome] += 1
         if outcome == "abandoned":
             return
         if outcome == "drop":
             await drop_connection(receive, send)
         elif outcome in _ERROR_STATUS:
-            status = _ERROR_STATUS[outcome]
-            if outcome == "overloaded" and dialect == "openai":
-                status = 503
-            message = request_problem(dialect, headers, payload) if status == 400 else None
-            extra = {}
-            if outcome in ("rate_limit", "overloaded"):
-                extra["retry-after"] = str(state.retry_after)
-            if outcome == "closing":
-                extra["connection"] = "close"
-            await send_json(send, status, error_body(dialect, status, message), extra)
+            await self._error(send, dialect, outcome, problem)
         else:
             text = reply
             if outcome == "malformed":
@@ -198,11 +194,64 @@ class FakeLLMApp:
 
             await send_trickle(send, reply_body, chunk=TRICKLE_BYTES, pause=pause)
 
+    async def _embeddings(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """OpenAI's embeddings endpoint, with the same fault modes as chat ("malformed": one
+        vector short; "echo": answered normally, there is no prompt to echo)."""
+        state = self.state
+        body = await read_body(receive)
+        if body is None:
+            return
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            payload = None
+        state.requests += 1
+        state.by_path[EMBEDDINGS_PATH] += 1
+        state.by_task["embeddings"] += 1
+        faulty = state.rng.random() < state.fail_rate
+        problem = embeddings_problem(payload)
+        headers = dict(scope["headers"])
+        outcome = await self._outcome("openai", headers, problem, receive, faulty=faulty)
+        state.by_outcome[outcome] += 1
+        if outcome == "abandoned":
+            return
+        if outcome == "drop":
+            await drop_connection(receive, send)
+            return
+        if outcome in _ERROR_STATUS:
+            await self._error(send, "openai", outcome, problem)
+            return
+        assert isinstance(payload, dict)  # a bad body is "bad_request" above
+        reply_body = embeddings_body(
+            payload["model"], embeddings_inputs(payload) or [], malformed=outcome == "malformed"
+        )
+        if outcome != "trickle":
+            await send_json(send, 200, reply_body)
+            return
+
+        async def pause() -> bool:
+            why = await self._wait(receive, state.trickle_ms / 1000, hang=False)
+            return why == "elapsed"
+
+        await send_trickle(send, reply_body, chunk=TRICKLE_BYTES, pause=pause)
+
+    async def _error(self, send: Send, dialect: str, outcome: str, problem: str) -> None:
+        status = _ERROR_STATUS[outcome]
+        if outcome == "overloaded" and dialect == "openai":
+            status = 503
+        extra = {}
+        if outcome in ("rate_limit", "overloaded"):
+            extra["retry-after"] = str(self.state.retry_after)
+        if outcome == "closing":
+            extra["connection"] = "close"
+        message = problem if status == 400 else None
+        await send_json(send, status, error_body(dialect, status, message), extra)
+
     async def _outcome(
         self,
         dialect: str,
         headers: Mapping[bytes, bytes],
-        payload: object,
+        problem: str,
         receive: Receive,
         *,
         faulty: bool,
@@ -217,7 +266,7 @@ class FakeLLMApp:
         # client bugs show up as 401/400 even during a drill.
         if not has_key(dialect, headers):
             return "unauthorized"
-        if request_problem(dialect, headers, payload):
+        if problem:
             return "bad_request"
         mode = self.state.mode if faulty else "ok"
         return await self._hang(receive) if mode == "hang" else mode
