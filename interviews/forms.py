@@ -90,6 +90,11 @@ class InviteForm(forms.Form):
         help_text="The invitation is emailed here. Leave empty to only copy the link.",
     )
 
+    def __init__(self, *args: Any, fixed_position: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if fixed_position:  # the position's own invite page: it is in the URL already
+            self.fields["position"].widget = forms.HiddenInput()
+
 
 class InviteCsvForm(forms.Form):
     file = forms.FileField(

@@ -9,18 +9,59 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.utils.dateparse import parse_datetime
 
+from interviews.admin.humanize import when_label
 from interviews.forms import DecisionForm
-from interviews.models import AuditEvent, Decision, Evaluation, EvaluationStatus, Interview
+from interviews.models import (
+    AuditEvent,
+    Decision,
+    DecisionOutcome,
+    Evaluation,
+    EvaluationStatus,
+    Interview,
+    Recommendation,
+)
 from interviews.selectors import interview_audit_trail, interview_decision_current
 from interviews.services.decisions import DecisionRefused, decision_allowed, decision_record
 
 
+def _readable(value: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """An audit value as (label, text) pairs in words: stored timestamps as dates, codes as
+    their labels."""
+    pairs = []
+    for key, raw in (value or {}).items():
+        text = str(raw)
+        moment = parse_datetime(text) if isinstance(raw, str) else None
+        if moment is not None:
+            text = when_label(moment, relative=False)
+        elif key in ("outcome", "ai_recommendation", "status") and raw:
+            text = LABELS.get(str(raw), text)
+        pairs.append((key.replace("_", " "), text or "—"))
+    return pairs
+
+
+LABELS = {
+    **dict(DecisionOutcome.choices),
+    **dict(Recommendation.choices),
+    **dict(EvaluationStatus.choices),
+}
+
+
 def render_decisions(interview: Interview) -> str:
     """The decision that stands and the audit trail, for the interview's change page."""
+    trail = list(interview_audit_trail(interview=interview))
     context = {
         "decision": interview_decision_current(interview=interview),
-        "trail": list(interview_audit_trail(interview=interview)),
+        "trail": [
+            {
+                "event": event,
+                "when": when_label(event.at, relative=False),
+                "value": _readable(event.value),
+                "previous": _readable(event.previous),
+            }
+            for event in trail
+        ],
     }
     return render_to_string("admin/interviews/decision_trail.html", context)
 

@@ -10,13 +10,14 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from interviews.admin.decisions import decision_view, render_decisions
 from interviews.admin.humanize import minutes_label, when_label
 from interviews.admin.positions import invite_one
+from interviews.admin.report_page import report_view
 from interviews.admin.reports import render_report, rerun_evaluations
 from interviews.forms import InviteForm
 from interviews.models import (
@@ -92,6 +93,7 @@ class InterviewAdmin(admin.ModelAdmin):
         "evaluation_status",
         "link_expires",
         "created_at",
+        "report_link",
     )
     list_filter = ("status", "position", "difficulty")
     search_fields = ("candidate_name", "candidate_email", "role", "topic", "room_id")
@@ -173,7 +175,12 @@ class InterviewAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(partial(decision_view, self.admin_site)),
             name="interviews_decision",
         )
-        return [create, rerun, decide, *super().get_urls()]
+        report = path(
+            "<int:pk>/report/",
+            self.admin_site.admin_view(partial(report_view, self.admin_site)),
+            name="interviews_report",
+        )
+        return [create, rerun, decide, report, *super().get_urls()]
 
     def add_view(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return redirect("admin:interviews_create")
@@ -213,6 +220,11 @@ class InterviewAdmin(admin.ModelAdmin):
         if interview.token_revoked_at:
             return f"revoked {when_label(interview.token_revoked_at)}"
         return when_label(interview.token_expires_at)
+
+    @admin.display(description="")
+    def report_link(self, interview: Interview) -> str:
+        url = reverse("admin:interviews_report", args=[interview.pk])
+        return format_html('<a href="{}">Report</a>', url)
 
     @admin.display(description="time limit")
     def time_limit(self, interview: Interview) -> str:

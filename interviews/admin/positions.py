@@ -103,7 +103,7 @@ class PositionAdmin(admin.ModelAdmin):
         if not request.user.has_perm("interviews.add_interview"):
             raise PermissionDenied("inviting candidates needs the add-interview permission")
         position = get_object_or_404(Position, pk=pk)
-        one = InviteForm(initial={"position": position})
+        one = InviteForm(initial={"position": position}, fixed_position=True)
         many = InviteCsvForm()
         created, problems = [], []
         if request.method == "POST":
@@ -116,7 +116,9 @@ class PositionAdmin(admin.ModelAdmin):
                             position=position, rows=rows, created_by_id=request.user.pk
                         )
                 else:
-                    one = InviteForm(request.POST, initial={"position": position})
+                    data = request.POST.copy()
+                    data["position"] = str(position.pk)  # this page invites to this position
+                    one = InviteForm(data, fixed_position=True)
                     created = invite_one(request, one)
             except InvitesRefused as exc:
                 problems = exc.problems

@@ -8,6 +8,39 @@
       event.target.select();
     }
   });
+  // <div data-clamp>: text taller than its clamp gets a "Show all" button; printing shows it
+  // all anyway (report-print.css).
+  function clampLongTexts() {
+    document.querySelectorAll("[data-clamp]").forEach(function (box) {
+      box.classList.add("is-clamped");
+      if (box.scrollHeight <= box.clientHeight + 4) {
+        box.classList.remove("is-clamped");
+        return;
+      }
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "button clamp-toggle";
+      button.textContent = "Show all";
+      button.setAttribute("aria-expanded", "false");
+      button.addEventListener("click", function () {
+        var open = box.classList.toggle("is-clamped") === false;
+        button.textContent = open ? "Show less" : "Show all";
+        button.setAttribute("aria-expanded", open ? "true" : "false");
+      });
+      box.insertAdjacentElement("afterend", button);
+    });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", clampLongTexts);
+  } else {
+    clampLongTexts();
+  }
+  // <button data-print>: the browser's print dialog (print, or save as PDF).
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) {
+      window.print();
+    }
+  });
   // <button data-copy-from="ID">: copies the value of the input with that id, and says so.
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy-from]");
