@@ -39,8 +39,8 @@ import django  # noqa: E402
 django.setup()
 logging.disable(logging.WARNING)  # one line per HTTP request would bury the figures
 
+from interviews.fake_llm.server import run_fake_llm_in_thread  # noqa: E402
 from interviews.llm.base import AnsweredQuestion, InterviewerProvider  # noqa: E402
-from interviews.llm.fake_server import run_fake_llm_in_thread  # noqa: E402
 from interviews.llm.gateway import build_provider  # noqa: E402
 from interviews.llm.offline_bank import load_bank  # noqa: E402
 from interviews.services.evidence import (  # noqa: E402

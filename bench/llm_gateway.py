@@ -46,7 +46,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from interviews.llm.fake_server import FakeLLMHandle, run_fake_llm_in_thread  # noqa: E402
+from interviews.fake_llm.server import FakeLLMHandle, run_fake_llm_in_thread  # noqa: E402
 
 if TYPE_CHECKING:
     from interviews.llm.base import QuestionContext

@@ -98,7 +98,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default=REDIS_URL, help="the first of four Redis DBs")
     args = parser.parse_args()
 
-    from interviews.llm.fake_server import run_fake_llm_in_thread
+    from interviews.fake_llm.server import run_fake_llm_in_thread
 
     recreate_database(DATABASE)
     logs = Path(tempfile.mkdtemp(prefix="bench-web-shutdown-"))

@@ -1,6 +1,6 @@
 """Every prompt the gateway sends, in one place.
 
-The contract (shared with the fake LLM, interviews/llm/fake_content.py): the system prompt
+The contract (shared with the fake LLM, interviews/fake_llm/content.py): the system prompt
 holds all the instructions; the last user message is a JSON document whose "task" key is
 generate_question, follow_up or evaluate, and whose other keys are data. Candidate text only
 ever travels as a JSON string inside that document, so it can neither end the data early nor

@@ -24,7 +24,7 @@ import websockets
 from django.db import connection
 from websockets.asyncio.client import ClientConnection
 
-from interviews.llm.fake_server import FakeLLMHandle, run_fake_llm_in_thread
+from interviews.fake_llm.server import FakeLLMHandle, run_fake_llm_in_thread
 from interviews.models import Turn, TurnKind
 from tests.e2e.stack import Proc, base_env, free_port, stack
 from tests.factories import STRONG_ANSWER, make_interview

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 from tests.interviews.test_llm_support import reset, start_fake
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DIALECTS = ("openai", "anthropic")

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from channels.db import database_sync_to_async
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 from resilience.breakers.registry import reset_registry
 from tests.factories import make_interview
 from tests.interviews.test_llm_support import KEY, start_fake

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.models import Evaluation
 from interviews.services.evaluation import evaluation_run
 from tests.interviews.evaluation_corpus import GAMING, GENUINE, INSTRUCTIONS, STRATEGIES, Sample

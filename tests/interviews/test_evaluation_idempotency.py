@@ -11,7 +11,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.models import Evaluation, EvaluationStatus
 from interviews.services.evaluation import (
     EvaluationRerunRefused,

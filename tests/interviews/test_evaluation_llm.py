@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.llm.prompts import EVALUATION_SYSTEM
 from interviews.models import Evaluation, EvaluationStatus
 from interviews.services.evaluation import evaluation_run

@@ -1,7 +1,7 @@
 """Helpers shared by the test_evaluation_* modules (this module holds no tests).
 
 Evaluations go through the real gateway over real HTTP: either the project's fake LLM
-(interviews/llm/fake_server.py) or, where a test needs the model to say something specific
+(interviews/fake_llm/server.py) or, where a test needs the model to say something specific
 (a quote it made up, a score it was talked into), `ScriptedLLM`, a tiny server speaking the
 same OpenAI Chat Completions protocol whose reply is computed from the task document it gets.
 """

@@ -5,7 +5,7 @@ opened the providers' breakers for the live interviews too."""
 
 import json
 
-from interviews.llm import fake_content
+from interviews.fake_llm import content as fake_content
 from interviews.llm.schemas import parse_evaluation
 from tests.factories import STRONG_ANSWER
 

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from interviews.llm import fake_content
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm import content as fake_content
+from interviews.fake_llm.server import FakeLLMHandle
 from tests.interviews.fake_llm_client import (
     DIALECTS,
     LONG_ANSWER,

@@ -14,8 +14,8 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from interviews.llm import fake_server
-from interviews.llm.fake_server import ControlError, FakeLLMHandle, run_fake_llm_in_thread
+from interviews.fake_llm import server as fake_server
+from interviews.fake_llm.server import ControlError, FakeLLMHandle, run_fake_llm_in_thread
 from interviews.management.commands import fake_llm
 from tests.interviews.fake_llm_client import (
     PROJECT_ROOT,

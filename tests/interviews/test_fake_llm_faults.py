@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 from tests.interviews.fake_llm_client import (
     DIALECTS,
     call,

@@ -8,10 +8,10 @@ from collections.abc import Collection, Iterator
 import pytest
 from prometheus_client import REGISTRY
 
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.llm.base import AnsweredQuestion, GeneratedQuestion
 from interviews.llm.budget import llm_step
 from interviews.llm.errors import ProvidersUnavailable
-from interviews.llm.fake_server import FakeLLMHandle
 from interviews.llm.fallback import EXPERIENCE_QUESTIONS, fallback_question
 from resilience.breakers import State
 from tests.interviews.test_llm_support import (

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.llm.base import AnsweredQuestion
 from interviews.llm.budget import Deadline
 from interviews.llm.errors import ProvidersUnavailable
-from interviews.llm.fake_server import FakeLLMHandle
 from interviews.llm.providers.remote import RemoteInterviewer
 from resilience.breakers import State
 from tests.interviews.test_llm_support import (

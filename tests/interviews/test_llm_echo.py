@@ -5,8 +5,8 @@ import json
 
 import pytest
 
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.llm.errors import MalformedReply
-from interviews.llm.fake_server import FakeLLMHandle
 from interviews.llm.prompts import FOLLOW_UP_SYSTEM, QUESTION_SYSTEM
 from interviews.llm.schemas import parse_follow_up, parse_question
 from tests.interviews.test_llm_support import (

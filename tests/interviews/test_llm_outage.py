@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.models import EvaluationStatus, Interview, InterviewStatus, Turn, TurnKind
 from interviews.services.interviews import (
     interview_advance,

@@ -10,10 +10,10 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.llm.base import AnsweredQuestion
 from interviews.llm.budget import Deadline
 from interviews.llm.errors import MalformedReply
-from interviews.llm.fake_server import FakeLLMHandle
 from interviews.llm.pool import ProviderPool
 from interviews.llm.prompts import EVALUATION_SYSTEM, FOLLOW_UP_SYSTEM, QUESTION_SYSTEM
 from interviews.llm.providers.anthropic import AnthropicInterviewer

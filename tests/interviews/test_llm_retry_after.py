@@ -15,7 +15,7 @@ import httpx
 import pytest
 from prometheus_client import REGISTRY
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.llm.pool import ProviderPool
 from interviews.llm.providers.anthropic import AnthropicInterviewer
 from interviews.llm.providers.openai import OpenAIInterviewer

@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import pytest
 
+from interviews.fake_llm.server import FakeLLMHandle, run_fake_llm_in_thread
 from interviews.llm.bank import QuestionBank
 from interviews.llm.base import InterviewerProvider, QuestionContext
 from interviews.llm.chain import ChainConfig, InterviewerChain
-from interviews.llm.fake_server import FakeLLMHandle, run_fake_llm_in_thread
 from interviews.llm.offline import OfflineInterviewer, load_bank
 from interviews.llm.pool import LIMITS, ProviderPool
 from interviews.llm.providers.anthropic import AnthropicInterviewer

@@ -2,7 +2,7 @@ from typing import Any
 
 import pytest
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.models import Evaluation, EvaluationStatus
 from interviews.services.evaluation_retry import evaluation_retry_delay
 from interviews.tasks import evaluate_interview

@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from django.contrib.auth.models import User
 from django.test import Client
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.llm.offline import load_bank
 from interviews.models import Turn, TurnKind
 from interviews.selectors import turn_event

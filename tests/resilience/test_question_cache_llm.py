@@ -14,8 +14,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db.models import F
 from django.utils import timezone
 
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.llm.base import QuestionContext
-from interviews.llm.fake_server import FakeLLMHandle
 from interviews.llm.gateway import get_interviewer, reset_interviewer
 from resilience.breakers import State, get_breaker
 from resilience.breakers.registry import reset_registry

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 from resilience.breakers import get_breaker
 from resilience.breakers.registry import expire_policies, reset_registry
 from resilience.models import BreakerConfig

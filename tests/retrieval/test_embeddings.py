@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from interviews.llm.fake_server import FakeLLMHandle
+from interviews.fake_llm.server import FakeLLMHandle
 from resilience.breakers import State, get_breaker
 from resilience.breakers.registry import reset_registry
 from retrieval.embeddings import embed

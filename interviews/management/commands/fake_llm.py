@@ -4,7 +4,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from interviews.llm import fake_control, fake_server
+from interviews.fake_llm import control as fake_control
+from interviews.fake_llm import server as fake_server
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from interviews.llm.fake_content import message_text
+from interviews.fake_llm.content import message_text
 
 Scope = dict[str, Any]
 Message = dict[str, Any]

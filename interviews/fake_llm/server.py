@@ -22,16 +22,16 @@ from typing import Any
 import httpx
 import uvicorn
 
-from interviews.llm import fake_content
-from interviews.llm.fake_control import (
+from interviews.fake_llm import content as fake_content
+from interviews.fake_llm.control import (
     TRICKLE_BYTES,
     ControlError,
     FakeLLMState,
     make_state,
     validate_settings,
 )
-from interviews.llm.fake_embeddings import embeddings_body, embeddings_inputs, embeddings_problem
-from interviews.llm.fake_http import (
+from interviews.fake_llm.embeddings import embeddings_body, embeddings_inputs, embeddings_problem
+from interviews.fake_llm.wire import (
     Receive,
     Scope,
     Send,
