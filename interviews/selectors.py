@@ -22,6 +22,7 @@ from interviews.models import (
     TurnKind,
     TurnSource,
 )
+from interviews.moves import Clock, Move, MoveKind, Tip, clock_phase, interview_next_move
 
 Event = dict[str, Any]
 
@@ -92,29 +93,52 @@ def interview_events_since(*, interview: Interview, last_seq: int) -> list[Event
     return [turn_event(t, total=interview.question_count) for t in turns]
 
 
-def interview_last_turn(*, interview: Interview) -> Turn | None:
-    return interview.turns.order_by("-seq").first()
+@dataclass(frozen=True)
+class Recent:
+    """The transcript's last turn and the one before it (the question an answer answers)."""
+
+    last: Turn | None
+    before: Turn | None
+
+    @property
+    def tip(self) -> Tip:
+        last, before = self.last, self.before
+        if last is None:
+            return Tip()
+        answered = before.kind if before is not None and last.kind == TurnKind.ANSWER else None
+        return Tip(last_kind=last.kind, last_index=last.question_index, answered_kind=answered)
 
 
-def interview_pending_question(*, interview: Interview) -> Turn | None:
+def interview_recent(*, interview: Interview) -> Recent:
+    """The last two turns, in one query."""
+    turns = list(interview.turns.order_by("-seq")[:2])
+    return Recent(last=turns[0] if turns else None, before=turns[1] if len(turns) > 1 else None)
+
+
+def interview_move(
+    *,
+    interview: Interview,
+    tip: Tip,
+    now: datetime | None = None,
+    follow_up_declined: bool = False,
+) -> Move:
+    """interview_next_move for this interview, at `now` (default: the current time)."""
+    return interview_next_move(
+        status=interview.status,
+        tip=tip,
+        current_index=interview.current_index,
+        question_count=interview.question_count,
+        deadline=interview_deadline(interview=interview),
+        now=now or timezone.now(),
+        grace=timedelta(seconds=settings.INTERVIEW_TIME_GRACE_SECONDS),
+        follow_up_declined=follow_up_declined,
+    )
+
+
+def interview_pending_question(*, interview: Interview, recent: Recent) -> Turn | None:
     """The question or follow-up the candidate still has to answer, if any."""
-    last = interview_last_turn(interview=interview)
-    if last is not None and last.kind in (TurnKind.QUESTION, TurnKind.FOLLOW_UP):
-        return last
-    return None
-
-
-def interview_awaits_interviewer(*, interview: Interview) -> bool:
-    """True when the next move is the interviewer's: no question yet, an answer waiting for a
-    reply, or the time (and its grace period) is over."""
-    if interview.status != "in_progress":
-        return False
-    if interview_time_over(interview=interview):
-        return True
-    if interview_time_remaining(interview=interview) == 0:
-        return False  # the grace period: an answer may still arrive, nothing new is asked
-    last = interview_last_turn(interview=interview)
-    return last is None or last.kind == TurnKind.ANSWER
+    move = interview_move(interview=interview, tip=recent.tip)
+    return recent.last if move.kind is MoveKind.AWAIT_ANSWER else None
 
 
 def interview_time_remaining(*, interview: Interview) -> int | None:
@@ -139,11 +163,12 @@ def interview_time_over(*, interview: Interview, now: datetime | None = None) ->
     is kept and the interview completes with reason `time_up`. Within the grace period
     (INTERVIEW_TIME_GRACE_SECONDS after the limit) an answer already on its way is still kept,
     but nothing new is asked."""
-    deadline = interview_deadline(interview=interview)
-    if deadline is None:
-        return False
-    grace = timedelta(seconds=settings.INTERVIEW_TIME_GRACE_SECONDS)
-    return (now or timezone.now()) >= deadline + grace
+    phase = clock_phase(
+        deadline=interview_deadline(interview=interview),
+        now=now or timezone.now(),
+        grace=timedelta(seconds=settings.INTERVIEW_TIME_GRACE_SECONDS),
+    )
+    return phase is Clock.OVER
 
 
 def interviews_time_over(*, now: datetime) -> list[Interview]:

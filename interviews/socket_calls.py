@@ -68,7 +68,9 @@ def join(interview_id: int, last_seq: int) -> Join:
     events = selectors.interview_events_since(
         interview=interview, last_seq=0 if snapshot else last_seq
     )
-    pending = selectors.interview_pending_question(interview=interview)
+    pending = selectors.interview_pending_question(
+        interview=interview, recent=selectors.interview_recent(interview=interview)
+    )
     return Join(
         state=selectors.interview_state(interview=interview),
         events=events,
@@ -102,8 +104,11 @@ def count_frame(interview_id: int) -> int:
 
 @database_sync_to_async
 def interviewers_move(interview_id: int) -> bool:
+    """Whether the interviewer acts next: no question yet, an answer waiting for a reply, or
+    the time (and its grace period) is over."""
     interview = Interview.objects.get(pk=interview_id)
-    return selectors.interview_awaits_interviewer(interview=interview)
+    recent = selectors.interview_recent(interview=interview)
+    return selectors.interview_move(interview=interview, tip=recent.tip).interviewers
 
 
 def _advance_sync(interview_id: int) -> list[Event]:

@@ -29,9 +29,11 @@ from interviews.models import (
     TurnKind,
     TurnRole,
 )
+from interviews.moves import CompleteReason, Move, MoveKind, Tip
 from interviews.selectors import (
+    interview_move,
+    interview_recent,
     interview_time_over,
-    interview_time_remaining,
     turn_event,
 )
 from interviews.services.effects import (
@@ -213,25 +215,34 @@ def interview_answer_submit(
         existing = next((t for t in by_seq.values() if t.client_msg_id == client_msg_id), None)
         if existing is not None:
             return AnswerOutcome(answer=existing, duplicate=True)
-        if interview.is_finished:
-            raise AnswerRejected("interview_finished", "This interview is already finished.")
-        time_over = interview_time_over(interview=interview)
-        if time_over:
+        last = by_seq.get(interview.last_seq)
+        move = interview_move(interview=interview, tip=_tip_of_last(last))
+        if move.reason is CompleteReason.TIME_UP:
             # Past the limit and its grace period: the interview ends now rather than at the
             # next time-up check; the answer is refused once that is committed (below).
-            _finish(interview, reason="time_up")
+            _finish(interview, reason=move.reason)
         else:
-            answer = _answer_append(interview, by_seq.get(interview.last_seq), text, client_msg_id)
-    if time_over:
+            answer = _answer_append(interview, move, last, text, client_msg_id)
+    if move.reason is CompleteReason.TIME_UP:
         raise AnswerRejected("time_up", "Time is up: this answer arrived after the time limit.")
     return AnswerOutcome(answer=answer, duplicate=False)
 
 
+def _tip_of_last(last: Turn | None) -> Tip:
+    """Enough of the transcript's end to tell whether an answer is awaited (what an answer
+    answered only matters for the interviewer's move)."""
+    if last is None:
+        return Tip()
+    return Tip(last_kind=last.kind, last_index=last.question_index)
+
+
 def _answer_append(
-    interview: Interview, last: Turn | None, text: str, client_msg_id: uuid.UUID
+    interview: Interview, move: Move, last: Turn | None, text: str, client_msg_id: uuid.UUID
 ) -> Turn:
     """Store the answer to the pending question. Caller holds the interview row lock."""
-    if last is None or last.kind not in (TurnKind.QUESTION, TurnKind.FOLLOW_UP):
+    if move.kind is MoveKind.FINISHED:
+        raise AnswerRejected("interview_finished", "This interview is already finished.")
+    if move.kind is not MoveKind.AWAIT_ANSWER or last is None:
         raise AnswerRejected(
             "no_question_pending",
             "There is no question waiting for an answer yet.",
@@ -254,11 +265,8 @@ class _Plan:
     """What the interviewer does next, decided from a snapshot of the transcript."""
 
     after_seq: int
-    kind: str  # "question", "follow_up" or "complete"
-    index: int
-    text: str = ""
-    question: GeneratedQuestion | None = None  # the question or follow-up, with who wrote it
-    reason: str = ""
+    move: Move  # ASK_QUESTION, FOLLOW_UP or COMPLETE
+    question: GeneratedQuestion | None = None  # what it asks, with who wrote it (not COMPLETE)
 
 
 def _context(interview: Interview, index: int) -> QuestionContext:
@@ -276,22 +284,15 @@ def _context(interview: Interview, index: int) -> QuestionContext:
 
 
 def _plan(interview: Interview) -> _Plan | None:
-    if interview.is_finished or interview.status == InterviewStatus.SCHEDULED:
-        return None
-    # The last turn and the one before it (the question it answers), in one query.
-    recent = list(interview.turns.order_by("-seq")[:2])
-    last = recent[0] if recent else None
-    if interview_time_over(interview=interview):
-        return _Plan(interview.last_seq, "complete", interview.current_index, reason="time_up")
-    if interview_time_remaining(interview=interview) == 0:
-        return None  # the grace period: an answer in flight is kept, nothing new is asked
-    if last is None:
-        return _plan_question(interview, 1)
-    if last.kind != TurnKind.ANSWER:
-        return None  # a question is pending: the candidate's move
-    asked = recent[1] if len(recent) > 1 else None
-    provider = get_interviewer()
-    if asked is not None and asked.kind == TurnKind.QUESTION:
+    """The interviewer's next turn, or None when the move is not the interviewer's. May call
+    the LLM (a follow-up check, then the next question)."""
+    recent = interview_recent(interview=interview)
+    move = interview_move(interview=interview, tip=recent.tip)
+    if move.kind is MoveKind.FOLLOW_UP:
+        asked, answer = recent.before, recent.last
+        # A follow-up is offered only on an answer to a stored question.
+        assert asked is not None
+        assert answer is not None
         question = GeneratedQuestion(
             text=asked.text,
             rubric=tuple(asked.meta.get("rubric", ())),
@@ -299,18 +300,17 @@ def _plan(interview: Interview) -> _Plan | None:
             provider=asked.provider,
             key=asked.meta.get("key", ""),
         )
-        ctx = _context(interview, asked.question_index)
-        follow = provider.follow_up_question(ctx, question, last.text)
+        ctx = _context(interview, move.index)
+        follow = get_interviewer().follow_up_question(ctx, question, answer.text)
         if follow is not None:
-            return _Plan(interview.last_seq, "follow_up", asked.question_index, follow.text, follow)
-    if interview.current_index < interview.question_count:
-        return _plan_question(interview, interview.current_index + 1)
-    return _Plan(interview.last_seq, "complete", interview.current_index, reason="all_answered")
-
-
-def _plan_question(interview: Interview, index: int) -> _Plan:
-    question = get_interviewer().generate_question(_context(interview, index))
-    return _Plan(interview.last_seq, "question", index, text=question.text, question=question)
+            return _Plan(interview.last_seq, move, follow)
+        move = interview_move(interview=interview, tip=recent.tip, follow_up_declined=True)
+    if move.kind is MoveKind.ASK_QUESTION:
+        question = get_interviewer().generate_question(_context(interview, move.index))
+        return _Plan(interview.last_seq, move, question)
+    if move.kind is MoveKind.COMPLETE:
+        return _Plan(interview.last_seq, move)
+    return None
 
 
 def interview_advance(*, interview_id: int) -> list[Turn]:
@@ -331,24 +331,27 @@ def interview_advance(*, interview_id: int) -> list[Turn]:
         interview = Interview.objects.select_for_update().get(pk=interview_id)
         if interview.last_seq != plan.after_seq or interview.is_finished:
             return []
-        if plan.kind == "complete":
-            return [_finish(interview, reason=plan.reason)]
+        move = plan.move
+        if move.kind is MoveKind.COMPLETE:
+            assert move.reason is not None
+            return [_finish(interview, reason=move.reason)]
         question = plan.question
-        assert question is not None  # every plan but "complete" carries what it asks
+        assert question is not None  # every plan but COMPLETE carries what it asks
         meta: dict[str, Any] = {"degraded": question.degraded}
-        if plan.kind == "question":
+        asks = move.kind is MoveKind.ASK_QUESTION
+        if asks:
             meta |= {"rubric": list(question.rubric), "key": question.key}
         turn = _append_turn(
             interview,
             role=TurnRole.INTERVIEWER,
-            kind=TurnKind.QUESTION if plan.kind == "question" else TurnKind.FOLLOW_UP,
-            question_index=plan.index,
-            text=plan.text,
+            kind=TurnKind.QUESTION if asks else TurnKind.FOLLOW_UP,
+            question_index=move.index,
+            text=question.text,
             source=question.source,
             provider=question.provider,
             meta=meta,
         )
-        interview.current_index = plan.index
+        interview.current_index = move.index
         _touch(interview, "current_index")
     return [turn]
 
