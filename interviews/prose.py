@@ -76,6 +76,12 @@ def _add(out: list[Sentence], text: str, start: int, end: int) -> None:
         out.append(Sentence(start, end, text[start:end]))
 
 
+def fold(text: str) -> str:
+    """Casefolded, whitespace collapsed: the one test of "the same question" (bank lookups and
+    duplicates, repeat checks, rubric leaks, fallbacks already asked)."""
+    return " ".join(text.casefold().split())
+
+
 def normalise(text: str) -> str:
     """Casefolded text with look-alike letters, zero-width characters, spaced-out letters
     ("i g n o r e") and digits standing in for letters ("1gn0re") undone, whitespace collapsed.

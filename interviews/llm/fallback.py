@@ -9,6 +9,7 @@ skipped (moving on is the neutral choice), which is the default kind.
 import enum
 
 from interviews.llm.base import GeneratedQuestion, QuestionContext
+from interviews.prose import fold
 
 PROVIDER = "fallback"
 
@@ -93,20 +94,16 @@ EXPERIENCE_QUESTIONS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
 def fallback_question(ctx: QuestionContext) -> GeneratedQuestion:
     """A generic experience question: varies with `ctx.index`, never repeats an asked one."""
-    asked = {_norm(q) for q in ctx.previous_questions}
+    asked = {fold(q) for q in ctx.previous_questions}
     topic = ctx.topic.strip() or ctx.role.strip() or "your field"
     count = len(EXPERIENCE_QUESTIONS)
     start = (ctx.index - 1) % count
     for offset in range(count):
         template, rubric = EXPERIENCE_QUESTIONS[(start + offset) % count]
         text = template.format(topic=topic)
-        if _norm(text) not in asked:
+        if fold(text) not in asked:
             return GeneratedQuestion(
                 text, rubric, "fallback", PROVIDER, f"fallback-{(start + offset) % count}"
             )

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import mean
 
-from interviews.prose import sentences, word_count
+from interviews.prose import fold, sentences, word_count
 
 from .base import (
     AnsweredQuestion,
@@ -27,7 +27,6 @@ from .offline_bank import (
     TOPICS,
     BankQuestion,
     RubricPoint,
-    _norm,
     _pattern,
     load_bank,
     resolve_topic,
@@ -126,7 +125,7 @@ def rubric_coverage(aq: AnsweredQuestion, *, topic: str, text: str | None = None
     the longer words of a rubric another provider wrote."""
     bank, text = load_bank(), aq.answer if text is None else text
     topic = resolve_topic(topic)
-    entry = bank.by_text.get(_norm(aq.question))
+    entry = bank.by_text.get(fold(aq.question))
     points = entry.rubric if entry else _derived_points(aq.rubric)
     keys = {*(TECHNICAL if topic == MIXED else (topic,)), *([entry.topic] if entry else [])}
     related = [p for k in keys for p in bank.topics[k].aliases]
@@ -179,10 +178,10 @@ class OfflineInterviewer:
     resolve_topic = staticmethod(resolve_topic)
 
     def generate_question(self, ctx: QuestionContext) -> GeneratedQuestion:
-        asked = {_norm(q) for q in ctx.previous_questions}
+        asked = {fold(q) for q in ctx.previous_questions}
         topic = resolve_topic(ctx.topic)
         for q in _candidates(topic, ctx.difficulty, ctx.seed, ctx.index):
-            if _norm(q.text) not in asked:
+            if fold(q.text) not in asked:
                 rubric = tuple(p.point for p in q.rubric)
                 return GeneratedQuestion(q.text, rubric, "offline", self.name, q.id)
         raise LookupError(f"all {len(asked)} questions have been asked; the bank is exhausted")
@@ -191,7 +190,7 @@ class OfflineInterviewer:
         self, ctx: QuestionContext, question: GeneratedQuestion, answer: str
     ) -> str | None:
         bank = load_bank()
-        entry = bank.by_id.get(question.key) or bank.by_text.get(_norm(question.text))
+        entry = bank.by_id.get(question.key) or bank.by_text.get(fold(question.text))
         thin = _words(answer) < THIN_WORDS
         if entry is None:
             return GENERIC_FOLLOW_UP if thin else None

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from interviews.prose import fold
+
 _T = TypeVar("_T")
 BANK_PATH = Path(__file__).with_name("data") / "question_bank.json"
 DIFFICULTIES = ("easy", "medium", "hard")
@@ -73,10 +75,6 @@ def _pattern(term: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![a-z0-9_]){body}{_SUFFIX}(?![a-z0-9_])", re.IGNORECASE)
 
 
-def _norm(text: str) -> str:
-    return " ".join(text.lower().split())
-
-
 def _fail(where: str, problem: str) -> QuestionBankError:
     return QuestionBankError(f"question bank entry {where}: {problem}")
 
@@ -132,9 +130,9 @@ def parse_bank(raw: object) -> Bank:
             items = enumerate(_get(sections.get(diff), list, where))
             questions[diff] = tuple(_question(q, f"{where}[{i}]", key, diff) for i, q in items)
             for q in questions[diff]:
-                if q.id in by_id or _norm(q.text) in by_text:
+                if q.id in by_id or fold(q.text) in by_text:
                     raise _fail(q.id, "duplicate id or question text")
-                by_id[q.id] = by_text[_norm(q.text)] = q
+                by_id[q.id] = by_text[fold(q.text)] = q
         title = _get(t.get("title"), str, f"{w}.title")
         topics[key] = Topic(title, _patterns(t.get("aliases"), f"{w}.aliases"), questions)
     return Bank(topics, by_id, by_text)
@@ -148,7 +146,7 @@ def load_bank() -> Bank:
 
 def resolve_topic(free_text: str) -> str:
     """Map a free-text topic to a bank topic; anything unrecognised becomes MIXED."""
-    text = _norm(free_text)
+    text = fold(free_text)
     if text.replace(" ", "_") in TOPICS:
         return text.replace(" ", "_")
     best: tuple[int, int, int] | None = None

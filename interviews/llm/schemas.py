@@ -15,6 +15,7 @@ from typing import Any, cast
 
 from interviews.llm.base import QuestionScore, Recommendation
 from interviews.llm.errors import MalformedReply
+from interviews.prose import fold
 
 MAX_QUESTION_CHARS = 1000
 MAX_FOLLOW_UP_CHARS = 300  # "one short follow-up question"; an echoed prompt runs far longer
@@ -82,10 +83,6 @@ class EvaluationReply:
     recommendation: Recommendation
     strengths: tuple[str, ...]
     concerns: tuple[str, ...]
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.casefold().split())
 
 
 def parse_object(text: str) -> dict[str, Any]:
@@ -164,8 +161,8 @@ def _for_candidate(text: str, where: str, instructions: str) -> str:
 
 
 def _leaks(text: str, rubric: Sequence[str]) -> bool:
-    said = _norm(text)
-    return any(len(p.split()) >= MIN_LEAK_WORDS and _norm(p) in said for p in rubric)
+    said = fold(text)
+    return any(len(p.split()) >= MIN_LEAK_WORDS and fold(p) in said for p in rubric)
 
 
 def parse_question(
@@ -181,7 +178,7 @@ def parse_question(
     rubric = tuple(
         _text(point, f'"rubric"[{i}]', limit=MAX_POINT_CHARS) for i, point in enumerate(raw)
     )
-    if _norm(question) in {_norm(q) for q in previous}:
+    if fold(question) in {fold(q) for q in previous}:
         raise MalformedReply('"question" repeats one of previous_questions; ask a new one')
     if _leaks(question, rubric):
         raise MalformedReply('"question" must not contain the rubric; the candidate sees it')

@@ -96,6 +96,17 @@ def test_malformed_bank__error_names_the_question_with_too_few_rubric_points() -
         parse_bank(raw)
 
 
+def test_malformed_bank__a_text_differing_only_in_case_folding_is_a_duplicate() -> None:
+    # One normal form for "the same question" everywhere (interviews.prose.fold): the bank must
+    # refuse a pair that the repeat check and the fallback would treat as one question.
+    raw = copy.deepcopy(raw_bank())
+    easy = raw["topics"]["python"]["questions"]["easy"]
+    easy[0]["text"] = "Why does the Straße example in Python use a generator here?"
+    easy[1]["text"] = "WHY DOES THE STRASSE EXAMPLE IN PYTHON USE A GENERATOR HERE?"
+    with pytest.raises(QuestionBankError, match="duplicate id or question text"):
+        parse_bank(raw)
+
+
 def test_malformed_bank__missing_topic_is_rejected() -> None:
     raw = copy.deepcopy(raw_bank())
     del raw["topics"]["behavioural"]
