@@ -2,6 +2,7 @@
 CSV. The views only read the form and call interviews/services/invites.py; every rule (what a
 good row is, all or nothing, one email per link) is the service's."""
 
+from functools import partial
 from typing import Any
 
 from django.contrib import admin, messages
@@ -13,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from interviews.admin.candidates import candidates_export_view, candidates_view, compare_view
 from interviews.admin.humanize import minutes_label
 from interviews.forms import InviteCsvForm, InviteForm, PositionForm
 from interviews.models import Position
@@ -68,7 +70,22 @@ class PositionAdmin(admin.ModelAdmin):
             self.admin_site.admin_view(self.invite_view),
             name="interviews_position_invite",
         )
-        return [invite, *super().get_urls()]
+        candidates = path(
+            "<int:pk>/candidates/",
+            self.admin_site.admin_view(partial(candidates_view, self.admin_site)),
+            name="interviews_position_candidates",
+        )
+        export = path(
+            "<int:pk>/candidates.csv",
+            self.admin_site.admin_view(partial(candidates_export_view, self.admin_site)),
+            name="interviews_position_candidates_csv",
+        )
+        compare = path(
+            "<int:pk>/compare/",
+            self.admin_site.admin_view(partial(compare_view, self.admin_site)),
+            name="interviews_position_compare",
+        )
+        return [invite, candidates, export, compare, *super().get_urls()]
 
     def save_model(self, request: HttpRequest, obj: Position, form: Any, change: bool) -> None:
         if not change:
@@ -91,8 +108,11 @@ class PositionAdmin(admin.ModelAdmin):
 
     @admin.display(description="")
     def invite_link(self, position: Position) -> str:
-        url = reverse("admin:interviews_position_invite", args=[position.pk])
-        return format_html('<a class="button" href="{}">Invite candidates</a>', url)
+        invite = reverse("admin:interviews_position_invite", args=[position.pk])
+        candidates = reverse("admin:interviews_position_candidates", args=[position.pk])
+        return format_html(
+            '<a href="{}">Candidates</a> · <a href="{}">Invite</a>', candidates, invite
+        )
 
     @admin.display(description="What the offline interviewer will do")
     def offline_note(self, position: Position) -> str:

@@ -1,8 +1,12 @@
 """Hiring staff's pages in a real Chromium (1280x800) against Django's live server: inviting a
 CSV of candidates (refused whole with row-by-row problems, then accepted, emailed and the link
-copied); the report (long answers clamped, print media without the admin's chrome)."""
+copied); the report (long answers clamped, print media without the admin's chrome); a
+position's candidates sorted, compared side by side and exported as CSV."""
 
+import csv
+import io
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +16,7 @@ from playwright.sync_api import FilePayload, expect
 
 from interviews.models import Interview, InviteEmail, InviteEmailStatus
 from interviews.services.evaluation import evaluation_run
+from interviews.services.interviews import interview_create
 from interviews.services.positions import position_create
 from tests.e2e.browser import artifact
 from tests.e2e.staff_browser import PASSWORD, staff_page
@@ -101,3 +106,35 @@ def test_report_page__long_answers_clamped_and_print_gives_a_clean_full_document
         assert first_answer.evaluate("e => getComputedStyle(e).maxHeight") == "none"
         assert page.get_by_test_id("report-evaluation").is_visible()
         page.screenshot(path=artifact("staff-report-print.png"), full_page=True)
+
+
+def test_candidates__sorted_compared_side_by_side_and_exported_as_safe_csv(
+    live_server: Any, transactional_db: None
+) -> None:
+    User.objects.create_superuser("hiring", password=PASSWORD)
+    position = position_create(
+        title="Backend", topics=["python"], difficulty="medium", question_count=2
+    )
+    for name, answer in [("Strong", STRONG_ANSWER), ('=HYPERLINK("x")', "I do not know.")]:
+        interview = interview_create(candidate_name=name, position=position).interview
+        run_to_completion(interview.pk, text=answer)
+        evaluation_run(interview_id=interview.pk)
+    interview_create(candidate_name="Waiting", position=position)
+    url = f"{live_server.url}/admin/interviews/position/{position.pk}/candidates/"
+    with staff_page(live_server.url, "hiring") as page:
+        page.goto(url)
+        expect(page.get_by_test_id("candidate-row")).to_have_count(3)
+        page.get_by_test_id("sort-score").click()  # highest advisory score first
+        expect(page.get_by_test_id("candidate-row").first).to_contain_text("Strong")
+        page.screenshot(path=artifact("staff-candidates.png"))
+        with page.expect_download() as download:
+            page.get_by_test_id("export-csv").click()
+        exported = Path(download.value.path()).read_text(encoding="utf-8")
+        page.get_by_label("Compare Strong").check()
+        page.get_by_label('Compare =HYPERLINK("x")').check()
+        page.get_by_test_id("compare-selected").click()
+        expect(page.get_by_test_id("compared-candidate")).to_have_count(2)
+        expect(page.get_by_test_id("compared-score")).to_have_count(4)
+        page.screenshot(path=artifact("staff-compare.png"))
+    names = [row[0] for row in csv.reader(io.StringIO(exported))][1:]
+    assert sorted(names) == sorted(["Strong", '\'=HYPERLINK("x")', "Waiting"])
