@@ -12,6 +12,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from interviews.llm.schemas import recommendation_for
+
 TASKS = ("generate_question", "follow_up", "evaluate")
 FOLLOW_UP_WORD_LIMIT = 25  # answers shorter than this get a follow-up question
 MAX_QUOTE_CHARS = 200
@@ -313,16 +315,6 @@ def score_answer(answer: str) -> tuple[int, str]:
     return 5, f"A thorough, well-developed answer. ({words} words)"
 
 
-def _recommendation(overall: float) -> str:
-    if overall >= 4.25:
-        return "strong_hire"
-    if overall >= 3.5:
-        return "hire"
-    if overall >= 2.5:
-        return "lean_no"
-    return "no_hire"
-
-
 MAX_POINTS = 5  # strengths and concerns each, as the evaluation prompt asks
 
 
@@ -350,7 +342,7 @@ def evaluate(prompt: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "questions": questions,
         "overall_score": float(overall),
-        "recommendation": _recommendation(overall),
+        "recommendation": recommendation_for(overall),
         # The prompt asks for at most five of each; the schema refuses more than 20, which a
         # long interview (over 20 strong answers) reached before this cap.
         "strengths": strengths[:MAX_POINTS],

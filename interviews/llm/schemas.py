@@ -23,6 +23,19 @@ MAX_RUBRIC_POINTS = 8
 MAX_POINT_CHARS = 400
 MAX_TEXT_CHARS = 4000  # rationales, strengths, concerns, evidence quotes
 RECOMMENDATIONS: tuple[Recommendation, ...] = ("strong_hire", "hire", "lean_no", "no_hire")
+# Overall score -> the best recommendation it can support (the bands the evaluation prompt
+# states; the evaluation check and the fake LLM both use them).
+RECOMMENDATION_BANDS: tuple[tuple[float, Recommendation], ...] = (
+    (4.2, "strong_hire"),
+    (3.4, "hire"),
+    (2.4, "lean_no"),
+)
+
+
+def recommendation_for(score: float) -> Recommendation:
+    return next((r for t, r in RECOMMENDATION_BANDS if score >= t), "no_hire")
+
+
 # What a model may flag an answer as; the server checks every answer for these itself too
 # (interviews/services/answer_flags.py, which caps the score of each).
 ANSWER_FLAGS = (

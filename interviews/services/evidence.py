@@ -18,6 +18,7 @@ from statistics import mean
 from interviews.llm.base import AnsweredQuestion, EvaluationResult
 from interviews.llm.offline import METHOD as HEURISTIC_METHOD
 from interviews.llm.offline import rubric_coverage
+from interviews.llm.schemas import recommendation_for
 from interviews.models import Recommendation, TurnSource
 from interviews.prose import sentences
 from interviews.services.answer_flags import (
@@ -31,12 +32,6 @@ from interviews.services.answer_flags import (
 REPORT_SCHEMA = 2  # 2: quotes are whole sentences tied to turns; rubric points; flag reasons
 # Questions served because no provider could write one: the candidate got a generic question.
 FALLBACK_SOURCES = frozenset({TurnSource.FALLBACK, TurnSource.CACHE})
-# Overall score -> the best recommendation it can support.
-THRESHOLDS: tuple[tuple[float, str], ...] = (
-    (4.2, Recommendation.STRONG_HIRE),
-    (3.4, Recommendation.HIRE),
-    (2.4, Recommendation.LEAN_NO),
-)
 RANK = {r: i for i, r in enumerate(("no_hire", "lean_no", "hire", "strong_hire"))}
 # The best recommendation an interview with a gaming flag on any question can get.
 GAMING_CEILING = Recommendation.LEAN_NO
@@ -137,10 +132,6 @@ def rubric_evidence(source: QuestionTranscript, *, topic: str) -> list[dict[str,
         }
         for point in points
     ]
-
-
-def recommendation_for(score: float) -> str:
-    return next((r for t, r in THRESHOLDS if score >= t), Recommendation.NO_HIRE)
 
 
 def _validate(result: EvaluationResult, transcript: Sequence[QuestionTranscript]) -> None:

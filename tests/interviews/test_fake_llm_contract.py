@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from interviews.fake_llm import content as fake_content
 from interviews.fake_llm.server import FakeLLMHandle
+from interviews.llm.schemas import recommendation_for
 from tests.interviews.fake_llm_client import (
     DIALECTS,
     LONG_ANSWER,
@@ -182,3 +183,29 @@ def test_requests_a_provider_would_reject_are_400(fake: FakeLLMHandle) -> None:
     )
     assert response.status_code == 400
     assert response.json()["error"]["type"] == "invalid_request_error"
+
+
+WORDS_FOR_SCORE = {2: 5, 3: 20, 4: 50, 5: 80}  # answer length -> the fake's score for it
+
+
+@pytest.mark.parametrize(
+    ("scores", "expected"),
+    [
+        ((5, 4, 4, 4, 4), "strong_hire"),  # 4.2
+        ((4, 4, 3, 3, 3), "hire"),  # 3.4
+        ((3, 3, 2, 2, 2), "lean_no"),  # 2.4
+        ((3, 2, 2, 2, 2), "no_hire"),  # 2.2
+    ],
+)
+def test_fake_evaluation__recommends_by_the_products_score_bands(
+    scores: tuple[int, ...], expected: str
+) -> None:
+    # The fake model follows the bands the evaluation prompt states and the evaluation check
+    # applies; a copy of its own had drifted (4.25/3.5/2.5 against 4.2/3.4/2.4).
+    answers = [
+        {"index": i, "question": f"Q{i}?", "answer": " ".join(["word"] * WORDS_FOR_SCORE[score])}
+        for i, score in enumerate(scores, start=1)
+    ]
+    result = fake_content.evaluate({"task": "evaluate", "answers": answers})
+    assert [q["score"] for q in result["questions"]] == list(scores)
+    assert result["recommendation"] == expected == recommendation_for(result["overall_score"])
