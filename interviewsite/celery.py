@@ -125,7 +125,28 @@ class ValidateBrokerSettings(bootsteps.Step):
         super().__init__(parent, **kwargs)
 
 
+class ValidateRedisDatabases(bootsteps.Step):
+    """Refuse to start a worker on a Redis server without REDIS_URL's four databases: its
+    cache and breaker-state calls would all fail (monitoring/redis_check.py)."""
+
+    def __init__(self, parent: Any, **kwargs: Any) -> None:
+        from django.conf import settings
+        from redis.exceptions import RedisError
+
+        from monitoring.redis_check import redis_databases_problem
+
+        if settings.REDIS_URL:
+            try:
+                problem = redis_databases_problem(settings.REDIS_URL)
+            except (RedisError, OSError):
+                problem = None  # unreachable now: the broker connection retries and says so
+            if problem:
+                raise ImproperlyConfigured(problem)
+        super().__init__(parent, **kwargs)
+
+
 app.steps["worker"].add(ValidateBrokerSettings)
+app.steps["worker"].add(ValidateRedisDatabases)
 
 
 @checks.register("celery")

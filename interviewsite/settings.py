@@ -13,6 +13,12 @@ import environ
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
+from interviewsite.redis_databases import (
+    DEFAULT_SERVER_DATABASES,
+    InvalidRedisUrl,
+    missing_databases_message,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -137,6 +143,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Redis: separate DBs so a FLUSHDB of one never takes the others with it -------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+# How many logical databases the Redis server has (its `databases` setting). REDIS_URL's four
+# must fit: refused here when they cannot, checked against the real server at start-up.
+REDIS_SERVER_DATABASES = env.int("REDIS_SERVER_DATABASES", default=DEFAULT_SERVER_DATABASES)
+if REDIS_URL:
+    try:
+        _redis_problem = missing_databases_message(
+            REDIS_URL, REDIS_SERVER_DATABASES, where="a Redis server (REDIS_SERVER_DATABASES)"
+        )
+    except InvalidRedisUrl as exc:
+        raise ImproperlyConfigured(str(exc)) from exc
+    if _redis_problem:
+        raise ImproperlyConfigured(_redis_problem)
 
 
 def _redis_db(url: str, offset: int) -> str:

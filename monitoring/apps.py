@@ -6,7 +6,7 @@ class MonitoringConfig(AppConfig):
     verbose_name = "Monitoring"
 
     def ready(self) -> None:
-        from monitoring import hooks
+        from monitoring import hooks, redis_check  # noqa: F401  (registers its system check)
 
         # Celery signals: request ids travel with tasks, and a worker process that exits
         # removes its live Prometheus gauges. Connected here because every process (web,

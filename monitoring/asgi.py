@@ -157,10 +157,23 @@ class RequestId:
 def warm_up() -> None:
     """Build the interviewer chain before the first request: the offline interviewer compiles
     its question bank's patterns (seconds on a busy machine), which the first candidate of
-    every new process would otherwise wait for."""
+    every new process would otherwise wait for. Then make sure the Redis server has
+    REDIS_URL's four databases (monitoring/redis_check.py): a process on a server without
+    them would start, then fail every cache and breaker-store call."""
+    from django.core.exceptions import ImproperlyConfigured
+    from redis.exceptions import RedisError
+
     from interviews.llm.gateway import get_interviewer
+    from monitoring.redis_check import redis_databases_problem
 
     get_interviewer()
+    if settings.REDIS_URL:
+        try:
+            problem = redis_databases_problem(settings.REDIS_URL)
+        except (RedisError, OSError):
+            problem = None  # unreachable now: /health/ready/ says so until it is back
+        if problem:
+            raise ImproperlyConfigured(problem)
 
 
 async def lifespan(scope: Scope, receive: Receive, send: Send) -> None:
@@ -170,8 +183,8 @@ async def lifespan(scope: Scope, receive: Receive, send: Send) -> None:
             started = time.perf_counter()
             try:
                 await asyncio.to_thread(warm_up)
-            except Exception as exc:  # a bad LLM configuration must stop the process loudly
-                logger.exception("start-up failed: cannot build the interviewer chain")
+            except Exception as exc:  # a bad configuration must stop the process loudly
+                logger.exception("start-up failed: %s", exc)
                 await send({"type": "lifespan.startup.failed", "message": str(exc)})
                 return
             logger.info("interviewer chain ready in %.2f s", time.perf_counter() - started)

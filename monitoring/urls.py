@@ -9,9 +9,10 @@ from django.urls import path
 
 from monitoring import checks, ops_checks, views
 from monitoring.access import staff_or_health_token
+from monitoring.redis_check import RedisDatabases
 
 # What a web process needs to serve candidates; a failure takes it out of rotation.
-READY_CHECKS = (checks.Database, checks.Cache, checks.ChannelLayer)
+READY_CHECKS = (checks.Database, checks.Cache, checks.ChannelLayer, RedisDatabases)
 
 # Background work: workers on every declared queue, queue backlog, the beat heartbeat.
 CELERY_CHECKS = (checks.CeleryWorkers, checks.QueueDepth, checks.BeatHeartbeat)

@@ -25,7 +25,12 @@ def test_live_and_ready__public(client: Client) -> None:
     live = client.get("/health/live/", HTTP_ACCEPT="application/json")
     ready = client.get("/health/ready/", HTTP_ACCEPT="application/json")
     assert (live.status_code, live.json()["status"]) == (200, "healthy")
-    assert ready.json()["checks"].keys() == {"database", "cache", "channel_layer"}
+    assert ready.json()["checks"].keys() == {
+        "database",
+        "cache",
+        "channel_layer",
+        "redis_databases",
+    }
 
 
 @pytest.mark.parametrize("path", DETAILED)
@@ -67,6 +72,7 @@ def test_detailed__bearer_token_reads_the_full_report(client: Client) -> None:
         "database",
         "cache",
         "channel_layer",
+        "redis_databases",
         "celery_workers",
         "queue_depth",
         "celery_beat",
@@ -126,6 +132,7 @@ def test_health_check_command__runs_the_endpoints_own_list() -> None:
         "database: ok (OK)",
         "cache: ok (OK)",
         "channel_layer: ok (OK)",
+        "redis_databases: ok (OK)",
         "status: healthy",
     ]
 

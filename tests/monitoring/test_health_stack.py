@@ -140,6 +140,7 @@ def test_health__redis_unreachable__not_ready_and_unhealthy(
         "database": "ok",
         "cache": "unavailable",
         "channel_layer": "unavailable",
+        "redis_databases": "unavailable",
     }
     assert (full_status, full["status"]) == (503, "unhealthy")
     assert full["checks"]["celery_workers"]["message"] == "redis broker unreachable"
@@ -186,6 +187,7 @@ def test_health__no_worker__ready_but_the_full_report_is_unhealthy(
         "database": "ok",
         "cache": "ok",
         "channel_layer": "ok",
+        "redis_databases": "ok",
         "celery_workers": "unavailable",
         "queue_depth": "ok",
         "circuit_breakers": "ok",
@@ -227,6 +229,7 @@ def test_health__embedded_default__worker_answers_over_the_file_broker_and_no_be
         "database": "ok",
         "cache": "ok",
         "channel_layer": "ok",
+        "redis_databases": "not_applicable",  # no REDIS_URL: the embedded default
         "celery_workers": "ok",
         "queue_depth": "ok",
         "celery_beat": "warning",  # no beat in this stack
