@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from interviews.markup import question_html
 from interviews.models import (
     AuditEvent,
     Decision,
@@ -46,6 +47,7 @@ def turn_event(turn: Turn, *, total: int) -> Event:
             "index": turn.question_index,
             "total": total,
             "text": turn.text,
+            "html": question_html(turn.text),  # the Markdown subset, sanitised (markup.py)
             "source": turn.source,
             "provider": turn.provider,
             "degraded": turn_degraded(turn=turn),

@@ -57,7 +57,12 @@ def candidate_page(request: HttpRequest, token: str) -> HttpResponse:
     ws_path = f"/ws/interviews/{interview.room_id}/?token={token}"
     # The URL carries a secret: interviews.middleware keeps every answer here out of Referer
     # headers and shared caches.
-    context = {"interview": interview, "ws_path": ws_path, "notice": notice_current()}
+    context = {
+        "interview": interview,
+        "ws_path": ws_path,
+        "notice": notice_current(),
+        "max_chars": settings.MAX_ANSWER_CHARS,
+    }
     return render(request, "interviews/candidate.html", context)
 
 

@@ -5,7 +5,9 @@
  * "hello" with the highest seq it has seen and the server replays what is missing, so a reload
  * simply rebuilds the transcript from seq 0. The only thing kept locally is an answer that was
  * sent but not yet acknowledged, so it survives a reload and is re-sent with the same id
- * (the server treats client_msg_id as an idempotency key).
+ * (the server treats client_msg_id as an idempotency key). The draft in the box is kept by
+ * composer.js. Questions arrive with `html`: the server's rendering of their Markdown subset,
+ * sanitised there (interviews/markup.py); it is the only HTML this page inserts.
  */
 (function () {
   'use strict';
@@ -14,7 +16,9 @@
   if (!root || typeof window.WebSocket !== 'function') return;
 
   var DEFAULT_PING_SECONDS = 20;
-  var ACK_TIMEOUT_MS = 15000;
+  // An answer not acknowledged this long after it was sent means the link is dead even if the
+  // browser has not noticed: reconnect (the answer is re-sent, same id, after welcome).
+  var SEND_TIMEOUT_MS = 10000;
   var BACKOFF_BASE_MS = 500;
   var BACKOFF_CAP_MS = 30000;
   var RATE_LIMIT_EXTRA_MS = 5000;
@@ -36,7 +40,10 @@
   };
   var MSG = {
     completed: 'Interview complete — thank you. You can close this page.',
-    expired: 'Time is up. Your answers so far are saved.',
+    // Never "your answers are saved" before the server says what it holds: see the summary.
+    expired: 'Time is up. Waiting for the server to confirm what was saved…',
+    expiredOffline: 'Time is up, and this page is offline: what was sent last is not confirmed saved yet. Reconnect to find out.',
+    offline: 'You are offline. Keep typing: your answer is kept on this device and sent when the connection is back.',
     degraded: 'The interviewer is running in backup mode — your answers are saved.',
     connecting: 'Connecting to the interview…',
     connected: 'Connected.',
@@ -52,7 +59,10 @@
     timer: byId('timer'), timerValue: byId('timer-value'),
     scroller: byId('scroller'), transcript: root.querySelector('[data-testid="transcript"]'),
     typing: byId('typing'), form: byId('answer-form'), answer: byId('answer'),
-    send: root.querySelector('[data-testid="send"]'), counter: byId('answer-counter')
+    send: root.querySelector('[data-testid="send"]'), counter: byId('answer-counter'),
+    announcer: byId('announcer'), summary: byId('summary'), summaryCount: byId('summary-saved-count'),
+    summarySaved: byId('summary-saved'), summaryUnsaved: byId('summary-unsaved'),
+    summaryUnsavedBlock: byId('summary-unsaved-block')
   };
 
   var storageKey = 'interview:' + (root.dataset.roomId || '') + ':pending';
@@ -65,6 +75,9 @@
     lastSeq: 0, seen: new Set(), total: parseInt(root.dataset.total, 10) || 0, index: null, zeroBased: false,
     // Answering: awaiting = a question waits for an answer; pending = {client_msg_id, text} not yet acked.
     awaiting: false, pending: null, pendingEl: null, resendTimer: null, resendAttempt: 0, refocus: false,
+    focusAnswer: false, offline: navigator.onLine === false, sendTimedOut: false,
+    // Texts the server never stored, shown as "not saved" when the interview ends.
+    unsaved: [],
     // Interview state shown in the banner.
     thinking: false, degraded: false, completed: false, expired: false,
     // returned: why a refused answer was given back to the composer, kept across reconnects
@@ -131,7 +144,7 @@
     return el;
   }
 
-  function makeMsg(kind, seq, text, label, tag) {
+  function makeMsg(kind, seq, text, label, tag, html) {
     var el = node('article', 'msg msg--' + kind);
     el.setAttribute('data-testid', 'msg');
     el.dataset.kind = kind;
@@ -140,7 +153,14 @@
     meta.appendChild(node('span', 'msg-label', label));
     if (tag) meta.appendChild(node('span', 'tag', tag));
     el.appendChild(meta);
-    el.appendChild(node('p', 'msg-text', text));
+    if (typeof html === 'string' && html) {
+      // Sanitised by the server (allow-listed tags, no attributes): inert markup only.
+      var body = node('div', 'msg-text msg-text--html');
+      body.innerHTML = html;
+      el.appendChild(body);
+    } else {
+      el.appendChild(node('p', 'msg-text', text));
+    }
     return el;
   }
 
@@ -209,7 +229,10 @@
     var isQuestion = m.type === 'question';
     var label = isQuestion ? 'Interviewer · Question ' + displayIndex() : 'Interviewer · Follow-up';
     var tag = m.degraded ? 'backup question' : '';
-    appendMsg(makeMsg(m.type, m.seq, String(m.text || ''), label, tag));
+    appendMsg(makeMsg(m.type, m.seq, String(m.text || ''), label, tag, m.html));
+    announce((isQuestion ? 'Question ' + displayIndex() + ' of ' + state.total : 'Follow-up question')
+      + ': ' + String(m.text || ''));
+    state.focusAnswer = true;
     state.awaiting = true;
     state.thinking = false;
     state.notice = state.returned = '';
@@ -220,7 +243,7 @@
     var mine = state.pending && m.client_msg_id === state.pending.client_msg_id;
     if (!claimSeq(m.seq) && !mine) return;
     if (mine) settlePending(m.seq, m.text);
-    else appendMsg(makeMsg('answer', m.seq, String(m.text || ''), 'You'));
+    else appendMsg(tagAnswer(makeMsg('answer', m.seq, String(m.text || ''), 'You')));
     state.awaiting = false;
     state.notice = '';
     // After our own answer is stored the next question is on its way.
@@ -232,6 +255,7 @@
     // The server says why it ended (all answered, time up, closed after inactivity).
     var text = String(m.text || 'The interview is complete. Thank you for your time.');
     appendMsg(makeMsg('completed', m.seq, text, 'Interviewer'));
+    announce(text);
     markCompleted();
   }
 
@@ -279,6 +303,9 @@
   }
 
   function markCompleted() {
+    // Text still in the box never reached the server: name it in the summary.
+    var typed = els.answer.value.trim();
+    if (typed && !state.completed) state.unsaved.push(typed);
     state.completed = true;
     state.awaiting = false;
     state.thinking = false;
@@ -292,7 +319,11 @@
     state.finalMessage = message;
     state.finalCode = code;
     state.thinking = false;
-    if (code === 4410 || code === 0) dropPending();
+    if (code === 4410 || code === 0) {
+      var typed = els.answer.value.trim();
+      if (typed && code === 4410) state.unsaved.push(typed);
+      dropPending();
+    }
     clearTimeout(state.reconnectTimer);
     state.reconnectTimer = null;
     clearTimeout(state.resendTimer);
@@ -309,10 +340,11 @@
   function submitAnswer() {
     var text = els.answer.value.trim();
     if (!text || !canAnswer() || text.length > MAX_CHARS) return;
-    state.pending = { client_msg_id: uuid4(), text: text };
+    state.pending = { client_msg_id: uuid4(), text: text, question: displayIndex() };
     savePending(state.pending);
     showPendingBubble();
     els.answer.value = '';
+    composerChanged();
     state.notice = state.returned = '';
     transmitPending(); // while offline it goes out right after the next welcome
     render();
@@ -321,6 +353,7 @@
 
   function showPendingBubble() {
     state.pendingEl = makeMsg('answer', 0, state.pending.text, 'You · Sending…');
+    if (state.pending.question) state.pendingEl.dataset.question = String(state.pending.question);
     state.pendingEl.dataset.status = 'sending';
     state.pendingEl.dataset.clientMsgId = state.pending.client_msg_id;
     els.transcript.appendChild(state.pendingEl);
@@ -331,8 +364,9 @@
     if (!state.pending) return;
     if (state.pendingEl) {
       state.pendingEl.dataset.status = 'failed';
-      state.pendingEl.querySelector('.msg-label').textContent = 'You · Not sent — the interview had ended';
+      state.pendingEl.querySelector('.msg-label').textContent = 'You · Not saved — the interview had ended';
     }
+    state.unsaved.push(state.pending.text);
     clearPending();
   }
 
@@ -340,7 +374,17 @@
     if (!state.pending || !state.welcomed) return;
     send({ type: 'answer', text: state.pending.text, client_msg_id: state.pending.client_msg_id });
     // Same id on every retry, so re-sending after a silent loss cannot store it twice.
-    scheduleResend(ACK_TIMEOUT_MS);
+    clearTimeout(state.resendTimer);
+    state.resendTimer = setTimeout(onSendTimeout, SEND_TIMEOUT_MS);
+  }
+
+  // No ack in time: the connection is not what the browser reports. Say so and reconnect.
+  function onSendTimeout() {
+    if (!state.pending || state.conn === 'final' || state.completed) return;
+    state.sendTimedOut = true;
+    detachSocket();
+    stopPing();
+    scheduleReconnect(0);
   }
 
   function scheduleResend(ms) {
@@ -354,6 +398,7 @@
       if (seq) el.dataset.seq = String(seq);
       el.dataset.status = 'sent';
       el.querySelector('.msg-label').textContent = 'You';
+      tagAnswer(el);
       if (typeof text === 'string' && text) el.querySelector('.msg-text').textContent = text;
     }
     clearPending();
@@ -367,6 +412,22 @@
     savePending(null);
   }
 
+  // Which question an answer belongs to, for the closing summary.
+  function tagAnswer(el) {
+    if (!el.dataset.question && displayIndex()) el.dataset.question = String(displayIndex());
+    return el;
+  }
+
+  function composerChanged() {
+    root.dispatchEvent(new CustomEvent('interview:composer'));
+  }
+
+  function announce(text) {
+    // Cleared first, so the same words said twice are read twice.
+    els.announcer.textContent = '';
+    setTimeout(function () { els.announcer.textContent = text; }, 50);
+  }
+
   // The server refused the answer for good (invalid text, too large…): give the text back so
   // nothing typed is lost and the candidate can fix it, and never send it again as it was.
   function returnPendingToComposer(notice) {
@@ -375,6 +436,7 @@
     if (typed !== state.pending.text) els.answer.value = state.pending.text + (typed ? '\n\n' + typed : '');
     if (state.pendingEl) state.pendingEl.remove();
     clearPending();
+    composerChanged();
     state.notice = state.returned = notice;
     state.refocus = true;
   }
@@ -398,6 +460,7 @@
     state.retryAt = 0;
     if (state.conn === 'final') return;
     detachSocket();
+    if (state.offline) { state.conn = 'reconnecting'; render(); return; } // 'online' reconnects
     state.conn = state.attempt ? 'reconnecting' : 'connecting';
     var ws;
     try { ws = new WebSocket(wsUrl()); } catch (e) { scheduleReconnect(0); return; }
@@ -412,6 +475,7 @@
     ws.onmessage = function (ev) {
       if (ws !== state.socket) return;
       state.lastMessageAt = Date.now();
+      state.sendTimedOut = false;
       var m;
       try { m = JSON.parse(ev.data); } catch (e) { return; }
       if (m && typeof m.type === 'string') dispatch(m);
@@ -499,10 +563,13 @@
   function bannerView() {
     if (state.conn === 'final') return ['final', state.finalMessage, ''];
     if (state.completed) return ['completed', MSG.completed, ''];
-    if (state.expired) return ['expired', MSG.expired, ''];
+    var down = state.offline || state.conn !== 'open' || !state.welcomed;
+    if (state.expired) return down ? ['offline', MSG.expiredOffline, ''] : ['expired', MSG.expired, ''];
+    if (state.offline) return ['offline', MSG.offline, ''];
     if (state.conn === 'reconnecting') {
       var left = Math.ceil((state.retryAt - Date.now()) / 1000);
-      var text = 'Connection lost — reconnecting (attempt ' + state.attempt + ').';
+      var text = (state.sendTimedOut ? 'No reply from the server' : 'Connection lost')
+        + ' — reconnecting (attempt ' + state.attempt + ').';
       return ['reconnecting', text, state.retryAt && left > 0 ? ' Next try in ' + left + 's.' : ''];
     }
     if (!state.welcomed) return ['connecting', MSG.connecting, ''];
@@ -558,7 +625,10 @@
     if (on && state.refocus && (document.activeElement === document.body || !document.activeElement)) {
       els.answer.focus();
     }
-    if (on) state.refocus = false;
+    // A new question: the box is where the candidate goes next, keyboard or screen reader.
+    if (on && state.focusAnswer) els.answer.focus();
+    if (on) { state.refocus = false; state.focusAnswer = false; }
+    root.dataset.unsent = state.pending ? 'true' : 'false';
     renderCounter();
   }
 
@@ -566,6 +636,45 @@
     var len = els.answer.value.length;
     els.counter.textContent = len + ' / ' + MAX_CHARS;
     els.counter.classList.toggle('is-near', len > MAX_CHARS * 0.9);
+    els.counter.classList.toggle('is-over', len > MAX_CHARS);
+    if (len > MAX_CHARS) els.send.disabled = true;
+  }
+
+  // When the interview is over (completed, or closed as finished): exactly what the server
+  // acknowledged, by question, and what it never did, named as not saved.
+  function renderSummary() {
+    var over = state.completed || state.finalCode === 4410;
+    if (!over) { els.summary.hidden = true; return; }
+    var saved = Array.prototype.filter.call(
+      els.transcript.querySelectorAll('[data-kind="answer"]'),
+      function (el) { return el.dataset.status !== 'failed' && el.dataset.status !== 'sending' && el.dataset.seq; }
+    );
+    var key = saved.map(function (el) { return el.dataset.seq; }).join(',') + '|' + state.unsaved.length;
+    if (els.summary.dataset.key === key && !els.summary.hidden) return;
+    els.summary.dataset.key = key;
+    els.summaryCount.textContent = saved.length
+      ? saved.length + (saved.length === 1 ? ' answer was' : ' answers were') + ' saved:'
+      : 'No answer was saved.';
+    els.summarySaved.textContent = '';
+    saved.forEach(function (el) {
+      var text = el.querySelector('.msg-text').textContent;
+      var label = el.dataset.question ? 'Question ' + el.dataset.question + ': ' : '';
+      var li = node('li', '', label + (text.length > 90 ? text.slice(0, 90) + '…' : text));
+      li.dataset.seq = el.dataset.seq;
+      els.summarySaved.appendChild(li);
+    });
+    els.summaryUnsaved.textContent = '';
+    state.unsaved.forEach(function (text) {
+      var li = node('li', '', text);
+      li.setAttribute('data-testid', 'not-saved');
+      els.summaryUnsaved.appendChild(li);
+    });
+    els.summaryUnsavedBlock.hidden = !state.unsaved.length;
+    var first = els.summary.hidden;
+    els.summary.hidden = false;
+    if (first && (document.activeElement === document.body || !document.activeElement)) {
+      els.summary.focus();
+    }
   }
 
   function render() {
@@ -573,6 +682,7 @@
     renderProgress();
     renderTimer();
     renderInput();
+    renderSummary();
     els.typing.hidden = !(state.thinking && !state.completed && state.conn !== 'final');
   }
 
@@ -585,6 +695,17 @@
   els.answer.addEventListener('input', function () {
     els.send.disabled = !canAnswer() || !els.answer.value.trim();
     renderCounter();
+  });
+  // The browser knows before any timer does: stop talking to a socket that cannot work.
+  window.addEventListener('offline', function () {
+    state.offline = true;
+    if (state.conn === 'final' || state.completed) { render(); return; }
+    detachSocket();
+    stopPing();
+    clearTimeout(state.reconnectTimer);
+    state.reconnectTimer = null;
+    state.conn = 'reconnecting';
+    render();
   });
   els.bannerAction.addEventListener('click', function () {
     // "Continue in this tab" deliberately takes the interview over from the other tab.
@@ -606,7 +727,12 @@
     [els.scroller, els.transcript, els.typing].forEach(function (el) { keepEnd.observe(el); });
   }
   // Coming back online is a better signal than any timer: retry at once.
-  window.addEventListener('online', function () { if (state.reconnectTimer) connect(); });
+  window.addEventListener('online', function () {
+    var was = state.offline;
+    state.offline = false;
+    if (state.conn === 'final' || state.completed) { render(); return; }
+    if (was || state.reconnectTimer) { state.attempt = 0; connect(); }
+  });
 
   if (/Mac|iPhone|iPad/.test(navigator.platform || '')) byId('send-key').textContent = 'Cmd';
 

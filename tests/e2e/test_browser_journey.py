@@ -6,67 +6,20 @@ Playwright's sync API marks its event loop as running between calls, which Djang
 has closed.
 """
 
-import contextlib
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from django.db import connection
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from interviews.models import Interview, InterviewStatus
-from tests.e2e.browser import CHROMIUM_ARGS, WAIT_MS, CandidatePage, artifact, chromium_path
-from tests.e2e.stack import Stack, base_env, free_port, stack
+from tests.e2e.browser import CandidatePage, artifact
+from tests.e2e.journey import CONTACT, SIZES, browser, web
+from tests.e2e.stack import Stack
 from tests.factories import make_interview
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.timeout(300)]
 
-SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
-CONTACT = "talent@acme.example"
-
-
-@pytest.fixture
-def web(
-    postgres_required: None, redis_url: str, tmp_path: Path, transactional_db: None
-) -> Iterator[tuple[Stack, str]]:
-    env = base_env(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-        REDIS_URL=redis_url,
-        VAR_DIR=str(tmp_path / "var"),
-        INTERVIEW_CONSENT_REQUIRED="true",
-        CANDIDATE_CONTACT=CONTACT,
-        CANDIDATE_NOTICE_VERSION="e2e-1",
-        INTERVIEW_TIME_GRACE_SECONDS="2",
-    )
-    port = free_port()
-    with stack(env, tmp_path) as running:
-        running.uvicorn(port)
-        yield running, f"http://127.0.0.1:{port}"
-
-
-@contextlib.contextmanager
-def browser(size: str) -> Iterator[Page]:
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=chromium_path(), args=list(CHROMIUM_ARGS), timeout=60_000
-        )
-        try:
-            context = chromium.new_context(
-                viewport=SIZES[size],  # type: ignore[arg-type]
-                color_scheme="light",
-                reduced_motion="reduce",
-            )
-            page = context.new_page()
-            page.set_default_timeout(WAIT_MS)
-            try:
-                yield page
-            except BaseException:
-                with contextlib.suppress(Exception):
-                    page.screenshot(path=artifact(f"journey-failure-{size}.png"))
-                raise
-        finally:
-            chromium.close()
+__all__ = ["web"]  # the fixture, used by name
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -1,0 +1,83 @@
+"""Shared by the candidate's-journey browser tests: a real uvicorn (with the start page on), a
+Chromium page at desktop or phone size, and interviews prepared in the database beforehand
+(Playwright's sync API marks its loop as running, which Django's ORM refuses)."""
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from playwright.sync_api import Page, sync_playwright
+
+from interviews.models import Turn
+from interviews.services.interviews import CreatedInterview, interview_advance, interview_start
+from tests.e2e.browser import CHROMIUM_ARGS, WAIT_MS, PageLog, artifact, chromium_path
+from tests.e2e.stack import Stack, base_env, free_port, stack
+from tests.factories import make_interview
+
+SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+CONTACT = "talent@acme.example"
+NEXT_STEPS = "Ms Example at ACME reviews your answers and replies within five working days."
+GRACE_SECONDS = 2
+
+
+@pytest.fixture
+def web(
+    postgres_required: None, redis_url: str, tmp_path: Path, transactional_db: None
+) -> Iterator[tuple[Stack, str]]:
+    """A real uvicorn with the start page on; (its stack, its base URL)."""
+    env = base_env(
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+        REDIS_URL=redis_url,
+        CELERY_BROKER_URL=redis_url,
+        VAR_DIR=str(tmp_path / "var"),
+        INTERVIEW_CONSENT_REQUIRED="true",
+        CANDIDATE_CONTACT=CONTACT,
+        CANDIDATE_NEXT_STEPS=NEXT_STEPS,
+        CANDIDATE_NOTICE_VERSION="e2e-1",
+        INTERVIEW_TIME_GRACE_SECONDS=str(GRACE_SECONDS),
+    )
+    port = free_port()
+    with stack(env, tmp_path) as running:
+        running.uvicorn(port)
+        yield running, f"http://127.0.0.1:{port}"
+
+
+@contextlib.contextmanager
+def browser(size: str, name: str = "journey") -> Iterator[Page]:
+    """A fresh Chromium page at `size`; on failure a screenshot and the page's log."""
+    log = PageLog()
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path=chromium_path(), args=list(CHROMIUM_ARGS), timeout=60_000
+        )
+        try:
+            context = chromium.new_context(
+                viewport=SIZES[size],  # type: ignore[arg-type]
+                color_scheme="light",
+                reduced_motion="reduce",
+            )
+            page = context.new_page()
+            page.set_default_timeout(WAIT_MS)
+            log.attach(page)
+            try:
+                yield page
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    page.screenshot(path=artifact(f"{name}-failure-{size}.png"))
+                print(log.text())
+                raise
+        finally:
+            chromium.close()
+
+
+def started(*, text: str = "", **fields: object) -> CreatedInterview:
+    """An interview the candidate has consented to, with question 1 asked (its text replaced
+    by `text` if given)."""
+    created = make_interview(**fields)
+    interview_start(interview_id=created.interview.pk, notice_version="e2e-1")
+    [question] = interview_advance(interview_id=created.interview.pk)
+    if text:
+        Turn.objects.filter(pk=question.pk).update(text=text)
+    return created
