@@ -4,13 +4,15 @@ Chromium page at desktop or phone size, and interviews prepared in the database 
 
 import contextlib
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 from playwright.sync_api import Page, sync_playwright
 
-from interviews.models import Turn
+from interviews.models import Interview, Turn
 from interviews.services.interviews import CreatedInterview, interview_advance, interview_start
 from tests.e2e.browser import CHROMIUM_ARGS, WAIT_MS, PageLog, artifact, chromium_path
 from tests.e2e.stack import Stack, base_env, free_port, stack
@@ -72,11 +74,20 @@ def browser(size: str, name: str = "journey") -> Iterator[Page]:
             chromium.close()
 
 
-def started(*, text: str = "", **fields: object) -> CreatedInterview:
+def started(
+    *, text: str = "", seconds_left: int | None = None, **fields: object
+) -> CreatedInterview:
     """An interview the candidate has consented to, with question 1 asked (its text replaced
-    by `text` if given)."""
+    by `text` if given) and, with `seconds_left`, a 60 s limit (the shortest allowed) of which
+    only that much is left."""
+    if seconds_left is not None:
+        fields["time_limit_seconds"] = 60
     created = make_interview(**fields)
     interview_start(interview_id=created.interview.pk, notice_version="e2e-1")
+    if seconds_left is not None:
+        Interview.objects.filter(pk=created.interview.pk).update(
+            started_at=timezone.now() - timedelta(seconds=60 - seconds_left)
+        )
     [question] = interview_advance(interview_id=created.interview.pk)
     if text:
         Turn.objects.filter(pk=question.pk).update(text=text)
