@@ -334,7 +334,7 @@ QUESTION_CACHE_MAX_PER_KEY = env.int("QUESTION_CACHE_MAX_PER_KEY", default=10)
 QUESTION_CACHE_PREWARM = env.list("QUESTION_CACHE_PREWARM", default=[])
 # Where pre-warm gets its questions (the resilience app never names the interviews app itself).
 QUESTION_CACHE_SOURCE = env.str(
-    "QUESTION_CACHE_SOURCE", default="interviews.llm.cache_bank.LLMQuestionSource"
+    "QUESTION_CACHE_SOURCE", default="interviews.llm.prewarm_source.LLMQuestionSource"
 )
 
 # --- Dead-letter queue (resilience app; docs/operations.md, "Dead-letter queue") ------------

@@ -17,7 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from interviews.llm.bank import QuestionBank
 from interviews.llm.base import InterviewerProvider
 from interviews.llm.budget import Deadline, llm_step
-from interviews.llm.cache_bank import QuestionCacheBank
+from interviews.llm.cache_adapter import QuestionCacheBank
 from interviews.llm.chain import ChainConfig, InterviewerChain
 
 KNOWN_PROVIDERS = ("openai", "anthropic", "offline")

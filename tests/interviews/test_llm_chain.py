@@ -1,14 +1,17 @@
 """The failover chain over real HTTP: order, breakers, retries, the deadline, the question bank
 and the fallbacks. Two fake servers stand in for two independent providers."""
 
+import ast
 import contextlib
 import time
 from collections.abc import Collection, Iterator
+from pathlib import Path
 
 import pytest
 from prometheus_client import REGISTRY
 
 from interviews.fake_llm.server import FakeLLMHandle
+from interviews.llm import gateway
 from interviews.llm.base import AnsweredQuestion, GeneratedQuestion
 from interviews.llm.budget import llm_step
 from interviews.llm.errors import ProvidersUnavailable
@@ -273,3 +276,19 @@ def test_evaluate__no_provider_able__raises_providers_unavailable(
     assert set(caught.value.failures) == {"openai", "anthropic"}
     assert "HTTPStatusError" in caught.value.failures["openai"]
     assert "MalformedReply" in caught.value.failures["anthropic"]
+
+
+def test_llm_package__no_function_level_imports_hide_an_import_circle() -> None:
+    # The cache adapter, the pre-warm source, the chain and the gateway import one another at
+    # module level only: an import tucked into a function is how a circle hides.
+    package = Path(gateway.__file__).parent
+    hidden = [
+        f"{path.name}:{node.lineno} {node.module}"
+        for path in sorted(package.glob("*.py"))
+        for function in ast.walk(ast.parse(path.read_text()))
+        if isinstance(function, ast.FunctionDef)
+        for node in ast.walk(function)
+        if isinstance(node, ast.ImportFrom)
+        and (node.module or "").startswith(("interviews.llm.gateway", "interviews.llm.chain"))
+    ]
+    assert hidden == []

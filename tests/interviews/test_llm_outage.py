@@ -146,7 +146,7 @@ def test_llm_outage_mid_interview__cache_then_fallback_keep_it_going_no_turn_los
     question comes from the cache (without a request upstream); once the bank has nothing the
     candidate has not seen, the contextual fallback takes over."""
     settings.QUESTION_CACHE_BACKEND = "resilience.question_cache.backends.database.DatabaseBackend"
-    settings.QUESTION_CACHE_SOURCE = "interviews.llm.cache_bank.LLMQuestionSource"
+    settings.QUESTION_CACHE_SOURCE = "interviews.llm.prewarm_source.LLMQuestionSource"
     settings.QUESTION_CACHE_PREWARM = ["python:medium:en"]
     settings.QUESTION_CACHE_MAX_PER_KEY = 3
     reset_backends()

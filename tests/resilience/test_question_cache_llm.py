@@ -40,7 +40,7 @@ pytestmark = [
     pytest.mark.usefixtures("postgres_required", "redis_url"),
 ]
 
-SOURCE = "interviews.llm.cache_bank.LLMQuestionSource"
+SOURCE = "interviews.llm.prewarm_source.LLMQuestionSource"
 
 
 @pytest.fixture
