@@ -1,7 +1,8 @@
 """Hiring staff's pages in a real Chromium (1280x800) against Django's live server: inviting a
 CSV of candidates (refused whole with row-by-row problems, then accepted, emailed and the link
 copied); the report (long answers clamped, print media without the admin's chrome); a
-position's candidates sorted, compared side by side and exported as CSV."""
+position's candidates sorted, compared side by side and exported as CSV; what the Reviewer and
+Operator groups each see."""
 
 import csv
 import io
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.core import mail
 from playwright.sync_api import FilePayload, expect
 
@@ -22,6 +23,7 @@ from tests.e2e.browser import artifact
 from tests.e2e.staff_browser import PASSWORD, staff_page
 from tests.factories import STRONG_ANSWER, make_interview, run_to_completion
 from tests.interviews.test_evaluation_support import eager_celery
+from tests.migration_rows import ensure_migration_rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]
 
@@ -138,3 +140,28 @@ def test_candidates__sorted_compared_side_by_side_and_exported_as_safe_csv(
         page.screenshot(path=artifact("staff-compare.png"))
     names = [row[0] for row in csv.reader(io.StringIO(exported))][1:]
     assert sorted(names) == sorted(["Strong", '\'=HYPERLINK("x")', "Waiting"])
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        ("Reviewer", ["Positions", "Interviews", "Decisions"], ["Dead letters", "Periodic tasks"]),
+        ("Operator", ["Dead letters", "Periodic tasks"], ["Positions", "Interviews", "Decisions"]),
+    ],
+)
+def test_role_views__each_group_sees_its_own_admin(
+    live_server: Any, transactional_db: None, role: str, shown: list[str], hidden: list[str]
+) -> None:
+    ensure_migration_rows("interviews", "0012_staff_roles", "create_roles")
+    user = User.objects.create_user(role.lower(), password=PASSWORD, is_staff=True)
+    user.groups.add(Group.objects.get(name=role))
+    with staff_page(live_server.url, role.lower()) as page:
+        sidebar = page.locator("#content-main")
+        for name in shown:
+            expect(sidebar.get_by_role("link", name=name, exact=True).first).to_be_visible()
+        for name in hidden:
+            expect(sidebar.get_by_role("link", name=name, exact=True)).to_have_count(0)
+        page.goto(f"{live_server.url}/admin/dashboard/")
+        panels = page.locator("h2", has_text="Circuit breakers")
+        expect(panels).to_have_count(1 if role == "Operator" else 0)
+        page.screenshot(path=artifact(f"staff-role-{role.lower()}.png"))

@@ -16,7 +16,7 @@ from urllib.parse import urljoin
 import pytest
 from channels.db import database_sync_to_async
 from django.contrib import admin
-from django.contrib.auth.models import User
+from django.contrib.auth.models import Group, User
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
@@ -29,6 +29,7 @@ from interviews.services.interviews import (
 )
 from tests.factories import make_interview
 from tests.interviews.ws import WAIT
+from tests.migration_rows import ensure_migration_rows
 from tests.security.helpers import communicator, fresh_address
 
 HEALTH_TOKEN = "matrix-health-token"
@@ -43,6 +44,9 @@ CALLERS: dict[str, tuple[str | None, dict[str, Any], str]] = {
     "staff": ("staff", {}, REMOTE),
     # Staff with no permission at all: signs in to the admin, may open nothing in it.
     "staff_no_perms": ("staff_no_perms", {}, REMOTE),
+    # Staff in one of the two role groups, and nothing else.
+    "staff_reviewer": ("staff_reviewer", {}, REMOTE),
+    "staff_operator": ("staff_operator", {}, REMOTE),
     "health_token": (None, {"HTTP_AUTHORIZATION": f"Bearer {HEALTH_TOKEN}"}, REMOTE),
     "metrics_token": (None, {"HTTP_AUTHORIZATION": f"Bearer {METRICS_TOKEN}"}, REMOTE),
     "localhost": (None, {}, "127.0.0.1"),
@@ -89,6 +93,38 @@ ADMIN_PAGES = (
     "/admin/resilience/deadletter/",
     "/admin/resilience/cachedquestion/",
     "/admin/resilience/breakerconfig/",
+    "/admin/interviews/position/",
+    "/admin/interviews/position/{position}/candidates/",
+    "/admin/interviews/position/{position}/candidates.csv",
+    "/admin/interviews/position/{position}/invite/",
+    "/admin/interviews/interview/{interview}/report/",
+    "/admin/django_celery_beat/periodictask/",
+)
+# The two roles (groups made by interviews/migrations/0012_staff_roles.py): what each may open.
+REVIEWER_PAGES = (
+    "/admin/",
+    "/admin/interviews/interview/",
+    "/admin/interviews/interview/{interview}/change/",
+    "/admin/interviews/turn/",
+    "/admin/interviews/evaluation/",
+    "/admin/interviews/interview/{interview}/decision/",
+    "/admin/interviews/decision/",
+    "/admin/interviews/auditevent/",
+    "/admin/interviews/position/",
+    "/admin/interviews/position/{position}/candidates/",
+    "/admin/interviews/position/{position}/candidates.csv",
+    "/admin/interviews/interview/{interview}/report/",
+    "/admin/dashboard/",  # the frame only: every operations panel is hidden from them
+    "/admin/dashboard/panels/",
+)
+OPERATOR_PAGES = (
+    "/admin/",
+    "/admin/dashboard/",
+    "/admin/dashboard/panels/",
+    "/admin/resilience/deadletter/",
+    "/admin/resilience/cachedquestion/",
+    "/admin/resilience/breakerconfig/",
+    "/admin/django_celery_beat/periodictask/",
 )
 DETAILED_HEALTH = (
     "/health/",
@@ -106,6 +142,15 @@ HTTP_MATRIX: list[Row] = [
         row
         for page in ADMIN_PAGES
         for row in _rows(page, staff_no_perms=200 if page in ANY_STAFF_PAGES else 403)
+    ),
+    *(
+        row
+        for page in ADMIN_PAGES
+        for row in _rows(
+            page,
+            staff_reviewer=200 if page in REVIEWER_PAGES else 403,
+            staff_operator=200 if page in OPERATOR_PAGES else 403,
+        )
     ),
     *_rows("/health/live/", anonymous=200),
     *_rows("/health/ready/", anonymous=200),
@@ -136,6 +181,8 @@ HTTP_MATRIX: list[Row] = [
         user=(403, "forbidden"),
         health_token=(frozenset({302, 403}), None),
         staff_no_perms=(403, "forbidden"),  # the dead-letter admin refuses them too
+        staff_reviewer=(403, "forbidden"),
+        staff_operator=200,
         staff=200,
     ),
 ]
@@ -154,6 +201,11 @@ def _client(caller: str) -> tuple[Client, dict[str, Any]]:
         user = User.objects.create_user(username, is_staff=username.startswith("staff"))
         user.is_superuser = username == "staff"
         user.save(update_fields=["is_superuser"])
+        role = {"staff_reviewer": "Reviewer", "staff_operator": "Operator"}.get(username)
+        if role:
+            # A transactional test elsewhere may have flushed the migration's groups.
+            ensure_migration_rows("interviews", "0012_staff_roles", "create_roles")
+            user.groups.add(Group.objects.get(name=role))
         client.force_login(user)
     return client, headers
 
@@ -165,8 +217,9 @@ def test_http_matrix(row: Row, settings: Any) -> None:
     settings.METRICS_TOKEN = METRICS_TOKEN
     client, headers = _client(row.caller)
     path = row.path
-    if "{interview}" in path:
-        path = path.format(interview=make_interview().interview.pk)
+    if "{interview}" in path or "{position}" in path:
+        interview = make_interview().interview
+        path = path.format(interview=interview.pk, position=interview.position_id)
 
     response = client.get(path, **headers)
 
