@@ -204,7 +204,10 @@ def test_uvicorn__counts_are_shared_between_processes_per_forwarded_address(
     created = make_interview()
     blocked, other = fresh_address(), fresh_address()
     port = free_port()
-    env = services_env(tmp_path, redis_url, TOKEN_FAILURES_PER_MINUTE=str(LIMIT))
+    # This test is the proxy at 127.0.0.1: uvicorn is told to believe its X-Forwarded-For.
+    env = services_env(
+        tmp_path, redis_url, TOKEN_FAILURES_PER_MINUTE=str(LIMIT), FORWARDED_ALLOW_IPS="127.0.0.1"
+    )
     with stack(env, tmp_path) as running:
         running.uvicorn(port)
         # The count lives in a fixed one-minute window of the server's clock: guess in this
