@@ -71,6 +71,10 @@ class TurnLabel:
     source_label: str
     provider: str
     degraded: bool
+    # Questions only: "grounded" (with the passages it was built on), "ungrounded" (retrieval
+    # failed and it went on without them) or "" (no knowledge base, or nothing relevant).
+    grounding: str = ""
+    citations: tuple[dict[str, Any], ...] = ()
 
 
 def interview_question_labels(*, interview: Interview) -> dict[int, list[TurnLabel]]:
@@ -85,6 +89,8 @@ def interview_question_labels(*, interview: Interview) -> dict[int, list[TurnLab
                 source_label=turn.get_source_display(),
                 provider=turn.provider,
                 degraded=turn_degraded(turn=turn),
+                grounding=str(turn.meta.get("grounding", "")),
+                citations=tuple(turn.meta.get("citations", ())),
             )
         )
     return labels

@@ -20,7 +20,7 @@ class RetrievalSettings:
     embeddings_base_url: str  # OpenAI-compatible API root; "" = lexical search only
     embeddings_api_key: str = field(repr=False)
     embeddings_model: str = "text-embedding-3-small"
-    embeddings_timeout: float = 2.0  # seconds per attempt, and the retries' deadline
+    embeddings_timeout: float = 1.0  # seconds per attempt, and the retries' deadline
 
     @property
     def embeddings_enabled(self) -> bool:
@@ -39,7 +39,7 @@ def _read() -> RetrievalSettings:
         embeddings_base_url=str(get(settings, "EMBEDDINGS_BASE_URL", "")).rstrip("/"),
         embeddings_api_key=str(get(settings, "EMBEDDINGS_API_KEY", "")),
         embeddings_model=str(get(settings, "EMBEDDINGS_MODEL", "text-embedding-3-small")),
-        embeddings_timeout=float(get(settings, "EMBEDDINGS_TIMEOUT_SECONDS", 2.0)),
+        embeddings_timeout=float(get(settings, "EMBEDDINGS_TIMEOUT_SECONDS", 1.0)),
     )
 
 

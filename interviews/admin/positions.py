@@ -17,6 +17,7 @@ from django.utils.html import format_html
 from interviews.admin.candidates import candidates_export_view, candidates_view, compare_view
 from interviews.admin.humanize import minutes_label
 from interviews.forms import InviteCsvForm, InviteForm, PositionForm
+from interviews.llm.grounding import position_knowledge_refresh
 from interviews.models import Position
 from interviews.services.interviews import CreatedInterview
 from interviews.services.invites import (
@@ -93,6 +94,9 @@ class PositionAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         for note in position_topic_notes(topics=obj.topics):
             messages.warning(request, note)
+        problem = position_knowledge_refresh(position=obj)
+        if problem:
+            messages.error(request, problem)
 
     @admin.display(description="topics")
     def topic_list(self, position: Position) -> str:

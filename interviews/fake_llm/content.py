@@ -271,7 +271,27 @@ def generate_question(prompt: Mapping[str, Any]) -> dict[str, Any]:
         # Every template was used: still return something new rather than a repeat.
         question, rubric = templates[start]
         question = f"{question} Answer from a different angle than before (question {index})."
-    return {"question": fill(question), "rubric": [fill(point) for point in rubric]}
+    text, points = fill(question), [fill(point) for point in rubric]
+    focus = _job_focus(prompt.get("job_context"))
+    if focus:
+        # As a model would: the question turns to what the job names, without quoting it.
+        text = f"{text} Relate it to this job's work with {focus}."
+        points.append(f"Connects the answer to {focus} as the job uses it")
+    return {"question": text, "rubric": points}
+
+
+def _job_focus(context: object) -> str:
+    """The first passage's most specific term: its first capitalised word that does not start
+    a line or a sentence (a name such as Kafka or React), else its longest word."""
+    if not isinstance(context, list) or not context or not isinstance(context[0], str):
+        return ""
+    passage = context[0].split("] ", 1)[-1]
+    words = list(re.finditer(r"[A-Za-z][A-Za-z0-9+#.-]{2,}", passage))
+    for match in words:
+        before = passage[: match.start()].rstrip(" -*")
+        if match.group()[0].isupper() and before and before[-1] not in ".!?:\n":
+            return match.group().rstrip(".")
+    return max((m.group() for m in words), key=len, default="")
 
 
 def follow_up(prompt: Mapping[str, Any]) -> dict[str, Any]:

@@ -13,6 +13,11 @@ Source = Literal["llm", "cache", "fallback", "offline"]
 Recommendation = Literal["strong_hire", "hire", "lean_no", "no_hire", "needs_review"]
 
 
+# The document a position's description is indexed as, in its knowledge base; the one source
+# the offline interviewer may quote to a candidate (interviews/llm/offline_grounded.py).
+JOB_DESCRIPTION = "Job description"
+
+
 @dataclass(frozen=True)
 class QuestionContext:
     role: str
@@ -23,6 +28,9 @@ class QuestionContext:
     total: int
     previous_questions: tuple[str, ...] = ()
     seed: int = 0  # same seed, same choice: lets replays and tests be deterministic
+    # Passages of the position's knowledge base, "[document] text", most relevant first: data
+    # about the job, never instructions (interviews/llm/grounding.py).
+    grounding: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

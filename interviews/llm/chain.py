@@ -302,6 +302,8 @@ class InterviewerChain:
         return dataclasses.replace(question, source="cache")
 
     def _bank_put(self, ctx: QuestionContext, question: GeneratedQuestion) -> None:
+        if ctx.grounding:
+            return  # built on one position's documents: not a question for the whole topic
         try:
             self.question_bank.put(
                 difficulty=ctx.difficulty, language=ctx.language, topic=ctx.topic, question=question

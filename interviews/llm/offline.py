@@ -31,6 +31,7 @@ from .offline_bank import (
     load_bank,
     resolve_topic,
 )
+from .offline_grounded import grounded_question
 
 GENERIC_FOLLOW_UP = "Could you walk me through a concrete example of that from your own experience?"
 THIN_WORDS = 25
@@ -180,10 +181,16 @@ class OfflineInterviewer:
     def generate_question(self, ctx: QuestionContext) -> GeneratedQuestion:
         asked = {fold(q) for q in ctx.previous_questions}
         topic = resolve_topic(ctx.topic)
-        for q in _candidates(topic, ctx.difficulty, ctx.seed, ctx.index):
-            if fold(q.text) not in asked:
-                rubric = tuple(p.point for p in q.rubric)
-                return GeneratedQuestion(q.text, rubric, "offline", self.name, q.id)
+        candidates = [
+            q for q in _candidates(topic, ctx.difficulty, ctx.seed, ctx.index)
+            if fold(q.text) not in asked
+        ]  # fmt: skip
+        grounded = grounded_question(ctx, candidates, provider=self.name)
+        if grounded is not None:
+            return grounded
+        for q in candidates:
+            rubric = tuple(p.point for p in q.rubric)
+            return GeneratedQuestion(q.text, rubric, "offline", self.name, q.id)
         raise LookupError(f"all {len(asked)} questions have been asked; the bank is exhausted")
 
     def follow_up(

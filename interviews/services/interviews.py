@@ -10,7 +10,7 @@ from the database state alone, so a crash between the two steps is repaired by t
 import logging
 import secrets
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from interviews.llm.base import GeneratedQuestion, QuestionContext
 from interviews.llm.gateway import get_interviewer, interviewer_step
+from interviews.llm.grounding import grounded_context, question_grounding
 from interviews.models import (
     Interview,
     InterviewStatus,
@@ -267,6 +268,7 @@ class _Plan:
     after_seq: int
     move: Move  # ASK_QUESTION, FOLLOW_UP or COMPLETE
     question: GeneratedQuestion | None = None  # what it asks, with who wrote it (not COMPLETE)
+    grounding: dict[str, Any] = field(default_factory=dict)  # Turn.meta of a grounded question
 
 
 def _context(interview: Interview, index: int) -> QuestionContext:
@@ -306,8 +308,11 @@ def _plan(interview: Interview) -> _Plan | None:
             return _Plan(interview.last_seq, move, follow)
         move = interview_move(interview=interview, tip=recent.tip, follow_up_declined=True)
     if move.kind is MoveKind.ASK_QUESTION:
-        question = get_interviewer().generate_question(_context(interview, move.index))
-        return _Plan(interview.last_seq, move, question)
+        # Retrieval before each main question; a failed search is an ungrounded question.
+        grounding = question_grounding(interview=interview)
+        ctx = grounded_context(_context(interview, move.index), grounding)
+        question = get_interviewer().generate_question(ctx)
+        return _Plan(interview.last_seq, move, question, grounding=grounding.as_meta())
     if move.kind is MoveKind.COMPLETE:
         return _Plan(interview.last_seq, move)
     return None
@@ -340,7 +345,7 @@ def interview_advance(*, interview_id: int) -> list[Turn]:
         meta: dict[str, Any] = {"degraded": question.degraded}
         asks = move.kind is MoveKind.ASK_QUESTION
         if asks:
-            meta |= {"rubric": list(question.rubric), "key": question.key}
+            meta |= {"rubric": list(question.rubric), "key": question.key, **plan.grounding}
         turn = _append_turn(
             interview,
             role=TurnRole.INTERVIEWER,

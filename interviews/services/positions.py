@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from interviews.llm.grounding import position_knowledge_refresh
 from interviews.llm.offline_bank import MIXED, TECHNICAL, TOPICS, load_bank, resolve_topic
 from interviews.models import Position
 
@@ -107,6 +108,8 @@ def position_create(
     )
     position.full_clean()
     position.save()
+    # Its knowledge base exists from the start, so staff can attach documents to it.
+    position_knowledge_refresh(position=position)
     return position
 
 
