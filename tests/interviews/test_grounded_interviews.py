@@ -14,8 +14,8 @@ from django.contrib.auth.models import User
 from django.db import connection
 from django.test import Client
 
+from interviews.fake_llm.server import FakeLLMHandle
 from interviews.llm.base import JOB_DESCRIPTION
-from interviews.llm.fake_server import FakeLLMHandle
 from interviews.llm.gateway import reset_interviewer
 from interviews.llm.grounding import position_knowledge_key
 from interviews.models import Interview, Position, Turn, TurnKind
