@@ -33,7 +33,9 @@ def test_postgres__searches_a_generated_tsvector_through_its_gin_index() -> None
     assert "retrieval_passage_search" in plan
 
 
-def test_embedded_default__indexing_and_search_pass_on_sqlite_fts5(tmp_path: Path) -> None:
+def test_embedded_default__indexing_search_and_grounded_interviews_pass_on_sqlite_fts5(
+    tmp_path: Path,
+) -> None:
     env = {
         **{k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"},
         "DATABASE_URL": "",
@@ -42,10 +44,14 @@ def test_embedded_default__indexing_and_search_pass_on_sqlite_fts5(tmp_path: Pat
         "VAR_DIR": str(tmp_path),
     }
     tests = ROOT / "tests" / "retrieval"
+    # The issue's "done": two positions' different interviews, with citations, embedded.
+    grounded = ROOT / "tests" / "interviews" / "test_grounded_interviews.py"
     run = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
          str(tests / "sqlite_fts5_checks.py"), str(tests / "test_search.py"),
-         str(tests / "test_documents.py")],
+         str(tests / "test_documents.py"),
+         f"{grounded}::test_two_positions__different_job_descriptions_give_visibly_different_interviews",
+         f"{grounded}::test_citations__staff_see_them_in_the_report_the_candidate_never_does"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
