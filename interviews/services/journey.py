@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.utils import timezone
 
-from interviews.models import Interview
+from interviews.models import Interview, InterviewStatus
 from interviews.selectors import interviews_time_over
 from interviews.services.interviews import interview_start, interview_time_up
 
@@ -59,7 +59,7 @@ def interview_consent_start(
     as it is, its first consent kept. A form showing an older notice than the current one is
     refused, so a stored version is always one the candidate read.
     """
-    if interview.status != "scheduled":
+    if interview.status != InterviewStatus.SCHEDULED:
         return interview
     if not consent:
         raise ConsentRefused(

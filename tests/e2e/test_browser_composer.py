@@ -6,8 +6,9 @@ rendered and nothing else is, and focus and announcements follow new questions."
 import re
 
 import pytest
-from playwright.sync_api import Dialog, expect
+from playwright.sync_api import Dialog, WebSocketRoute, expect
 
+from interviews.models import Turn
 from tests.e2e.browser import WAIT_MS, CandidatePage, artifact
 from tests.e2e.journey import SIZES, browser, started, web
 from tests.e2e.stack import Stack
@@ -148,3 +149,47 @@ def test_focus__moves_to_the_box_on_each_question__ctrl_enter_sends__questions_a
         expect(page.get_by_test_id("announcer")).to_contain_text(
             re.compile("Question 2 of 2|Follow-up question")
         )
+
+
+RECORD_BANNERS = """
+window.__banners = [];
+new MutationObserver(() => {
+  const b = document.getElementById('banner');
+  if (b) window.__banners.push(b.dataset.state + ': ' + b.textContent);
+}).observe(document, {subtree: true, childList: true, characterData: true, attributes: true});
+"""
+
+
+def test_send_timeout__an_answer_never_acknowledged_reconnects__and_is_stored_once(
+    web: tuple[Stack, str],
+) -> None:
+    _, base = web
+    created = started(question_count=2)
+    answer = "Lost on the way the first time: profile first, then fix the algorithm."
+    dropped: list[str] = []
+
+    def route(ws: WebSocketRoute) -> None:
+        server = ws.connect_to_server()
+
+        def from_page(message: str | bytes) -> None:
+            # The first answer frame vanishes, as on a link that died without closing.
+            if '"answer"' in str(message) and not dropped:
+                dropped.append(str(message))
+                return
+            server.send(message)
+
+        ws.on_message(from_page)
+
+    with browser("desktop") as page:
+        page.add_init_script(RECORD_BANNERS)
+        page.route_web_socket(re.compile(r"/ws/interviews/"), route)
+        page.goto(base + created.invite_path)
+        cp = CandidatePage(page)
+        cp.expect_prompts(1)
+        cp.type_answer(answer)
+        cp.submit()
+        cp.expect_acknowledged(answer, timeout=30_000)
+        banners: list[str] = page.evaluate("window.__banners")
+    assert len(dropped) == 1
+    assert any(b.startswith("reconnecting: No reply from the server") for b in banners), banners
+    assert Turn.objects.filter(interview_id=created.interview.pk, text=answer).count() == 1

@@ -8,12 +8,14 @@ has closed.
 
 import re
 
+import psycopg
 import pytest
+from django.db import connection
 from playwright.sync_api import expect
 
 from interviews.models import Interview, InterviewStatus
 from tests.e2e.browser import CandidatePage, artifact
-from tests.e2e.journey import CONTACT, SIZES, browser, web
+from tests.e2e.journey import CONTACT, SIZES, browser, started, web
 from tests.e2e.stack import Stack
 from tests.factories import make_interview
 
@@ -65,3 +67,24 @@ def test_decline__says_whom_to_contact_and_starts_nothing(web: tuple[Stack, str]
         None,
         None,
     )
+
+
+def test_time_left__is_the_servers__corrected_on_each_welcome(web: tuple[Stack, str]) -> None:
+    _, base = web
+    created = started(question_count=2, time_limit_seconds=600)
+    dsn = f"postgresql://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}"
+    with browser("desktop") as page:
+        page.goto(base + created.invite_path)
+        CandidatePage(page).expect_prompts(1)
+        timer = page.locator("#timer-value")
+        expect(timer).to_have_text(re.compile(r"^(10:00|09:[0-5][0-9])$"))
+        # The server's clock is five minutes further on than the page thinks (a laptop that
+        # slept, a page clock that drifted): the next welcome puts the page right.
+        with psycopg.connect(dsn, autocommit=True) as db:
+            db.execute(
+                "UPDATE interviews_interview SET started_at = started_at - interval '300 seconds'"
+                " WHERE id = %s",
+                [created.interview.pk],
+            )
+        page.evaluate("window.__interview.socket.close()")
+        expect(timer).to_have_text(re.compile(r"^0[45]:[0-5][0-9]$"))
