@@ -10,8 +10,9 @@
 - StaticFiles: Django's static handler (embedded default, SERVE_STATIC), where a path that
   leads outside the static directories (`/static/%2e%2e/…`) is not found, instead of the
   SuspiciousFileOperation that Django's handler answers with a bare 500 and a traceback.
-- lifespan: on start-up a web process builds the interviewer chain (a bad LLM configuration
-  stops it there); on shutdown it removes its live Prometheus gauges.
+- lifespan: on start-up a web process builds the interviewer chain and checks that the Redis
+  server has REDIS_URL's four databases (a bad LLM configuration or a missing database stops
+  it there); on shutdown it removes its live Prometheus gauges.
 """
 
 import asyncio
