@@ -18,14 +18,16 @@ from django.db.models import Model
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from interviews.admin.humanize import when_label
 from interviews.models import Evaluation, Interview
 from monitoring import health
-from monitoring.operations import breaker_rows, stuck_work
+from monitoring.operations import BreakerRow, breaker_rows, stuck_work
 from monitoring.selectors import evaluations_by_status
-from resilience.breakers.config import NAME_PATTERN
+from resilience.breakers.config import NAME_PATTERN, Mode
 from resilience.models import BreakerConfig
 from resilience.models.dead_letters import DeadLetter
 from resilience.models.question_cache import CachedQuestion
@@ -73,14 +75,50 @@ def panels_context(request: HttpRequest) -> dict[str, Any]:
     }
     return {
         "can": can,
-        "breakers": breaker_rows() if can["breakers"] else [],
-        "workers": health.workers_payload(),
+        "breakers": [_breaker_view(b) for b in breaker_rows()] if can["breakers"] else [],
         "stuck": stuck_work() if can["interviews"] else None,
         "evaluations": _evaluations_by_status() if can["evaluations"] else None,
         "cache": question_cache_summary() if can["cache"] else None,
         "dead_letters": dead_letter_summary() if can["dead_letters"] else None,
-        "refreshed_at": health.now_iso(),
+        "refreshed_at": when_label(timezone.now(), relative=False),
     }
+
+
+# What a breaker's state and mode mean, in words (the raw slugs stay in data attributes).
+STATE_WORDS = {
+    "closed": "Closed: calls go through",
+    "open": "Open: calls are refused",
+    "half_open": "Half-open: a few trial calls",
+    "unknown": "Unknown",
+}
+
+
+def _breaker_view(row: BreakerRow) -> dict[str, Any]:
+    forced = row.mode != Mode.NORMAL
+    if not row.is_open:
+        next_trial = "—"
+    elif forced:
+        # A forced breaker has no trial: it stays open until someone ends the forced mode.
+        next_trial = "none while forced"
+    else:
+        next_trial = f"{max(row.retry_after, 0):.0f} s" if row.retry_after >= 1 else "now"
+    return {
+        "row": row,
+        "state_words": STATE_WORDS.get(row.state, row.state),
+        "mode_words": Mode(row.mode).label if row.mode in Mode.values else row.mode,
+        "forced": forced,
+        "next_trial": next_trial,
+        "last_transition": when_label(row.last_transition_at),
+    }
+
+
+@never_cache
+def dashboard_workers(request: HttpRequest) -> HttpResponse:
+    """The queues-and-workers panel alone: asking the workers waits up to
+    WORKERS_REPLY_TIMEOUT, so the page loads it after it is shown instead of before."""
+    return render(
+        request, "monitoring/dashboard_workers.html", {"workers": health.workers_payload()}
+    )
 
 
 @never_cache
@@ -123,6 +161,7 @@ def admin_urls() -> list[Any]:
     return [
         path("", wrap(dashboard), name="ops_dashboard"),
         path("panels/", wrap(dashboard_panels), name="ops_dashboard_panels"),
+        path("workers/", wrap(dashboard_workers), name="ops_dashboard_workers"),
         path(
             "breakers/<str:name>/<str:action>/",
             wrap(breaker_action),

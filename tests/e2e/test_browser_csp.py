@@ -13,6 +13,7 @@ from django.contrib.auth.models import User
 from django.db import connection
 from playwright.sync_api import Page, expect, sync_playwright
 
+from interviews.services.positions import position_create
 from tests.e2e.browser import CHROMIUM_ARGS, DESKTOP, WAIT_MS, CandidatePage, chromium_path
 from tests.e2e.stack import Stack, base_env, free_port, stack
 from tests.factories import make_interview
@@ -97,6 +98,7 @@ def test_candidate_page__policy_enforced_no_violation_and_the_interview_runs(
 def test_admin_pages__no_violation_and_their_scripts_work(web: tuple[Stack, int]) -> None:
     _, port = web
     User.objects.create_superuser("csp-browser", password=PASSWORD)
+    position_create(title="Engineer", topics=["python"], difficulty="medium", question_count=3)
     base = f"http://127.0.0.1:{port}"
     with browser_page() as (page, console):
         login = page.goto(f"{base}/admin/login/?next=/admin/dashboard/")
@@ -108,13 +110,14 @@ def test_admin_pages__no_violation_and_their_scripts_work(web: tuple[Stack, int]
         expect(page.locator("#ops-panels")).to_have_attribute(
             "data-refreshed-at", re.compile(r"^\d+$"), timeout=25_000
         )
+        # The queues-and-workers panel is fetched once the page is shown.
+        expect(page.locator("#ops-workers h2")).to_contain_text("Queues and workers: ")
         violations = _violations(page)
 
         page.goto(f"{base}/admin/interviews/interview/create/")
+        page.select_option("#id_position", label="Engineer")
         page.fill("#id_candidate_name", "Ada")
-        page.fill("#id_role", "Engineer")
-        page.fill("#id_topic", "python")
-        page.click("input[type=submit]")
+        page.click("input[name=one]")
         invite = page.get_by_test_id("invite-url")
         invite.focus()
         selected = page.evaluate(
