@@ -30,7 +30,10 @@ def _worker_redis_url(url: str, worker: str) -> str:
 
 _worker = os.environ.get("PYTEST_XDIST_WORKER", "")
 if _worker.startswith("gw") and os.environ.get("REDIS_URL"):
-    os.environ["REDIS_URL"] = _worker_redis_url(os.environ["REDIS_URL"], _worker)
+    # From the run's own REDIS_URL, kept aside: a process a test starts inherits this
+    # environment and these settings, and must land on the same share, not shift again.
+    _run_url = os.environ.setdefault("TEST_RUN_REDIS_URL", os.environ["REDIS_URL"])
+    os.environ["REDIS_URL"] = _worker_redis_url(_run_url, _worker)
 
 from interviewsite.settings import *  # noqa: E402, F403
 
