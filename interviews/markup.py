@@ -26,4 +26,6 @@ def _renderer() -> MarkdownIt:
 def question_html(text: str) -> str:
     """`text` (Markdown) as sanitised HTML: only ALLOWED_TAGS, no attributes."""
     html = _renderer().render(text)
-    return nh3.clean(html, tags=set(ALLOWED_TAGS), attributes={}, link_rel=None)
+    # Without the renderer's trailing newline, a one-paragraph question's text in the page is
+    # exactly the text as written.
+    return nh3.clean(html, tags=set(ALLOWED_TAGS), attributes={}, link_rel=None).strip()

@@ -7,6 +7,7 @@ screenshot under `test-artifacts/`, when a test fails inside `candidate_browser`
 """
 
 import contextlib
+import html
 import json
 import os
 import re
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, Response, WebSocket, expect, sync_playwright
 
+from interviews.markup import question_html
 from tests.e2e.stack import ROOT
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
@@ -230,6 +232,14 @@ def transcript(page: Page) -> list[dict[str, Any]]:
         }))"""
     )
     return rows
+
+
+def shown_text(kind: str, text: str) -> str:
+    """A stored turn's text as the page shows it: questions and follow-ups rendered from their
+    Markdown (inline code without its backticks, and so on), answers as written."""
+    if kind in ("question", "follow_up"):
+        return html.unescape(re.sub(r"<[^>]+>", "", question_html(text)))
+    return text
 
 
 def describe(rows: list[dict[str, Any]]) -> str:
