@@ -235,17 +235,23 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         text, client_msg_id = answer_fields(frame)
         assert self.interview_id is not None
         try:
-            ack, duplicate = await calls.submit(self.interview_id, text, client_msg_id)
+            done = await calls.submit(self.interview_id, text, client_msg_id, self.last_sent_seq)
         except AnswerRejected as exc:
             # Names the answer, so a client holding several knows which one was refused.
             await self._error(
                 exc.code, exc.message, retryable=exc.retryable, client_msg_id=str(client_msg_id)
             )
             return
-        if duplicate:
-            await self._send(ack)  # acknowledged again, stored once
-        await self._deliver(ack)
-        await self._advance()
+        if done.duplicate:
+            await self._send(done.ack)  # acknowledged again, stored once
+            await self._deliver(done.ack)
+            await self._advance()  # a re-send after a lost reply: the reply may be owed
+            return
+        await self._deliver(done.ack)
+        if done.replies:
+            await self._turns_delivered(done.replies)
+        elif done.interviewers_move:
+            await self._advance(known_move=True)
 
     async def handle_ping(self, frame: dict[str, Any]) -> None:
         await self._send({"type": "pong"})
@@ -316,12 +322,17 @@ class InterviewConsumer(AsyncWebsocketConsumer):
             old.cancel()
         self.timers[name] = asyncio.create_task(wake())
 
-    async def _advance(self) -> None:
+    async def _advance(self, *, known_move: bool = False) -> None:
+        """Run the interviewer's move if it is the interviewer's (`known_move`: the caller
+        already knows it is, from the answer it just stored)."""
         assert self.interview_id is not None
-        if not await calls.interviewers_move(self.interview_id):
+        if not known_move and not await calls.interviewers_move(self.interview_id):
             return  # the candidate's move: nothing to prepare, so no "thinking"
         await self._send({"type": "status", "state": "thinking"})
-        events = await calls.advance(self.interview_id)
+        await self._turns_delivered(await calls.advance(self.interview_id))
+
+    async def _turns_delivered(self, events: list[Event]) -> None:
+        """Deliver the interviewer's new turns, then say whether a backup provider wrote them."""
         for event in events:
             await self._deliver(event)
         degraded = any(e.get("degraded") for e in events)

@@ -85,12 +85,33 @@ def events_since(interview_id: int, last_seq: int) -> list[Event]:
     return selectors.interview_events_since(interview=interview, last_seq=last_seq)
 
 
+@dataclass(frozen=True)
+class Submitted:
+    ack: Event
+    duplicate: bool
+    replies: list[Event]  # the interviewer's turns stored with the answer (offline interviewer)
+    interviewers_move: bool  # the reply is still to come: the socket calls `advance`
+
+
 @database_sync_to_async
-def submit(interview_id: int, text: str, client_msg_id: uuid.UUID) -> tuple[Event, bool]:
+def submit(interview_id: int, text: str, client_msg_id: uuid.UUID, seen_seq: int) -> Submitted:
+    """Store the answer and, where the interviewer needs no network, its reply: one
+    transaction, whose lock and reads are one query while `seen_seq` is still the interview's
+    last seq (another process may have moved it: then it reads what it needs)."""
     outcome = interview_answer_submit(
-        interview_id=interview_id, text=text, client_msg_id=client_msg_id
+        interview_id=interview_id,
+        text=text,
+        client_msg_id=client_msg_id,
+        seen_seq=seen_seq,
+        reply=True,
     )
-    return selectors.turn_event(outcome.answer, total=0), outcome.duplicate
+    total = outcome.answer.interview.question_count
+    return Submitted(
+        ack=selectors.turn_event(outcome.answer, total=0),
+        duplicate=outcome.duplicate,
+        replies=[selectors.turn_event(turn, total=total) for turn in outcome.replies],
+        interviewers_move=outcome.interviewers_move,
+    )
 
 
 # Off the thread-sensitive thread every socket's database work queues on: a cache round trip

@@ -107,6 +107,11 @@ class InterviewerChain:
     def __repr__(self) -> str:
         return f"<InterviewerChain {[p.name for p in self.providers]}>"
 
+    @property
+    def remote_first(self) -> bool:
+        """Whether the first provider (the one a healthy chain answers with) is an LLM."""
+        return bool(self.providers) and isinstance(self.providers[0], RemoteInterviewer)
+
     # --- InterviewerProvider ----------------------------------------------------------------
 
     def generate_question(self, ctx: QuestionContext) -> GeneratedQuestion:

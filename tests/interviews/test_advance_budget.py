@@ -12,7 +12,7 @@ import pytest
 
 from interviews.llm.base import GeneratedQuestion, QuestionContext
 from interviews.llm.budget import Deadline, current_step
-from interviews.services import interviews as services
+from interviews.services import turns as services
 from interviews.services.interviews import (
     interview_advance,
     interview_answer_submit,

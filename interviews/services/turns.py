@@ -1,0 +1,334 @@
+"""A turn of the interview: the candidate's answer and the interviewer's reply.
+
+Every turn is persisted (with the next `seq`, under a row lock on the interview) before anyone
+is told about it. Whose move it is comes from `interview_next_move` (interviews/moves.py).
+
+Two paths, depending on whether the interviewer needs the network:
+
+- The first provider is an LLM: generating the reply may take seconds, so it happens outside
+  any transaction. The answer is committed and acknowledged first, then `interview_advance`
+  generates the next turn and appends it only if the transcript has not moved meanwhile. It
+  works from the database state alone, so a crash between the two steps is repaired by the
+  next call.
+- The offline interviewer: the reply is a few microseconds of CPU, so the answer and the
+  reply are stored in the same transaction (`reply=True`): one lock, one INSERT, one UPDATE.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+
+from interviews.llm.base import GeneratedQuestion, QuestionContext
+from interviews.llm.gateway import get_interviewer, interviewer_step
+from interviews.llm.grounding import Grounding, grounded_context, question_grounding
+from interviews.models import Interview, Turn, TurnKind, TurnRole
+from interviews.moves import CompleteReason, Move, MoveKind
+from interviews.selectors import Recent, interview_move, interview_recent
+from interviews.services.transcript import (
+    interview_finish,
+    interview_touch,
+    turn_next,
+    turns_store,
+)
+from interviews.text import text_unstorable_at, text_unstorable_message
+
+
+class AnswerRejected(Exception):
+    """An answer that cannot be stored; `code` goes into the error frame."""
+
+    def __init__(self, code: str, message: str, *, retryable: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.retryable = retryable
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    answer: Turn
+    duplicate: bool  # the same client_msg_id was stored before: acknowledge, store nothing
+    replies: tuple[Turn, ...] = ()  # the interviewer's turns stored with the answer (reply=True)
+    interviewers_move: bool = False  # after this, still the interviewer's move: advance
+
+
+@dataclass(frozen=True)
+class _Tail:
+    """What the answer path reads under the lock, in one query where it can."""
+
+    interview: Interview
+    recent: Recent
+    asked: tuple[str, ...]  # every question asked so far (the interviewer avoids repeats)
+    existing: Turn | None  # an earlier answer with the same client_msg_id
+
+
+def answer_text_checked(text: str) -> str:
+    """The answer as it will be stored, or AnswerRejected saying why it cannot be."""
+    text = text.strip()
+    if not text:
+        raise AnswerRejected("empty_answer", "The answer is empty.")
+    if (bad := text_unstorable_at(text)) is not None:
+        raise AnswerRejected("invalid_text", text_unstorable_message(text, bad))
+    if len(text) > settings.MAX_ANSWER_CHARS:
+        raise AnswerRejected(
+            "answer_too_long", f"Answers are limited to {settings.MAX_ANSWER_CHARS} characters."
+        )
+    return text
+
+
+def interviewer_is_local() -> bool:
+    """Whether the interviewer's reply needs no network (the first provider is offline)."""
+    return not get_interviewer().remote_first
+
+
+def interview_answer_submit(
+    *,
+    interview_id: int,
+    text: str,
+    client_msg_id: uuid.UUID,
+    seen_seq: int | None = None,
+    reply: bool = False,
+    broadcast: bool = True,
+) -> AnswerOutcome:
+    """Store the answer to the pending question; idempotent per `client_msg_id`.
+
+    `seen_seq`: the last seq the caller knows (a socket's last delivered event). When it is
+    still the interview's, the lock and everything the answer needs come in one query.
+    `reply`: with an interviewer that needs no network, also store its reply in the same
+    transaction. `broadcast`: see interviews/services/transcript.py.
+    """
+    text = answer_text_checked(text)
+    reply = reply and interviewer_is_local()
+    with transaction.atomic():
+        tail = _tail_locked(interview_id, client_msg_id, seen_seq, with_questions=reply)
+        if tail.existing is not None:
+            return AnswerOutcome(answer=tail.existing, duplicate=True)
+        interview = tail.interview
+        move = interview_move(interview=interview, tip=tail.recent.tip)
+        if move.reason is CompleteReason.TIME_UP:
+            # Past the limit and its grace period: the interview ends now rather than at the
+            # next time-up check; the answer is refused once that is committed (below).
+            interview_finish(interview, reason=move.reason, broadcast=broadcast)
+        else:
+            outcome = _answer_store(tail, move, text, client_msg_id, reply, broadcast)
+    if move.reason is CompleteReason.TIME_UP:
+        raise AnswerRejected("time_up", "Time is up: this answer arrived after the time limit.")
+    return outcome
+
+
+def _tail_locked(
+    interview_id: int, client_msg_id: uuid.UUID, seen_seq: int | None, *, with_questions: bool
+) -> _Tail:
+    """Lock the interview and read the transcript's end, a re-sent answer, and (for a reply)
+    the questions asked so far."""
+
+    def wanted(last_seq: int) -> Q:
+        q = Q(client_msg_id=client_msg_id) | Q(seq__gte=last_seq - 1)
+        return q | Q(kind=TurnKind.QUESTION) if with_questions else q
+
+    interview: Interview | None = None
+    rows: list[Turn] = []
+    if seen_seq is not None:
+        # The caller's last seq is usually still the interview's: lock the interview row
+        # through its turns and read them in the same round trip.
+        rows = list(
+            Turn.objects.filter(Q(interview_id=interview_id) & wanted(seen_seq))
+            .select_related("interview__position")  # a grounded question reads it
+            .select_for_update(of=("interview",))
+            .order_by("seq")
+        )
+        if rows and rows[0].interview.last_seq == seen_seq:
+            interview = rows[0].interview
+    if interview is None:
+        # Another process moved the interview since, or the caller knows nothing yet.
+        interview = Interview.objects.select_for_update().get(pk=interview_id)
+        rows = list(interview.turns.filter(wanted(interview.last_seq)).order_by("seq"))
+    for row in rows:
+        row.interview = interview
+    by_seq = {turn.seq: turn for turn in rows}
+    last_seq = interview.last_seq
+    return _Tail(
+        interview=interview,
+        recent=Recent(last=by_seq.get(last_seq), before=by_seq.get(last_seq - 1)),
+        asked=tuple(t.text for t in rows if t.kind == TurnKind.QUESTION),
+        existing=next((t for t in rows if t.client_msg_id == client_msg_id), None),
+    )
+
+
+def _answer_store(
+    tail: _Tail, move: Move, text: str, client_msg_id: uuid.UUID, reply: bool, broadcast: bool
+) -> AnswerOutcome:
+    interview, last = tail.interview, tail.recent.last
+    if move.kind is MoveKind.FINISHED:
+        raise AnswerRejected("interview_finished", "This interview is already finished.")
+    if move.kind is not MoveKind.AWAIT_ANSWER or last is None:
+        raise AnswerRejected(
+            "no_question_pending",
+            "There is no question waiting for an answer yet.",
+            retryable=True,
+        )
+    answer = turn_next(
+        interview,
+        role=TurnRole.CANDIDATE,
+        kind=TurnKind.ANSWER,
+        question_index=last.question_index,
+        text=text,
+        client_msg_id=client_msg_id,
+    )
+    after = Recent(last=answer, before=last)
+    plan = None
+    if reply:
+        with interviewer_step():
+            plan = _plan(interview, after, tail.asked)
+    if plan is None or plan.move.kind is MoveKind.COMPLETE:
+        turns_store(interview, [answer], broadcast=broadcast)
+        interview_touch(interview)
+        replies = (_plan_apply(interview, plan, broadcast),) if plan is not None else ()
+        move_after = interview_move(interview=interview, tip=after.tip)
+        return AnswerOutcome(
+            answer=answer,
+            duplicate=False,
+            replies=replies,
+            interviewers_move=not replies and move_after.interviewers,
+        )
+    # The common case: the answer and the interviewer's next turn in one INSERT, one UPDATE.
+    turn = _turn_of(interview, plan)
+    turns_store(interview, [answer, turn], broadcast=broadcast)
+    interview.current_index = plan.move.index
+    interview_touch(interview, "current_index")
+    return AnswerOutcome(answer=answer, duplicate=False, replies=(turn,))
+
+
+# --- the interviewer's move ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """What the interviewer does next, decided from a snapshot of the transcript."""
+
+    after_seq: int
+    move: Move  # ASK_QUESTION, FOLLOW_UP or COMPLETE
+    question: GeneratedQuestion | None = None  # what it asks, with who wrote it (not COMPLETE)
+    grounding: dict[str, Any] = field(default_factory=dict)  # Turn.meta of a grounded question
+
+
+def _context(interview: Interview, index: int, asked: tuple[str, ...] | None) -> QuestionContext:
+    if asked is None:
+        questions = interview.turns.filter(kind=TurnKind.QUESTION).order_by("seq")
+        asked = tuple(questions.values_list("text", flat=True))
+    return QuestionContext(
+        role=interview.role,
+        topic=interview.topic,
+        difficulty=interview.difficulty,  # type: ignore[arg-type]
+        language=interview.language,
+        index=index,
+        total=interview.question_count,
+        previous_questions=asked,
+        seed=interview.pk,
+    )
+
+
+def _plan(interview: Interview, recent: Recent, asked: tuple[str, ...] | None) -> _Plan | None:
+    """The interviewer's next turn, or None when the move is not the interviewer's. May call
+    the LLM (a follow-up check, then the next question). `asked`: the questions asked so far,
+    when the caller has them (else they are read)."""
+    move = interview_move(interview=interview, tip=recent.tip)
+    if move.kind is MoveKind.FOLLOW_UP:
+        asked_turn, answer = recent.before, recent.last
+        # A follow-up is offered only on an answer to a stored question.
+        assert asked_turn is not None
+        assert answer is not None
+        question = GeneratedQuestion(
+            text=asked_turn.text,
+            rubric=tuple(asked_turn.meta.get("rubric", ())),
+            source=asked_turn.source or "offline",  # type: ignore[arg-type]
+            provider=asked_turn.provider,
+            key=asked_turn.meta.get("key", ""),
+        )
+        ctx = _context(interview, move.index, asked)
+        follow = get_interviewer().follow_up_question(ctx, question, answer.text)
+        if follow is not None:
+            return _Plan(interview.last_seq, move, follow)
+        move = interview_move(interview=interview, tip=recent.tip, follow_up_declined=True)
+    if move.kind is MoveKind.ASK_QUESTION:
+        # Retrieval before each main question; a failed search is an ungrounded question.
+        grounding = _grounding(interview)
+        ctx = grounded_context(_context(interview, move.index, asked), grounding)
+        question = get_interviewer().generate_question(ctx)
+        return _Plan(interview.last_seq, move, question, grounding=grounding.as_meta())
+    if move.kind is MoveKind.COMPLETE:
+        return _Plan(interview.last_seq, move)
+    return None
+
+
+def _grounding(interview: Interview) -> Grounding:
+    """question_grounding, which turns a failed search into an ungrounded question. Inside the
+    answer's transaction it runs in a savepoint, rolled back when the search failed: on
+    PostgreSQL a failed query aborts the whole transaction, and the answer must not go with it.
+    """
+    if not transaction.get_connection().in_atomic_block:
+        return question_grounding(interview=interview)
+    savepoint = transaction.savepoint()
+    grounding = question_grounding(interview=interview)
+    if grounding.error:
+        transaction.savepoint_rollback(savepoint)
+    else:
+        transaction.savepoint_commit(savepoint)
+    return grounding
+
+
+def _turn_of(interview: Interview, plan: _Plan) -> Turn:
+    """The question or follow-up `plan` asks, numbered, not saved."""
+    question, move = plan.question, plan.move
+    assert question is not None  # every plan but COMPLETE carries what it asks
+    meta: dict[str, Any] = {"degraded": question.degraded}
+    asks = move.kind is MoveKind.ASK_QUESTION
+    if asks:
+        meta |= {"rubric": list(question.rubric), "key": question.key, **plan.grounding}
+    return turn_next(
+        interview,
+        role=TurnRole.INTERVIEWER,
+        kind=TurnKind.QUESTION if asks else TurnKind.FOLLOW_UP,
+        question_index=move.index,
+        text=question.text,
+        source=question.source,
+        provider=question.provider,
+        meta=meta,
+    )
+
+
+def _plan_apply(interview: Interview, plan: _Plan, broadcast: bool) -> Turn:
+    """Store what `plan` does. Caller holds the interview row lock."""
+    move = plan.move
+    if move.kind is MoveKind.COMPLETE:
+        assert move.reason is not None
+        return interview_finish(interview, reason=move.reason, broadcast=broadcast)
+    turn = _turn_of(interview, plan)
+    turns_store(interview, [turn], broadcast=broadcast)
+    interview.current_index = move.index
+    interview_touch(interview, "current_index")
+    return turn
+
+
+def interview_advance(*, interview_id: int, broadcast: bool = True) -> list[Turn]:
+    """Append the interviewer's next turn if it is the interviewer's move; return new turns.
+
+    Safe to call at any time and from any process: the plan is applied only if the transcript
+    has not moved since it was made, so concurrent calls produce one turn, not two.
+    """
+    interview = Interview.objects.get(pk=interview_id)
+    # May call the LLM twice (a follow-up check, then the next question): one step, so both
+    # share one LLM_TIMEOUT_SECONDS and the candidate never waits longer than that for a turn.
+    # No transaction, no lock held.
+    with interviewer_step():
+        plan = _plan(interview, interview_recent(interview=interview), None)
+    if plan is None:
+        return []
+    with transaction.atomic():
+        interview = Interview.objects.select_for_update().get(pk=interview_id)
+        if interview.last_seq != plan.after_seq or interview.is_finished:
+            return []
+        return [_plan_apply(interview, plan, broadcast)]

@@ -1,0 +1,148 @@
+"""What an answer costs in PostgreSQL round trips, counted at the driver (BEGIN, COMMIT and
+connection checks included), through the real consumer on real PostgreSQL."""
+
+import uuid
+from typing import Any
+
+import pytest
+from channels.db import database_sync_to_async
+from django.db import connection
+
+from interviews.llm import grounding
+from interviews.models import Turn
+from interviews.services.interviews import (
+    interview_advance,
+    interview_answer_submit,
+    interview_start,
+)
+from tests.factories import STRONG_ANSWER, make_interview
+from tests.interviews.pg_round_trips import pg_round_trips
+from tests.interviews.ws import connect, until
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres_required")]
+
+MAX_ROUND_TRIPS = 5  # one transaction: BEGIN, lock and read, one INSERT, one UPDATE, COMMIT
+
+
+@database_sync_to_async
+def _create(**overrides: Any) -> Any:
+    return make_interview(**overrides)
+
+
+def _outside_retrieval(sent: list[str]) -> list[str]:
+    """The round trips before a SAVEPOINT and after its RELEASE."""
+    kept, inside = [], False
+    for text in sent:
+        inside = inside or text.startswith("SAVEPOINT")
+        if not inside:
+            kept.append(text)
+        inside = inside and not text.startswith("RELEASE SAVEPOINT")
+    return kept
+
+
+async def _answered(comm: Any) -> list[dict[str, Any]]:
+    await comm.send_json_to(
+        {"type": "answer", "text": STRONG_ANSWER, "client_msg_id": str(uuid.uuid4())}
+    )
+    frames = await until(comm, "question", "follow_up")
+    return frames + await until(comm, "status")
+
+
+async def test_offline_answer__stored_with_its_reply_in_at_most_five_round_trips() -> None:
+    created = await _create(question_count=5)
+    comm = await connect(created.ws_path)
+    await comm.send_json_to({"type": "hello", "last_seq": 0})
+    await until(comm, "question")
+    await until(comm, "status")  # the "ok" after the first question
+    per_answer = []
+    with pg_round_trips() as trips:
+        for _ in range(4):  # answers to questions and to follow-ups alike
+            trips.take()
+            frames = await _answered(comm)
+            types = [f["type"] for f in frames]
+            assert types[0] == "ack"
+            assert types[1] in ("question", "follow_up")
+            per_answer.append(trips.take())
+    await comm.disconnect()
+    # A main question is grounded first: the retrieval's own queries run in a savepoint
+    # inside the answer's transaction (interviews/llm/grounding.py), and are its cost.
+    counts = [len(_outside_retrieval(sent)) for sent in per_answer]
+    assert max(counts) <= MAX_ROUND_TRIPS, per_answer
+    assert any(len(sent) == len(_outside_retrieval(sent)) for sent in per_answer)
+    stored = await database_sync_to_async(Turn.objects.filter(interview=created.interview).count)()
+    assert stored == 9  # question 1, then four answers each with the interviewer's reply
+
+
+@database_sync_to_async
+def _moved_elsewhere_then_answered_with_a_stale_seq() -> list[Turn]:
+    interview = make_interview(question_count=3).interview
+    interview_start(interview_id=interview.pk)
+    interview_advance(interview_id=interview.pk)  # question 1: seq 1
+    first = interview_answer_submit(
+        interview_id=interview.pk,
+        text=STRONG_ANSWER,
+        client_msg_id=uuid.uuid4(),
+        seen_seq=1,
+        reply=True,
+    )
+    assert [t.seq for t in first.replies] == [3]  # its follow-up, in the same transaction
+    # Another process answers the follow-up and asks question 2 (seq 4, 5) ...
+    interview_answer_submit(
+        interview_id=interview.pk, text=STRONG_ANSWER, client_msg_id=uuid.uuid4()
+    )
+    interview_advance(interview_id=interview.pk)
+    # ... and this socket, which last saw seq 3, answers what is pending now.
+    interview_answer_submit(
+        interview_id=interview.pk,
+        text=STRONG_ANSWER,
+        client_msg_id=uuid.uuid4(),
+        seen_seq=3,
+        reply=True,
+    )
+    return list(Turn.objects.filter(interview=interview).order_by("seq"))
+
+
+async def test_answer_from_a_socket_behind__answers_the_question_pending_now() -> None:
+    turns = await _moved_elsewhere_then_answered_with_a_stale_seq()
+    assert [t.seq for t in turns] == list(range(1, 8))
+    assert [(t.kind, t.question_index) for t in turns[3:6]] == [
+        ("answer", 1),
+        ("question", 2),
+        ("answer", 2),  # to question 2, the one pending, not to the follow-up it last saw
+    ]
+    assert turns[6].role == "interviewer"  # and the reply, stored with it
+
+
+def _failing_sync(*, position: Any) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 / 0")  # a query that fails, as a broken index would
+
+
+@database_sync_to_async
+def _answer_whose_question_search_fails(monkeypatch: pytest.MonkeyPatch) -> list[Turn]:
+    interview = make_interview(question_count=3).interview
+    interview_start(interview_id=interview.pk)
+    interview_advance(interview_id=interview.pk)  # question 1: seq 1
+    interview_answer_submit(
+        interview_id=interview.pk, text=STRONG_ANSWER, client_msg_id=uuid.uuid4()
+    )
+    interview_advance(interview_id=interview.pk)  # its follow-up: seq 3
+    # The answer to a follow-up is followed by a main question, which is grounded first.
+    monkeypatch.setattr(grounding, "position_knowledge_sync", _failing_sync)
+    outcome = interview_answer_submit(
+        interview_id=interview.pk,
+        text=STRONG_ANSWER,
+        client_msg_id=uuid.uuid4(),
+        seen_seq=3,
+        reply=True,
+    )
+    assert [t.kind for t in outcome.replies] == ["question"]
+    return list(Turn.objects.filter(interview=interview).order_by("seq"))
+
+
+async def test_search_failing_inside_the_answer_transaction__answer_and_question_kept(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = await _answer_whose_question_search_fails(monkeypatch)
+    assert [(t.seq, t.kind) for t in turns[3:]] == [(4, "answer"), (5, "question")]
+    assert turns[4].meta["grounding"] == "ungrounded"
