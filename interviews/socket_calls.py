@@ -1,16 +1,20 @@
-"""The candidate socket's calls into services and selectors, each on the thread it needs.
+"""The candidate socket's calls into services and selectors, each on the threads it needs.
 
-Database work runs through Channels' `database_sync_to_async` (one thread per process, so the
-connection is reused); the calls that wait on something slow (the LLM, a cache round trip)
-run on the default pool instead, so one slow call never queues every other socket behind it.
+Database work runs on a bounded pool of WS_DB_THREADS threads (`db_call`), each borrowing a
+connection from the process's psycopg pool for the call: a socket waiting on a slow commit or
+a row lock holds one thread, not the one thread every other socket's calls would queue on
+(Channels' `database_sync_to_async` default). Each socket awaits its calls one at a time, so
+its own calls never overlap. The calls that wait on something slow (the LLM, a cache round
+trip) run on pools of their own.
 """
 
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import sync_to_async
-from channels.db import DatabaseSyncToAsync, database_sync_to_async
+from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 
 from interviews import selectors
@@ -26,14 +30,26 @@ from interviews.services.tokens import InviteProblem, InviteRejected, interview_
 from interviews.shutdown import DaemonThreadPool, default_workers
 
 Event = dict[str, Any]
+P = ParamSpec("P")
+R = TypeVar("R")
+
+# Bounded: each thread holds a pooled connection during its call, and DB_POOL_MAX_SIZE counts
+# them (docs/operations.md, "Sizing connections").
+SOCKET_DB = DaemonThreadPool(settings.WS_DB_THREADS, "socket-db")
 
 
-@database_sync_to_async
+def db_call(func: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+    """`func` run on the socket database pool, with Django's connection handling around it
+    (stale connections closed before and after, as database_sync_to_async does)."""
+    return DatabaseSyncToAsync(func, thread_sensitive=False, executor=SOCKET_DB)
+
+
+@db_call
 def authenticate(room_id: str, token: str, client_address: str | None) -> Interview:
     return invite_authenticate(room_id=room_id, token=token, client_address=client_address)
 
 
-@database_sync_to_async
+@db_call
 def invite_problem(room_id: str, token: str) -> InviteProblem | None:
     """Why the token a socket opened with no longer opens its interview, or None if it does.
 
@@ -58,7 +74,7 @@ class Join:
     snapshot: bool
 
 
-@database_sync_to_async
+@db_call
 def join(interview_id: int, last_seq: int) -> Join:
     interview = interview_start(interview_id=interview_id)
     missed = interview.last_seq - last_seq
@@ -79,7 +95,7 @@ def join(interview_id: int, last_seq: int) -> Join:
     )
 
 
-@database_sync_to_async
+@db_call
 def events_since(interview_id: int, last_seq: int) -> list[Event]:
     interview = Interview.objects.get(pk=interview_id)
     return selectors.interview_events_since(interview=interview, last_seq=last_seq)
@@ -93,7 +109,7 @@ class Submitted:
     interviewers_move: bool  # the reply is still to come: the socket calls `advance`
 
 
-@database_sync_to_async
+@db_call
 def submit(interview_id: int, text: str, client_msg_id: uuid.UUID, seen_seq: int) -> Submitted:
     """Store the answer and, where the interviewer needs no network, its reply: one
     transaction, whose lock and reads are one query while `seen_seq` is still the interview's
@@ -123,7 +139,7 @@ def count_frame(interview_id: int) -> int:
     return window_count(key=f"ws-frames:{interview_id}", window_seconds=window).count
 
 
-@database_sync_to_async
+@db_call
 def interviewers_move(interview_id: int) -> bool:
     """Whether the interviewer acts next: no question yet, an answer waiting for a reply, or
     the time (and its grace period) is over."""

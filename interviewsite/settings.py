@@ -98,12 +98,19 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-# A web process's threads that hold a connection at once: the sockets' one database thread,
-# the interviewer moves on their own pool (interviews/shutdown.py: min(32, CPUs + 4) threads,
-# each holding its connection while the LLM answers), and room for HTTP requests
-# (docs/operations.md, "Sizing connections").
-DB_POOL_MAX_SIZE_DEFAULT = 1 + min(32, (os.cpu_count() or 1) + 4) + 8
 DATABASE_URL = env.str("DATABASE_URL", default="")
+# The sockets' database calls run on a pool of this many threads (interviews/socket_calls.py),
+# so one socket stuck on a slow commit does not queue the others. SQLite takes one writer at
+# a time anyway: one thread there.
+WS_DB_THREADS = env.int(
+    "WS_DB_THREADS",
+    default=min(8, (os.cpu_count() or 1) + 4) if DATABASE_URL.startswith("postgres") else 1,
+)
+# A web process's threads that hold a connection at once: the sockets' database threads, the
+# interviewer moves on their own pool (interviews/shutdown.py: min(32, CPUs + 4) threads, each
+# holding its connection while the LLM answers), and room for HTTP requests
+# (docs/operations.md, "Sizing connections").
+DB_POOL_MAX_SIZE_DEFAULT = WS_DB_THREADS + min(32, (os.cpu_count() or 1) + 4) + 8
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
     # Health checks let a restarted PostgreSQL be survived without restarting processes.
