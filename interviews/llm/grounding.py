@@ -112,10 +112,20 @@ def grounded_context(ctx: QuestionContext, grounding: Grounding) -> QuestionCont
 
 def _sync_quietly(interview: "Interview") -> None:
     # Kept current here, on the path that reads it, so every way a description changes (the
-    # admin, a service, a data migration) reaches the index; unchanged text costs one query.
+    # admin, a service, a data migration) reaches the index. Unchanged text costs one query:
+    # document_text_store compares the text's hash before anything else.
+    position = interview.position
+    assert position is not None  # the caller checked position_id
+    text = position.description.strip()
     try:
-        position_knowledge_sync(position=interview.position)  # type: ignore[arg-type]
+        if text:
+            document_text_store(
+                key=position_knowledge_key(position.pk), name=JOB_DESCRIPTION, text=text,
+                kind="markdown",
+            )  # fmt: skip
+        else:
+            position_knowledge_sync(position=position)
     except DocumentRejected as exc:
-        logger.warning("position %s: job description not indexed: %s", interview.position_id, exc)
+        logger.warning("position %s: job description not indexed: %s", position.pk, exc)
     except DatabaseError as exc:
         raise RetrievalUnavailable(f"knowledge base unavailable: {type(exc).__name__}") from exc

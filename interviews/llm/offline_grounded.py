@@ -11,10 +11,12 @@ import re
 from collections.abc import Sequence
 
 from interviews.llm.base import JOB_DESCRIPTION, GeneratedQuestion, QuestionContext
+from interviews.llm.offline_bank import _SUFFIX as SUFFIX
 from interviews.llm.offline_bank import BankQuestion
 from interviews.prose import fold, sentences
 
 MAX_REQUIREMENT_CHARS = 200
+WORD_START, WORD_GAP = "(?<![a-z0-9_])", "[^a-z0-9_]+"
 _BULLET = re.compile(r"^\s*(?:[-*•+]|\d+[.)])\s+")
 # Phrases job descriptions state a need with.
 _NEED = re.compile(
@@ -58,15 +60,53 @@ def job_requirements(grounding: Sequence[str]) -> list[str]:
     return list(found)
 
 
+def _stem(word: str) -> str:
+    # Enough to meet the bank's keywords halfway ("profiling" / "profile", "indexes" / "index")
+    # without a stemming library: both sides are cut the same way.
+    for suffix in ("ing", "ed", "es", "s", "e"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
 def _terms(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _GENERIC}
+    return {_stem(w) for w in _WORD.findall(text.lower()) if w not in _GENERIC}
 
 
-def bank_match(question: BankQuestion, job_text: str, job_terms: set[str]) -> int:
-    """How much a bank question is about what the job needs: its rubric keywords found in the
-    job's passages, and the words it shares with them."""
-    keyword_hits = sum(1 for point in question.rubric if point.hits(job_text))
+_Terms = tuple[tuple[frozenset[str], ...], frozenset[str]]
+_TERMS: dict[str, _Terms] = {}  # by bank question id; hashing the question itself costs more
+
+
+def _question_terms(question: BankQuestion) -> _Terms:
+    """A bank question's keywords (each a set of stems: all must appear) and its words,
+    computed once per process: the bank does not change while it runs."""
+    cached = _TERMS.get(question.id)
+    if cached is not None:
+        return cached
+    keywords = tuple(
+        _keyword_stems(pattern) for point in question.rubric for pattern in point.patterns
+    )
     words = _terms(question.text + " " + " ".join(p.point for p in question.rubric))
+    terms = _TERMS[question.id] = (tuple(k for k in keywords if k), frozenset(words))
+    return terms
+
+
+def _keyword_stems(pattern: re.Pattern[str]) -> frozenset[str]:
+    # The bank's keyword back from its pattern (offline_bank._pattern: the words joined by
+    # WORD_GAP, between WORD_START and the optional SUFFIX).
+    text = pattern.pattern
+    if not text.startswith(WORD_START) or SUFFIX not in text:
+        return frozenset()
+    body = text[len(WORD_START) : text.rindex(SUFFIX)]
+    return frozenset(_stem(re.sub(r"\\(.)", r"\1", part)) for part in body.split(WORD_GAP) if part)
+
+
+def bank_match(question: BankQuestion, job_terms: set[str]) -> int:
+    """How much a bank question is about what the job needs: its rubric keywords found among
+    the job's words (worth two), and the other words it shares with them. Set operations on
+    cached terms: about a microsecond a question, so ranking the whole bank costs nothing."""
+    keywords, words = _question_terms(question)
+    keyword_hits = sum(1 for keyword in keywords if keyword <= job_terms)
     return 2 * keyword_hits + len(words & job_terms)
 
 
@@ -81,9 +121,8 @@ def grounded_question(
         r for r in job_requirements(ctx.grounding)
         if fold(TEMPLATE.format(requirement=r)) not in asked
     ]  # fmt: skip
-    job_text = "\n".join(ctx.grounding)
-    job_terms = _terms(job_text)
-    scored = [(bank_match(q, job_text, job_terms), -n, q) for n, q in enumerate(candidates)]
+    job_terms = _terms("\n".join(ctx.grounding))
+    scored = [(bank_match(q, job_terms), -n, q) for n, q in enumerate(candidates)]
     best = max(scored, default=None, key=lambda item: item[:2])
     # Even-numbered questions ask about a stated requirement; the others take the bank
     # question that best matches the job, or a requirement when none matches at all.
