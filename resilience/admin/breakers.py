@@ -24,6 +24,9 @@ DASH = "—"
 
 @admin.register(BreakerConfig)
 class BreakerConfigAdmin(admin.ModelAdmin):
+    class Media:
+        js = ("site/admin-behaviours.js",)  # asks before the force-open and force-closed actions
+
     list_display = (
         "name",
         "live_state",

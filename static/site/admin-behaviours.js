@@ -67,10 +67,20 @@
       done();
     }
   });
+  // Admin actions that change how live traffic is treated ask first (the action <select> cannot
+  // carry a data-confirm of its own).
+  var CONFIRM_ACTIONS = {
+    force_open: "Force the selected circuit breakers open? Every call through them will be refused until someone sets them back to normal.",
+    force_closed: "Force the selected circuit breakers closed? Every call will go through, even to a failing service, and failures will not be counted."
+  };
   // <button|input type=submit data-confirm="Question?">: the form is sent only if confirmed.
   document.addEventListener("submit", function (event) {
     var button = event.submitter;
     var question = button && button.dataset ? button.dataset.confirm : undefined;
+    var action = event.target.querySelector && event.target.querySelector("select[name=action]");
+    if (!question && action && CONFIRM_ACTIONS[action.value]) {
+      question = CONFIRM_ACTIONS[action.value];
+    }
     if (question && !window.confirm(question)) {
       event.preventDefault();
     }

@@ -1,15 +1,20 @@
 """The admin's rough edges at 1280x800 in a real Chromium: the home page's dashboard link on one
 line, "View site" not a 404, the dead-letter caption clear of "Retry all matching…", the
 interview list's evaluation column whole, progress counted in answered questions, labelled
-controls on the question cache's clear form."""
+controls on the question cache's clear form; Force open and Force closed ask first, on the
+dashboard and in the breaker admin."""
 
+import uuid
 from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from interviews.services.evaluation import evaluation_run
+from resilience.breakers import get_breaker, registry
+from resilience.models import BreakerConfig
+from resilience.services.breakers import breaker_reset
 from tests.e2e.browser import artifact
 from tests.e2e.staff_browser import PASSWORD, staff_page
 from tests.factories import STRONG_ANSWER, make_interview, run_to_completion
@@ -69,3 +74,44 @@ def test_admin_edges__at_1280x800(live_server: Any, transactional_db: None) -> N
             control_id = control.get_attribute("id")
             assert control_id, "a control without an id cannot have a label"
             assert page.locator(f"label[for='{control_id}']").count() == 1, control_id
+
+
+def test_force_open_and_closed__ask_first_on_the_dashboard_and_in_the_breaker_admin(
+    live_server: Any, transactional_db: None
+) -> None:
+    User.objects.create_superuser("edges", password=PASSWORD)
+    name = f"test.confirm.{uuid.uuid4().hex[:8]}"
+    registry.reset_registry()
+    assert get_breaker(name).call(lambda: "ok") == "ok"  # its config row
+    questions: list[str] = []
+    answer = {"accept": False}
+
+    def on_dialog(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        (dialog.accept if answer["accept"] else dialog.dismiss)()
+
+    with staff_page(live_server.url, "edges") as page:
+        page.on("dialog", on_dialog)
+        page.goto(f"{live_server.url}/admin/dashboard/")
+        row = page.locator(f"tr[data-breaker='{name}']")
+        row.get_by_role("button", name="Force open").click()
+        expect(row).to_have_attribute("data-mode", "normal")  # dismissed: nothing sent
+        answer["accept"] = True
+        row.get_by_role("button", name="Force open").click()
+        expect(page.locator(f"tr[data-breaker='{name}']")).to_have_attribute(
+            "data-mode", "forced_open"
+        )
+        expect(page.locator(f"tr[data-breaker='{name}'] [data-testid=next-trial]")).to_have_text(
+            "none while forced"
+        )
+        page.goto(f"{live_server.url}/admin/resilience/breakerconfig/")
+        answer["accept"] = False
+        page.locator(f"tr:has-text('{name}') input[name=_selected_action]").check()
+        page.select_option("select[name=action]", "force_closed")
+        page.click("button[name=index]")
+        page.screenshot(path=artifact("admin-breaker-confirm.png"))
+    assert questions[0].startswith(f"Force the {name} breaker open?")
+    assert questions[-1].startswith("Force the selected circuit breakers closed?")
+    assert BreakerConfig.objects.get(name=name).mode == "forced_open"  # the last was dismissed
+    breaker_reset(name=name, user=None)
+    registry.reset_registry()
