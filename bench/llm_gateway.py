@@ -142,12 +142,14 @@ def context(index: int) -> "QuestionContext":
 def overhead(requests: int, deployed: str) -> list[tuple[str, list[float], list[float]]]:
     """Interleaved direct and gateway requests, once per breaker store."""
     from interviews.llm.gateway import get_interviewer
+    from interviews.llm.guarded import GuardedProvider
     from interviews.llm.prompts import question_prompt
-    from interviews.llm.providers.remote import MAX_TOKENS, RemoteInterviewer
+    from interviews.llm.providers.remote import MAX_TOKENS
 
     chain = get_interviewer()
-    provider = chain.providers[0]
-    assert isinstance(provider, RemoteInterviewer)
+    guarded = chain.providers[0]
+    assert isinstance(guarded, GuardedProvider), guarded
+    provider = guarded.provider
     ctx = context(1)
     prompt = question_prompt(ctx)
     url, headers, body = provider.request(

@@ -8,6 +8,8 @@ simpler to reason about than one per event loop.
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from interviews.llm.budget import Deadline
+
 Source = Literal["llm", "cache", "fallback", "offline"]
 # "needs_review": the evaluator cannot judge a hire (the offline heuristic never can).
 Recommendation = Literal["strong_hire", "hire", "lean_no", "no_hire", "needs_review"]
@@ -76,20 +78,38 @@ class EvaluationResult:
 
 
 class InterviewerProvider(Protocol):
-    name: str
+    """What the failover chain asks of each provider. `deadline`: when its answer must be in
+    (a provider that does no I/O may ignore it). A provider that cannot answer now raises
+    interviews.llm.errors.ProviderUnavailable, or LookupError when it has no question left."""
 
-    def generate_question(self, ctx: QuestionContext) -> GeneratedQuestion:
+    name: str  # also the label of its metrics and turns
+    source: Source  # what its questions are labelled: "llm" ones are offered to the cache
+
+    def generate_question(
+        self, ctx: QuestionContext, *, deadline: Deadline | None = None
+    ) -> GeneratedQuestion:
         """The next main question for the interview described by `ctx`."""
         ...
 
     def follow_up(
-        self, ctx: QuestionContext, question: GeneratedQuestion, answer: str
+        self,
+        ctx: QuestionContext,
+        question: GeneratedQuestion,
+        answer: str,
+        *,
+        deadline: Deadline | None = None,
     ) -> str | None:
         """One follow-up question when `answer` is thin, else None."""
         ...
 
     def evaluate(
-        self, *, role: str, topic: str, difficulty: str, answers: tuple[AnsweredQuestion, ...]
+        self,
+        *,
+        role: str,
+        topic: str,
+        difficulty: str,
+        answers: tuple[AnsweredQuestion, ...],
+        deadline: Deadline | None = None,
     ) -> EvaluationResult:
         """Score a finished interview."""
         ...

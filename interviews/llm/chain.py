@@ -2,33 +2,33 @@
 
     openai ─▶ anthropic ─▶ offline ─▶ question bank (cache) ─▶ contextual fallback
 
-Each remote provider sits behind its own circuit breaker (`llm.<provider>`) and the retry
-helper (resilience.retry: transient errors only, Retry-After honoured, jittered back-off).
-A provider that says when to come back (Retry-After on a 429 or 5xx, or Anthropic's 529
-"overloaded") holds its breaker open that long, so no caller in any process asks it sooner.
+The chain is one loop over providers that all have the same interface: each remote provider
+is wrapped once, when the chain is built, as a GuardedProvider (its breaker, retries, metrics
+and Retry-After holds: interviews/llm/guarded.py). A provider that cannot answer raises
+ProviderUnavailable (or LookupError: the offline bank has no unasked question left) and the
+next one is asked.
 A step that a candidate waits on (the next question, a follow-up) has one deadline,
-LLM_TIMEOUT_SECONDS: every attempt gets only what is left of it as its HTTP timeout, no retry
-sleeps past it, and once it has passed the remaining remote providers are skipped. The offline
-interviewer does no I/O and answers in milliseconds, so it is asked even after the deadline:
-its question beats a generic one. Open breakers cost nothing, so with every provider down the
-candidate gets the fallback in about a millisecond.
+LLM_TIMEOUT_SECONDS, passed to every provider: a remote one gives each attempt only what is
+left of it and is skipped once it has passed. The offline interviewer does no I/O and answers in
+milliseconds, so it is asked even after the deadline: its question beats a generic one. Open
+breakers cost nothing, so with every provider down the candidate gets the fallback in about a
+millisecond.
 
 Evaluation runs in Celery, where nobody waits on it: it gets EVALUATION_BUDGET_FACTOR timeouts,
-split fairly between the remote providers still to try, and raises ProvidersUnavailable when
+split fairly between the LLM providers still to try, and raises ProvidersUnavailable when
 none could do it (Celery retries the task).
 
 Every question and follow-up records where it came from (`source`: llm, offline, cache,
 fallback), who answered (`provider`), and whether it is `degraded`: answered by anyone but the
-first provider listed (which could not).
+first provider listed (which could not). An LLM's question is offered to the question bank.
 """
 
 import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
-import httpx
 from django.conf import settings
 
 from interviews.llm import metrics
@@ -39,51 +39,26 @@ from interviews.llm.base import (
     GeneratedQuestion,
     InterviewerProvider,
     QuestionContext,
-    Source,
 )
-from interviews.llm.budget import MIN_ATTEMPT_SECONDS, Deadline, current_step, reserve_for
-from interviews.llm.errors import DeadlineExceeded, MalformedReply, ProvidersUnavailable
+from interviews.llm.budget import Deadline, current_step, reserve_for
+from interviews.llm.errors import ProvidersUnavailable, ProviderUnavailable
 from interviews.llm.fallback import FallbackKind, fallback_question
-from interviews.llm.providers.remote import RemoteInterviewer
-from resilience.breakers import Breaker, BreakerOpen, get_breaker
-from resilience.breakers.classify import is_failure_status
-from resilience.retry import retry_after_of, retrying
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 EVALUATION_BUDGET_FACTOR = 4  # evaluation budget, in LLM_TIMEOUT_SECONDS
-# Failures that mean "this provider cannot answer now": logged briefly, then the next one.
-EXPECTED_FAILURES = (DeadlineExceeded, MalformedReply, httpx.HTTPError)
-OVERLOADED = 529  # Anthropic's "overloaded": a request to back off, with or without a Retry-After
-
-
-class BreakerLookup(Protocol):
-    def __call__(self, name: str) -> Breaker: ...
 
 
 @dataclass(frozen=True)
 class ChainConfig:
     timeout: float  # seconds a candidate may wait for one step, whatever is down
     evaluation_budget: float  # seconds for a whole evaluation (Celery; nobody waits on it)
-    attempts: int  # attempts per provider per step, the first one included
-    base_delay: float  # first back-off, seconds; doubles per retry
-    max_delay: float  # back-off cap, seconds
 
     @classmethod
     def from_settings(cls) -> "ChainConfig":
         timeout = float(settings.LLM_TIMEOUT_SECONDS)
-        return cls(
-            timeout=timeout,
-            evaluation_budget=EVALUATION_BUDGET_FACTOR * timeout,
-            attempts=int(settings.MAX_RETRY_ATTEMPTS),
-            base_delay=float(settings.RETRY_BASE_DELAY),
-            max_delay=float(settings.RETRY_MAX_DELAY),
-        )
-
-
-def breaker_name(provider: str) -> str:
-    return f"llm.{provider}"
+        return cls(timeout=timeout, evaluation_budget=EVALUATION_BUDGET_FACTOR * timeout)
 
 
 class InterviewerChain:
@@ -97,12 +72,10 @@ class InterviewerChain:
         *,
         config: ChainConfig,
         question_bank: QuestionBank | None = None,
-        breakers: BreakerLookup = get_breaker,
     ) -> None:
         self.providers = tuple(providers)
         self.config = config
         self.question_bank: QuestionBank = question_bank or NoQuestionBank()
-        self._breakers = breakers
 
     def __repr__(self) -> str:
         return f"<InterviewerChain {[p.name for p in self.providers]}>"
@@ -117,15 +90,10 @@ class InterviewerChain:
     def generate_question(self, ctx: QuestionContext) -> GeneratedQuestion:
         deadline = self._step_deadline()
         for position, provider in enumerate(self.providers):
-            if isinstance(provider, RemoteInterviewer):
-                question = self._try_remote(
-                    provider, lambda p, d: p.generate_question(ctx, deadline=d), deadline
-                )
-                if question is not None:
-                    self._bank_put(ctx, question)
-            else:
-                question = self._try_local(provider, lambda p: p.generate_question(ctx))
+            question = self._ask(provider, lambda p: p.generate_question(ctx, deadline=deadline))
             if question is not None:
+                if question.source == "llm":
+                    self._bank_put(ctx, question)
                 return dataclasses.replace(question, degraded=position > 0)
         cached = self._bank_get(ctx)
         if cached is not None:
@@ -150,21 +118,16 @@ class InterviewerChain:
         """`follow_up` with the source and provider of whoever wrote it (None: move on)."""
         deadline = self._step_deadline()
         for position, provider in enumerate(self.providers):
-            if isinstance(provider, RemoteInterviewer):
-                outcome = self._try_remote(
-                    provider,
-                    lambda p, d: (p.follow_up(ctx, question, answer, deadline=d),),
-                    deadline,
-                )
-                source: Source = "llm"
-            else:
-                outcome = self._try_local(provider, lambda p: (p.follow_up(ctx, question, answer),))
-                source = "offline"
+            outcome = self._ask(
+                provider, lambda p: (p.follow_up(ctx, question, answer, deadline=deadline),)
+            )
             if outcome is not None:  # the provider answered; (None,) means "no follow-up"
                 text = outcome[0]
                 if not text:
                     return None
-                return GeneratedQuestion(text, (), source, provider.name, degraded=position > 0)
+                return GeneratedQuestion(
+                    text, (), provider.source, provider.name, degraded=position > 0
+                )
         # Moving on to the next question is the neutral fallback for a follow-up.
         metrics.FALLBACKS.labels(kind=FallbackKind.DEFAULT).inc()
         return None
@@ -173,31 +136,24 @@ class InterviewerChain:
         self, *, role: str, topic: str, difficulty: str, answers: tuple[AnsweredQuestion, ...]
     ) -> EvaluationResult:
         deadline = Deadline.after(self.config.evaluation_budget)
-        remote_left = sum(isinstance(p, RemoteInterviewer) for p in self.providers)
+        # Only the LLMs wait on the network; the offline interviewer needs no share.
+        llms_left = sum(p.source == "llm" for p in self.providers)
         failures: dict[str, str] = {}
         open_for: dict[str, float] = {}
         for provider in self.providers:
-            if isinstance(provider, RemoteInterviewer):
+            share = deadline
+            if provider.source == "llm":
                 # A fair share of what is left, so one hanging provider cannot starve the next.
-                share = deadline.capped(deadline.remaining() / remote_left)
-                remote_left -= 1
-                result = self._try_remote(
-                    provider,
-                    lambda p, d: p.evaluate(
-                        role=role, topic=topic, difficulty=difficulty, answers=answers, deadline=d
-                    ),
-                    share,
-                    failures=failures,
-                    open_for=open_for,
-                )
-            else:
-                result = self._try_local(
-                    provider,
-                    lambda p: p.evaluate(
-                        role=role, topic=topic, difficulty=difficulty, answers=answers
-                    ),
-                    failures=failures,
-                )
+                share = deadline.capped(deadline.remaining() / llms_left)
+                llms_left -= 1
+            result = self._ask(
+                provider,
+                lambda p, share=share: p.evaluate(  # type: ignore[misc]
+                    role=role, topic=topic, difficulty=difficulty, answers=answers, deadline=share
+                ),
+                failures=failures,
+                open_for=open_for,
+            )
             if result is not None:
                 return result
         every_one_open = bool(open_for) and open_for.keys() == failures.keys()
@@ -211,77 +167,28 @@ class InterviewerChain:
 
     # --- one provider -----------------------------------------------------------------------
 
-    def _try_remote(
-        self,
-        provider: RemoteInterviewer,
-        call: Callable[[RemoteInterviewer, Deadline], T],
-        deadline: Deadline,
-        *,
-        failures: dict[str, str] | None = None,
-        open_for: dict[str, float] | None = None,
-    ) -> T | None:
-        """The provider's answer within `deadline`, or None when it cannot give one (why in
-        `failures`; seconds until an open breaker's next trial in `open_for`)."""
-        name = provider.name
-        breaker = self._breakers(breaker_name(name))
-        attempts = 0
-
-        def attempt() -> T:
-            nonlocal attempts
-            attempts += 1
-            if attempts > 1:
-                metrics.RETRIES.labels(provider=name).inc()
-            if deadline.expired():
-                metrics.CALLS.labels(provider=name, outcome="out_of_budget").inc()
-                raise DeadlineExceeded(f"{name}: the step's deadline has passed")
-            # Each attempt goes through the breaker, so one that opens mid-retry stops them.
-            try:
-                return breaker.call(call, provider, deadline)
-            except httpx.HTTPStatusError as exc:
-                _hold_if_asked(breaker, exc)
-                raise
-
-        # No back-off may end too close to the deadline for another attempt to be worth it.
-        retry = retrying(
-            attempts=self.config.attempts,
-            base_delay=self.config.base_delay,
-            max_delay=self.config.max_delay,
-            deadline=deadline.remaining() - MIN_ATTEMPT_SECONDS,
-        )
-        try:
-            return retry(attempt)
-        except BreakerOpen as exc:
-            # Expected and cheap while an outage lasts; the breaker logged when it opened.
-            metrics.CALLS.labels(provider=name, outcome="rejected").inc()
-            why = f"breaker open, retry in {exc.retry_after:.1f}s"
-            logger.debug("%s skipped: %s", name, why)
-            if open_for is not None:
-                open_for[name] = exc.retry_after
-        except EXPECTED_FAILURES as exc:
-            why = f"{type(exc).__name__}: {exc}"
-            logger.warning("%s could not answer: %s", name, why)
-        except Exception as exc:
-            # A bug, not an outage: the traceback goes to the log, the candidate still gets
-            # an answer from further down the chain.
-            logger.exception("%s: unexpected error; trying the next provider", name)
-            why = f"{type(exc).__name__}: {exc}"
-        if failures is not None:
-            failures[name] = why
-        return None
-
-    def _try_local(
+    def _ask(
         self,
         provider: InterviewerProvider,
         call: Callable[[InterviewerProvider], T],
         *,
         failures: dict[str, str] | None = None,
+        open_for: dict[str, float] | None = None,
     ) -> T | None:
+        """The provider's answer, or None when it cannot give one (why in `failures`; seconds
+        until an open breaker's next trial in `open_for`)."""
         try:
             return call(provider)
+        except ProviderUnavailable as exc:  # the guarded provider logged it
+            why = exc.why
+            if exc.retry_after is not None and open_for is not None:
+                open_for[provider.name] = exc.retry_after
         except LookupError as exc:  # the offline bank has no unasked question left
             why = str(exc)
             logger.warning("%s could not answer: %s", provider.name, why)
         except Exception as exc:
+            # A bug, not an outage: the traceback goes to the log, the candidate still gets
+            # an answer from further down the chain.
             logger.exception("%s: unexpected error; trying the next provider", provider.name)
             why = f"{type(exc).__name__}: {exc}"
         if failures is not None:
@@ -315,15 +222,3 @@ class InterviewerChain:
             )
         except Exception:
             logger.exception("question bank store failed; the question was served anyway")
-
-
-def _hold_if_asked(breaker: Breaker, exc: httpx.HTTPStatusError) -> None:
-    """Hold the provider's breaker open for as long as it asked to be left alone."""
-    status = exc.response.status_code
-    if not is_failure_status(status):
-        return  # a client error's Retry-After says nothing about the provider's health
-    wait = retry_after_of(exc)
-    if wait is None and status == OVERLOADED:
-        breaker.hold()  # no figure given: the breaker's own recovery timeout
-    elif wait:
-        breaker.hold(wait)

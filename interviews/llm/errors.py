@@ -43,3 +43,13 @@ class ProvidersUnavailable(LLMError):
         self.task = task
         self.failures = dict(failures)
         self.retry_after = retry_after
+
+
+class ProviderUnavailable(LLMError):
+    """One provider cannot answer now (its breaker is open, it failed, or time ran out); the
+    chain moves on to the next. `retry_after`: seconds until an open breaker's next trial."""
+
+    def __init__(self, why: str, *, retry_after: float | None = None) -> None:
+        super().__init__(why)
+        self.why = why
+        self.retry_after = retry_after

@@ -19,6 +19,7 @@ from interviews.llm.base import InterviewerProvider
 from interviews.llm.budget import Deadline, llm_step
 from interviews.llm.cache_adapter import QuestionCacheBank
 from interviews.llm.chain import ChainConfig, InterviewerChain
+from interviews.llm.guarded import GuardedProvider, RetryPolicy
 
 KNOWN_PROVIDERS = ("openai", "anthropic", "offline")
 # Provider -> the setting that must hold its API key.
@@ -76,26 +77,38 @@ def validate_providers() -> None:
         raise ImproperlyConfigured(" ".join(problems))
 
 
-def build_provider(name: str) -> InterviewerProvider:
+def build_remote(name: str, *, retry: RetryPolicy) -> GuardedProvider:
+    """The remote provider `name`, wrapped once in its breaker and `retry`."""
     timeout = float(settings.LLM_TIMEOUT_SECONDS)
     if name == "openai":
         from interviews.llm.providers.openai import OpenAIInterviewer
 
-        return OpenAIInterviewer(
+        openai = OpenAIInterviewer(
             base_url=settings.OPENAI_BASE_URL,
             api_key=settings.OPENAI_API_KEY,
             model=settings.OPENAI_MODEL,
             timeout=timeout,
         )
+        return GuardedProvider(openai, retry=retry)
     if name == "anthropic":
         from interviews.llm.providers.anthropic import AnthropicInterviewer
 
-        return AnthropicInterviewer(
+        anthropic = AnthropicInterviewer(
             base_url=settings.ANTHROPIC_BASE_URL,
             api_key=settings.ANTHROPIC_API_KEY,
             model=settings.ANTHROPIC_MODEL,
             timeout=timeout,
         )
+        return GuardedProvider(anthropic, retry=retry)
+    raise ImproperlyConfigured(f"unknown remote LLM provider {name!r}")
+
+
+def remote_providers(*, retry: RetryPolicy) -> list[GuardedProvider]:
+    """The remote providers of LLM_PROVIDERS, in order, each with `retry`."""
+    return [build_remote(n, retry=retry) for n in settings.LLM_PROVIDERS if n in API_KEY_SETTINGS]
+
+
+def build_provider(name: str) -> InterviewerProvider:
     if name == "offline":
         from interviews.llm.offline import OfflineInterviewer, load_bank
 
@@ -103,7 +116,7 @@ def build_provider(name: str) -> InterviewerProvider:
         # the process), not in the middle of an outage while a candidate waits on a question.
         load_bank()
         return OfflineInterviewer()
-    raise ImproperlyConfigured(f"unknown LLM provider {name!r}")
+    return build_remote(name, retry=RetryPolicy.from_settings())
 
 
 def question_bank() -> QuestionBank:

@@ -20,7 +20,9 @@ from .base import (
     GeneratedQuestion,
     QuestionContext,
     QuestionScore,
+    Source,
 )
+from .budget import Deadline
 from .offline_bank import (
     MIXED,
     TECHNICAL,
@@ -175,10 +177,15 @@ def _score_answer(aq: AnsweredQuestion, topic: str) -> tuple[QuestionScore, str,
 
 
 class OfflineInterviewer:
+    """No I/O, answers in milliseconds: the deadlines the chain passes are ignored."""
+
     name = "offline"
+    source: Source = "offline"
     resolve_topic = staticmethod(resolve_topic)
 
-    def generate_question(self, ctx: QuestionContext) -> GeneratedQuestion:
+    def generate_question(
+        self, ctx: QuestionContext, *, deadline: Deadline | None = None
+    ) -> GeneratedQuestion:
         asked = {fold(q) for q in ctx.previous_questions}
         topic = resolve_topic(ctx.topic)
         candidates = [
@@ -194,7 +201,12 @@ class OfflineInterviewer:
         raise LookupError(f"all {len(asked)} questions have been asked; the bank is exhausted")
 
     def follow_up(
-        self, ctx: QuestionContext, question: GeneratedQuestion, answer: str
+        self,
+        ctx: QuestionContext,
+        question: GeneratedQuestion,
+        answer: str,
+        *,
+        deadline: Deadline | None = None,
     ) -> str | None:
         bank = load_bank()
         entry = bank.by_id.get(question.key) or bank.by_text.get(fold(question.text))
@@ -206,7 +218,13 @@ class OfflineInterviewer:
         return None
 
     def evaluate(
-        self, *, role: str, topic: str, difficulty: str, answers: tuple[AnsweredQuestion, ...]
+        self,
+        *,
+        role: str,
+        topic: str,
+        difficulty: str,
+        answers: tuple[AnsweredQuestion, ...],
+        deadline: Deadline | None = None,
     ) -> EvaluationResult:
         resolved = resolve_topic(topic)
         results = [_score_answer(a, resolved) for a in answers]

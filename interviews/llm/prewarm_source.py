@@ -8,16 +8,16 @@ from django.conf import settings
 from interviews.llm.base import QuestionContext
 from interviews.llm.budget import Deadline
 from interviews.llm.cache_adapter import question_metadata
-from interviews.llm.chain import EXPECTED_FAILURES, breaker_name
-from interviews.llm.gateway import get_interviewer
-from interviews.llm.providers.remote import RemoteInterviewer
-from resilience.breakers import BreakerOpen, get_breaker
+from interviews.llm.errors import ProviderUnavailable
+from interviews.llm.gateway import remote_providers
+from interviews.llm.guarded import RetryPolicy, breaker_name
 from resilience.question_cache.prewarm import SourceQuestion
 
 logger = logging.getLogger(__name__)
 
 # The cache key has no role: pre-warmed questions must read well for anyone on the topic.
 PREWARM_ROLE = "professional"
+ONE_ATTEMPT = RetryPolicy(attempts=1, base_delay=0.0, max_delay=0.0)
 
 
 class LLMQuestionSource:
@@ -26,9 +26,7 @@ class LLMQuestionSource:
     a question that cannot be written now is written by the next run."""
 
     def __init__(self) -> None:
-        self.providers = [
-            p for p in get_interviewer().providers if isinstance(p, RemoteInterviewer)
-        ]
+        self.providers = remote_providers(retry=ONE_ATTEMPT)
 
     def breaker_names(self) -> Sequence[str]:
         return [breaker_name(p.name) for p in self.providers]
@@ -48,13 +46,9 @@ class LLMQuestionSource:
         for provider in self.providers:
             deadline = Deadline.after(float(settings.LLM_TIMEOUT_SECONDS))
             try:
-                question = get_breaker(breaker_name(provider.name)).call(
-                    provider.generate_question, ctx, deadline=deadline
-                )
-            except BreakerOpen:
-                continue
-            except EXPECTED_FAILURES as exc:
-                logger.warning("pre-warm: %s could not write a question: %s", provider.name, exc)
+                question = provider.generate_question(ctx, deadline=deadline)
+            except ProviderUnavailable as exc:
+                logger.info("pre-warm: %s could not write a question: %s", provider.name, exc)
                 continue
             return SourceQuestion(question.text, question_metadata(question))
         return None

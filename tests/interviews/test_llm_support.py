@@ -19,10 +19,12 @@ from interviews.fake_llm.server import FakeLLMHandle, run_fake_llm_in_thread
 from interviews.llm.bank import QuestionBank
 from interviews.llm.base import InterviewerProvider, QuestionContext
 from interviews.llm.chain import ChainConfig, InterviewerChain
+from interviews.llm.guarded import GuardedProvider, RetryPolicy
 from interviews.llm.offline import OfflineInterviewer, load_bank
 from interviews.llm.pool import LIMITS, ProviderPool
 from interviews.llm.providers.anthropic import AnthropicInterviewer
 from interviews.llm.providers.openai import OpenAIInterviewer
+from interviews.llm.providers.remote import RemoteInterviewer
 from interviews.llm.transport import DeadlineTransport
 from resilience.breakers import Breaker, BreakerPolicy
 from resilience.breakers.policies import StaticPolicies
@@ -144,7 +146,7 @@ class MemoryBreakers:
 
 
 def make_chain(
-    providers: Sequence[InterviewerProvider],
+    providers: Sequence[InterviewerProvider | RemoteInterviewer],
     *,
     timeout: float = 1.0,
     attempts: int = 3,
@@ -153,16 +155,17 @@ def make_chain(
     breakers: MemoryBreakers | None = None,
     bank: QuestionBank | None = None,
 ) -> InterviewerChain:
-    config = ChainConfig(
-        timeout=timeout,
-        evaluation_budget=4 * timeout,
-        attempts=attempts,
-        base_delay=base_delay,
-        max_delay=max_delay,
-    )
-    return InterviewerChain(
-        providers, config=config, question_bank=bank, breakers=breakers or MemoryBreakers()
-    )
+    """A chain as the gateway builds one: each remote provider wrapped once, as a guarded
+    provider on `breakers`; any other provider as it is."""
+    retry = RetryPolicy(attempts=attempts, base_delay=base_delay, max_delay=max_delay)
+    breakers = breakers or MemoryBreakers()
+    guarded = [
+        GuardedProvider(p, retry=retry, breakers=breakers) if isinstance(p, RemoteInterviewer)
+        else p
+        for p in providers
+    ]  # fmt: skip
+    config = ChainConfig(timeout=timeout, evaluation_budget=4 * timeout)
+    return InterviewerChain(guarded, config=config, question_bank=bank)
 
 
 def context(**overrides: Any) -> QuestionContext:

@@ -1,8 +1,9 @@
 """What every HTTP provider shares: prompts in, validated structured replies out.
 
 A provider makes one attempt per call: one request, plus one repair request if the reply does
-not validate. It neither retries nor falls back; the chain (interviews/llm/chain.py) wraps each
-call in the provider's breaker and the retry helper and decides what happens on failure.
+not validate. It neither retries nor falls back: its guarded provider (interviews/llm/guarded.py)
+wraps each call in the provider's breaker and the retry helper, and the chain moves on when it
+fails.
 Every call (its request, and the repair request if any) is over by the deadline it is given:
 for a question or a follow-up, LLM_TIMEOUT_SECONDS from its start at the latest; for an
 evaluation, the evaluation budget the chain passes (or LLM_TIMEOUT_SECONDS without one).
