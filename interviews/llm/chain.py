@@ -83,7 +83,7 @@ class InterviewerChain:
     @property
     def remote_first(self) -> bool:
         """Whether the first provider (the one a healthy chain answers with) is an LLM."""
-        return bool(self.providers) and isinstance(self.providers[0], RemoteInterviewer)
+        return bool(self.providers) and self.providers[0].source == "llm"
 
     # --- InterviewerProvider ----------------------------------------------------------------
 
