@@ -96,3 +96,16 @@ def test_report__needs_the_view_permission(client: Client) -> None:
     client.force_login(user)
     response = client.get(f"/admin/interviews/interview/{interview.pk}/report/")
     assert response.status_code == 403
+
+
+def test_interview_list__queries_do_not_grow_with_interviews(staff_client: Client) -> None:
+    counts = []
+    for n in (2, 12):
+        while Interview.objects.count() < n:
+            _finished(1)
+        with CaptureQueriesContext(connection) as queries:
+            response = staff_client.get("/admin/interviews/interview/")
+        assert response.status_code == 200
+        assert response.content.decode().count('class="field-evaluation_status"') == n
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
