@@ -7,7 +7,7 @@
  * sent but not yet acknowledged, so it survives a reload and is re-sent with the same id
  * (the server treats client_msg_id as an idempotency key). The draft in the box is kept by
  * composer.js. Questions arrive with `html`: the server's rendering of their Markdown subset,
- * sanitised there (interviews/markup.py); it is the only HTML this page inserts.
+ * sanitised there (interviews/markup.py), rebuilt here element by element (markupFragment).
  */
 (function () {
   'use strict';
@@ -144,6 +144,27 @@
     return el;
   }
 
+  // The server sanitised `html` already (interviews/markup.py); this page still writes no
+  // HTML: it parses it in an inert document and rebuilds only the allowed elements, without
+  // any attribute, from text nodes. A tag outside the list keeps its text, never its markup.
+  var MARKUP_TAGS = { P: 1, EM: 1, STRONG: 1, CODE: 1, PRE: 1, UL: 1, OL: 1, LI: 1, BR: 1 };
+
+  function markupFragment(html) {
+    var parsed = new DOMParser().parseFromString(html, 'text/html');
+    var out = document.createDocumentFragment();
+    (function copy(from, to) {
+      Array.prototype.forEach.call(from.childNodes, function (n) {
+        if (n.nodeType === 3) { to.appendChild(document.createTextNode(n.nodeValue)); return; }
+        if (n.nodeType !== 1) return;
+        if (!MARKUP_TAGS[n.tagName]) { copy(n, to); return; }
+        var el = document.createElement(n.tagName.toLowerCase());
+        copy(n, el);
+        to.appendChild(el);
+      });
+    })(parsed.body, out);
+    return out;
+  }
+
   function makeMsg(kind, seq, text, label, tag, html) {
     var el = node('article', 'msg msg--' + kind);
     el.setAttribute('data-testid', 'msg');
@@ -154,9 +175,8 @@
     if (tag) meta.appendChild(node('span', 'tag', tag));
     el.appendChild(meta);
     if (typeof html === 'string' && html) {
-      // Sanitised by the server (allow-listed tags, no attributes): inert markup only.
       var body = node('div', 'msg-text msg-text--html');
-      body.innerHTML = html;
+      body.appendChild(markupFragment(html));
       el.appendChild(body);
     } else {
       el.appendChild(node('p', 'msg-text', text));
