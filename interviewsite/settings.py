@@ -125,6 +125,10 @@ if DATABASE_URL:
         # get a 503. The pool keeps connections itself, so CONN_MAX_AGE must be 0.
         # DB_POOL_MAX_SIZE=0: no pool (one connection per thread, kept DB_CONN_MAX_AGE).
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # Django's backend, with the pool's check before lending a connection run at most once
+        # per connection every DB_POOL_CHECK_SECONDS (interviewsite/postgresql/base.py).
+        DATABASES["default"]["ENGINE"] = "interviewsite.postgresql"
+        DB_POOL_CHECK_SECONDS = env.float("DB_POOL_CHECK_SECONDS", default=5.0)
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
             "max_size": DB_POOL_MAX_SIZE,

@@ -8,7 +8,7 @@ by skipping the tests that matter. Fixtures of any scope use these, so the rule 
 import os
 
 import pytest
-from django.conf import settings
+from django.db import connection
 
 
 def missing(what: str) -> None:
@@ -26,5 +26,5 @@ def require_redis_url() -> str:
 
 
 def require_postgres() -> None:
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+    if connection.vendor != "postgresql":
         missing("DATABASE_URL (PostgreSQL)")
