@@ -7,6 +7,10 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interviewsite.settings")
     from django.core.management import execute_from_command_line
 
+    from interviewsite.runtime import prepare_process
+
+    prepare_process()
+
     execute_from_command_line(sys.argv)
 
 

@@ -67,6 +67,9 @@ def django_setup(env: dict[str, str]) -> None:
     os.environ.update(env)
     import django
 
+    from interviewsite.runtime import prepare_process
+
+    prepare_process()  # the directories a process's entry point makes
     django.setup()
 
 

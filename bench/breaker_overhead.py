@@ -25,6 +25,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interviewsite.settings")
 
 import django
 
+from interviewsite.runtime import prepare_process
+
+prepare_process()  # the directories a process's entry point makes
 django.setup()
 
 import pybreaker  # noqa: E402

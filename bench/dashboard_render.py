@@ -26,6 +26,9 @@ os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 import django  # noqa: E402
 
+from interviewsite.runtime import prepare_process  # noqa: E402
+
+prepare_process()  # the directories a process's entry point makes
 django.setup()
 
 from django.conf import settings  # noqa: E402

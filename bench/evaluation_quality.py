@@ -36,6 +36,9 @@ os.environ.setdefault("SECRET_KEY", "bench-only-key")
 
 import django  # noqa: E402
 
+from interviewsite.runtime import prepare_process  # noqa: E402
+
+prepare_process()  # the directories a process's entry point makes
 django.setup()
 logging.disable(logging.WARNING)  # one line per HTTP request would bury the figures
 

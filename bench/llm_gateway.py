@@ -81,6 +81,9 @@ def embedded_django(
     import django
     from django.core.management import call_command
 
+    from interviewsite.runtime import prepare_process
+
+    prepare_process()  # the directories a process's entry point makes
     django.setup()
     call_command("migrate", verbosity=0)
     logging.disable(logging.WARNING)

@@ -91,6 +91,9 @@ def setup_django(services: bool, var_dir: str) -> dict[str, str]:
     import django
     from django.core.management import call_command
 
+    from interviewsite.runtime import prepare_process
+
+    prepare_process()  # the directories a process's entry point makes
     django.setup()
     call_command("migrate", verbosity=0)
     return dict(os.environ)

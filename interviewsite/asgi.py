@@ -5,7 +5,10 @@ import os
 from django.conf import settings
 from django.core.asgi import get_asgi_application
 
+from interviewsite.runtime import prepare_process
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interviewsite.settings")
+prepare_process()  # before Django loads the apps (and with them prometheus_client)
 django_asgi_app = get_asgi_application()
 if settings.SERVE_STATIC:
     # No proxy in front of the embedded default, so Django serves /static/ itself; behind a

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from celery import Celery, bootsteps
+from celery.loaders.app import AppLoader
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from kombu import Exchange, Queue
@@ -19,7 +20,20 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interviewsite.settings")
 # `sandbox` runs candidate code: its workers can be scaled and isolated apart (docs/sandbox.md).
 QUEUES = ("evaluation", "maintenance", "sandbox")
 
-app = Celery("interviewsite")
+
+class ProjectLoader(AppLoader):
+    """Celery's loader, preparing the process (interviewsite/runtime.py) when a worker or beat
+    starts: before its Django set-up, which imports prometheus_client."""
+
+    def init_worker(self) -> None:
+        if not self.worker_initialized:
+            from interviewsite.runtime import prepare_process
+
+            prepare_process()
+        super().init_worker()
+
+
+app = Celery("interviewsite", loader="interviewsite.celery:ProjectLoader")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.update(
     task_queues=tuple(

@@ -22,14 +22,11 @@ from interviewsite.redis_databases import (
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
+# Loading settings changes nothing: the directories under VAR_DIR, and the Prometheus
+# multiprocess directory (PROMETHEUS_MULTIPROC_DIR, default VAR_DIR/prometheus, emptied by
+# `make run` and at every deployment's start), are made by each process's entry point
+# (interviewsite/runtime.py).
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
-# Prometheus multiprocess mode: every process (uvicorn workers, Celery workers) writes its
-# metrics to files here, and /metrics reads them all. prometheus_client reads this variable
-# when it is first imported, which is after settings load, so it is set here. The directory is
-# emptied by `make run` (and should be at every deployment's start), not per process.
-os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(VAR_DIR / "prometheus"))
-Path(os.environ["PROMETHEUS_MULTIPROC_DIR"]).mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=False)
 _EMBEDDED_SECRET = "embedded-default-insecure-key-do-not-use-in-production"  # noqa: S105
@@ -223,8 +220,6 @@ CELERY_BROKER_URL = env.str(
 )
 _BROKER_DIR = VAR_DIR / "broker"
 if CELERY_BROKER_URL.startswith("filesystem://"):
-    for _sub in ("queue", "processed", "control"):
-        (_BROKER_DIR / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
         "data_folder_in": str(_BROKER_DIR / "queue"),
         "data_folder_out": str(_BROKER_DIR / "queue"),

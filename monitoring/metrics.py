@@ -1,9 +1,10 @@
 """Prometheus series of the web process, and the registry /metrics serves.
 
-Multiprocess: settings.py sets PROMETHEUS_MULTIPROC_DIR before prometheus_client is first
-imported, so every metric of every process (uvicorn workers, Celery workers, beat) lives in
-mmap files there, and a scrape of any web process reads them all. Values that are cheaper to
-read than to track (evaluations by status, queue depth) are computed at scrape time.
+Multiprocess: each entry point (interviewsite/runtime.py) sets PROMETHEUS_MULTIPROC_DIR before
+prometheus_client is first imported, so every metric of every process (uvicorn workers, Celery
+workers, beat) lives in mmap files there, and a scrape of any web process reads them all.
+Values that are cheaper to read than to track (evaluations by status, queue depth) are computed
+at scrape time.
 """
 
 import logging
