@@ -165,8 +165,9 @@ def _question_overhead() -> dict[str, Any]:
     from interviews.llm.grounding import grounded_context, question_grounding
     from interviews.llm.offline import OfflineInterviewer
     from interviews.models import Interview
-    from interviews.services.interviews import _context, interview_create
+    from interviews.services.interviews import interview_create
     from interviews.services.positions import position_create
+    from interviews.services.turns import _context
 
     skills = sorted(SKILLS)
     interviews = []
@@ -185,7 +186,7 @@ def _question_overhead() -> dict[str, Any]:
     on, off = [], []
     for round_ in range(5):
         for interview in interviews:
-            ctx = replace(_context(interview, 1 + round_ % 4), index=1 + round_ % 4)
+            ctx = replace(_context(interview, 1 + round_ % 4, None), index=1 + round_ % 4)
             t0 = time.perf_counter()
             offline.generate_question(ctx)
             off.append(time.perf_counter() - t0)

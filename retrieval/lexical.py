@@ -26,8 +26,10 @@ STOP_WORDS = frozenset(_STOP_WORDS.split())
 MAX_TERMS = 32  # a longer query costs more and ranks no better
 _WORD = re.compile(r"[^\W_]+")  # letters and digits; "_" and punctuation split words
 
+# The knowledge base is a column of the FTS5 table (migration 0004): FTS5 intersects it with
+# the words; bm25 weighs the text column only.
 SQLITE = """
-SELECT p.id, -bm25(retrieval_passage_fts) AS score
+SELECT p.id, -bm25(retrieval_passage_fts, 1.0, 0.0) AS score
 FROM retrieval_passage_fts JOIN retrieval_passage p ON p.id = retrieval_passage_fts.rowid
 WHERE retrieval_passage_fts MATCH %s AND p.knowledge_base_id = %s
 ORDER BY score DESC, p.id LIMIT %s
@@ -66,7 +68,9 @@ def lexical_search(*, knowledge_base_id: int, query: str, limit: int) -> list[tu
         return []
     if connection.vendor == "sqlite":
         # Each term quoted: FTS5 reads it as a string, never as query syntax.
-        sql, match = SQLITE, " OR ".join('"' + term + '"' for term in terms)
+        words = " OR ".join('"' + term + '"' for term in terms)
+        scope = f'knowledge_base_id : "{int(knowledge_base_id)}"'
+        sql, match = SQLITE, f"{scope} AND text : ({words})"
     elif connection.vendor == "postgresql":
         # Terms are letters and digits only, so they carry no tsquery syntax; to_tsquery
         # stems them and drops stop words.

@@ -3,7 +3,7 @@
 SQLite: an FTS5 table over retrieval_passage (external content, porter stemming) kept in step
 by triggers, so every write path (the indexing service, an admin cascade delete, raw SQL)
 updates it in the same transaction. Django rebuilds a SQLite table to alter it, which drops
-its triggers: a later migration that alters retrieval_passage must run SQLITE_TRIGGERS again.
+its triggers: migration 0004 holds the current SQLite layout and the triggers to run again.
 
 PostgreSQL: a stored tsvector column generated from the text, with a GIN index; the model
 does not declare it, so the ORM never reads or writes it.
