@@ -281,3 +281,31 @@ class TurnAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+@admin.register(InviteEmail)
+class InviteEmailAdmin(admin.ModelAdmin):
+    """Every invitation and reminder and what became of it; failed ones are also in the
+    dead-letter queue, where operators retry them."""
+
+    list_display = ("created_at", "interview", "kind", "to", "status", "attempts", "sent_at")
+    list_filter = ("status", "kind")
+    list_select_related = ("interview",)
+    search_fields = ("to", "interview__candidate_name")
+    readonly_fields = (
+        "interview",
+        "kind",
+        "to",
+        "for_expiry",
+        "status",
+        "attempts",
+        "error",
+        "created_at",
+        "sent_at",
+    )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -99,6 +99,7 @@ ADMIN_PAGES = (
     "/admin/interviews/position/{position}/invite/",
     "/admin/interviews/interview/{interview}/report/",
     "/admin/django_celery_beat/periodictask/",
+    "/admin/interviews/inviteemail/",
 )
 # The two roles (groups made by interviews/migrations/0012_staff_roles.py): what each may open.
 REVIEWER_PAGES = (
@@ -114,6 +115,7 @@ REVIEWER_PAGES = (
     "/admin/interviews/position/{position}/candidates/",
     "/admin/interviews/position/{position}/candidates.csv",
     "/admin/interviews/interview/{interview}/report/",
+    "/admin/interviews/inviteemail/",
     "/admin/dashboard/",  # the frame only: every operations panel is hidden from them
     "/admin/dashboard/panels/",
 )

@@ -24,6 +24,7 @@ PRODUCTION_ENV = {
     "SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true",
     "SECURE_HSTS_PRELOAD": "true",
+    "EMAIL_HOST": "smtp.example.com",  # invites are emailed (interviews.W001 otherwise)
 }
 SETTINGS_PROBE = """
 import json, django
@@ -75,13 +76,19 @@ def test_check_deploy__a_bare_production_env_leaves_only_the_operators_choices(
     tmp_path: Path,
 ) -> None:
     """Secure cookies and HSTS need no setting; the redirect, subdomains and preload depend on
-    the deployment, so check --deploy names exactly those."""
+    the deployment, and so does the SMTP server for invites, so check --deploy names exactly
+    those."""
     env = _env(tmp_path, production=True, ALLOWED_HOSTS="example.com")
 
     result = _run(env, "manage.py", "check", "--deploy")
 
     codes = sorted(set(re.findall(r"\(([a-z_]+\.W\d+)\)", result.stderr)))
-    assert codes == ["security.W005", "security.W008", "security.W021"], result.stderr
+    assert codes == [
+        "interviews.W001",
+        "security.W005",
+        "security.W008",
+        "security.W021",
+    ], result.stderr
 
 
 def test_production_without_secret_key__refuses_to_start(tmp_path: Path) -> None:
