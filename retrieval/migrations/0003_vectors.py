@@ -1,6 +1,6 @@
 """The passage's pgvector column, on PostgreSQL where the extension is available; elsewhere
-nothing (search stays lexical). Installing pgvector later: `manage.py migrate retrieval 0002`
-then `manage.py migrate retrieval`, and re-index (docs/operations.md, "Knowledge bases")."""
+nothing (search stays lexical). Installing pgvector later: docs/operations.md, "Knowledge
+bases"."""
 
 from django.db import migrations
 
