@@ -89,6 +89,9 @@ def broker_problems(settings: Any) -> list[str]:
     problems: list[str] = []
     hard = settings.CELERY_TASK_TIME_LIMIT
     soft = settings.CELERY_TASK_SOFT_TIME_LIMIT
+    if any(isinstance(v, bool) or not isinstance(v, int) for v in (hard, soft) if v is not None):
+        # Compared below: a wrong type gets its own message instead of a crashed check.
+        return ["CELERY_TASK_TIME_LIMIT and CELERY_TASK_SOFT_TIME_LIMIT must be whole seconds."]
     if hard is not None and soft is not None and soft >= hard:
         problems.append(
             f"CELERY_TASK_SOFT_TIME_LIMIT ({soft}s) must be below CELERY_TASK_TIME_LIMIT "

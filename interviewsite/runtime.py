@@ -22,7 +22,7 @@ def prepare_process() -> None:
     # reads them all (monitoring/metrics.py). An operator's own value wins.
     var_dir = Path(settings.VAR_DIR)
     metrics_dir = os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(var_dir / "prometheus"))
-    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}) or {}
-    folders = [options[key] for key in _BROKER_FOLDERS if key in options]
-    for directory in (var_dir, Path(metrics_dir), *map(Path, folders)):
+    options = settings.CELERY_BROKER_TRANSPORT_OPTIONS
+    folders = [str(options[key]) for key in _BROKER_FOLDERS if key in options]
+    for directory in (var_dir, Path(metrics_dir), *(Path(folder) for folder in folders)):
         directory.mkdir(parents=True, exist_ok=True)

@@ -9,8 +9,7 @@ import logging
 import re
 from typing import Any
 
-from django.conf import settings
-
+from monitoring.conf import monitoring_settings
 from monitoring.context import current_request_id
 
 CONSOLE_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"
@@ -120,7 +119,7 @@ def build_formatter(**kwargs: Any) -> logging.Formatter:
     Called by logging.config when Django configures logging, after settings are loaded, so
     the choice can live with the other monitoring settings.
     """
-    if getattr(settings, "LOG_FORMAT", "console") == "json":
+    if monitoring_settings().log_format == "json":
         from pythonjsonlogger.json import JsonFormatter
 
         class ScrubbedJsonFormatter(_ScrubbedTracebacks, JsonFormatter):

@@ -11,7 +11,6 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.mail import mail_admins
@@ -19,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from prometheus_client import Counter
 
+from resilience.conf import resilience_settings
 from resilience.models.alerts import AlertThrottle
 
 if TYPE_CHECKING:
@@ -78,7 +78,7 @@ def alert_deliver(
         # Any mail backend's error: it must not stop the webhook.
         _count(counter, "mail", "failed")
         logger.exception("%s: alert mail failed", what)
-    url = getattr(settings, "ALERT_WEBHOOK_URL", "")
+    url = resilience_settings().alert_webhook_url
     if not url:
         return False
     try:

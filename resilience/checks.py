@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
-from django.conf import settings
 from django.core.checks import CheckMessage, Error
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
 from resilience.breakers.config import NAME_PATTERN, InvalidPolicy, policy_from_mapping
 from resilience.breakers.stores.base import BreakerStore
+from resilience.conf import resilience_settings
 
 
 def check_breaker_settings(
@@ -52,7 +52,7 @@ def check_breaker_configs(
 
 
 def _store_errors() -> list[CheckMessage]:
-    path = getattr(settings, "BREAKER_STORE", "")
+    path = resilience_settings().breaker_store
     try:
         store_class = import_string(path)
     except ImportError:
@@ -69,7 +69,7 @@ def _store_errors() -> list[CheckMessage]:
         return [Error(f"BREAKER_STORE {path!r} is not a BreakerStore.", id="resilience.E002")]
     from resilience.breakers.stores.redis import RedisStore
 
-    if issubclass(store_class, RedisStore) and not getattr(settings, "BREAKER_REDIS_URL", ""):
+    if issubclass(store_class, RedisStore) and not resilience_settings().breaker_redis_url:
         return [
             Error(
                 "BREAKER_STORE is the Redis store but BREAKER_REDIS_URL is empty.",
@@ -81,8 +81,9 @@ def _store_errors() -> list[CheckMessage]:
 
 
 def _default_errors() -> list[CheckMessage]:
-    defaults = getattr(settings, "BREAKER_DEFAULTS", {}) or {}
-    per_name = getattr(settings, "BREAKERS", {}) or {}
+    conf = resilience_settings()
+    defaults = conf.breaker_defaults or {}
+    per_name = conf.breakers or {}
     if not isinstance(defaults, dict) or not isinstance(per_name, dict):
         return [
             Error(
@@ -122,9 +123,8 @@ def _default_errors() -> list[CheckMessage]:
 
 
 def _retry_errors() -> list[CheckMessage]:
-    attempts = getattr(settings, "MAX_RETRY_ATTEMPTS", 3)
-    base = getattr(settings, "RETRY_BASE_DELAY", 1.0)
-    cap = getattr(settings, "RETRY_MAX_DELAY", 10.0)
+    conf = resilience_settings()
+    attempts, base, cap = conf.max_retry_attempts, conf.retry_base_delay, conf.retry_max_delay
     errors: list[CheckMessage] = []
     if not isinstance(attempts, int) or attempts < 1:
         errors.append(Error("MAX_RETRY_ATTEMPTS must be at least 1.", id="resilience.E007"))

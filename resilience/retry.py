@@ -24,13 +24,13 @@ from typing import Any
 
 import httpx
 import tenacity
-from django.conf import settings
 from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
 from resilience import metrics
 from resilience.breakers.classify import is_failure_status, status_of
 from resilience.breakers.errors import BreakerOpen
+from resilience.conf import resilience_settings
 
 logger = logging.getLogger(__name__)
 
@@ -120,9 +120,10 @@ def _options(
     deadline: float | None,
     retry_if: RetryPredicate,
 ) -> dict[str, Any]:
-    attempts = attempts if attempts is not None else getattr(settings, "MAX_RETRY_ATTEMPTS", 3)
-    base = base_delay if base_delay is not None else getattr(settings, "RETRY_BASE_DELAY", 1.0)
-    cap = max_delay if max_delay is not None else getattr(settings, "RETRY_MAX_DELAY", 10.0)
+    conf = resilience_settings()
+    attempts = attempts if attempts is not None else conf.max_retry_attempts
+    base = base_delay if base_delay is not None else conf.retry_base_delay
+    cap = max_delay if max_delay is not None else conf.retry_max_delay
     stop: stop_base = tenacity.stop_after_attempt(attempts) | stop_if_wait_exceeds(cap)
     if deadline is not None:
         stop = stop | tenacity.stop_before_delay(deadline)

@@ -14,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from interviews.conf import interviews_settings
 from interviews.llm.bank import QuestionBank
 from interviews.llm.base import InterviewerProvider
 from interviews.llm.budget import Deadline, llm_step
@@ -60,8 +61,9 @@ def provider_problems() -> list[str]:
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:
         problems.append(f"LLM_PROVIDERS lists {', '.join(map(repr, duplicates))} more than once.")
+    conf = interviews_settings()
     for name, key_setting in API_KEY_SETTINGS.items():
-        if name in names and not str(getattr(settings, key_setting, "")).strip():
+        if name in names and not str(getattr(conf, key_setting.lower())).strip():
             problems.append(
                 f"LLM_PROVIDERS includes {name!r} but {key_setting} is empty; set the key or "
                 f"remove {name!r} from LLM_PROVIDERS."

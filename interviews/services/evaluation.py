@@ -20,10 +20,10 @@ from collections import defaultdict
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from interviews.conf import interviews_settings
 from interviews.llm.base import AnsweredQuestion
 from interviews.llm.gateway import get_interviewer
 from interviews.models import Evaluation, EvaluationStatus, Interview, TurnKind
@@ -53,7 +53,6 @@ __all__ = [
 # that reaches one was sent on purpose, by a retry from the dead-letter queue or the stuck
 # sweep's requeue, to try again; no automatic path sends one after a terminal failure.
 FINAL_STATUSES = (EvaluationStatus.DONE,)
-DEFAULT_CLAIM_SECONDS = 300  # when CELERY_TASK_TIME_LIMIT is unset
 
 
 class EvaluationRerunRefused(Exception):
@@ -61,7 +60,7 @@ class EvaluationRerunRefused(Exception):
 
 
 def _claim_ttl() -> timedelta:
-    return timedelta(seconds=getattr(settings, "CELERY_TASK_TIME_LIMIT", DEFAULT_CLAIM_SECONDS))
+    return timedelta(seconds=interviews_settings().celery_task_time_limit)
 
 
 def evaluation_is_running(evaluation: Evaluation) -> bool:

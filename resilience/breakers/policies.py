@@ -19,10 +19,10 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
-from django.conf import settings
 from django.db import DatabaseError
 
 from resilience.breakers.config import BreakerPolicy, InvalidPolicy, policy_from_mapping
+from resilience.conf import resilience_settings
 
 if TYPE_CHECKING:
     from resilience.models import BreakerConfig
@@ -34,8 +34,9 @@ TTL = 1.0  # seconds; see the module docstring
 
 def settings_defaults(name: str) -> dict[str, Any]:
     """Initial values for a new breaker: BREAKER_DEFAULTS, then BREAKERS[name] (both optional)."""
-    defaults: Mapping[str, Any] = getattr(settings, "BREAKER_DEFAULTS", {}) or {}
-    per_name: Mapping[str, Mapping[str, Any]] = getattr(settings, "BREAKERS", {}) or {}
+    conf = resilience_settings()
+    defaults: Mapping[str, Any] = conf.breaker_defaults or {}
+    per_name: Mapping[str, Mapping[str, Any]] = conf.breakers or {}
     return {**defaults, **per_name.get(name, {})}
 
 

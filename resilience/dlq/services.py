@@ -20,6 +20,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from resilience.alerts import Actor, actor_user
+from resilience.conf import resilience_settings
 from resilience.dlq.alerts import dead_letter_alert_send
 from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 
@@ -78,7 +79,7 @@ def dead_letter_capture(
     added); a second report for the same task id (two signals for one kill) changes nothing.
     """
     now = timezone.now()
-    critical = task_name in getattr(settings, "CRITICAL_TASKS", ())
+    critical = task_name in resilience_settings().critical_tasks
     fields = {
         "exception_type": exception_type[:255],
         "exception_message": exception_message[:MAX_TEXT],

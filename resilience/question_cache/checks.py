@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from django.apps import AppConfig
-from django.conf import settings
 from django.core.checks import CheckMessage, Error, Warning
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from resilience.conf import resilience_settings
 from resilience.question_cache.backends import load_backend
 from resilience.question_cache.prewarm import prewarm_problems, source_path
 
@@ -18,9 +18,10 @@ from resilience.question_cache.prewarm import prewarm_problems, source_path
 def check_question_cache_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
+    conf = resilience_settings()
     errors: list[CheckMessage] = []
     try:
-        load_backend(getattr(settings, "QUESTION_CACHE_BACKEND", ""))
+        load_backend(conf.question_cache_backend)
     except ImproperlyConfigured as exc:
         errors.append(
             Error(
@@ -31,7 +32,7 @@ def check_question_cache_settings(
             )
         )
     for name, id_ in (("QUESTION_CACHE_TTL_DAYS", "E021"), ("QUESTION_CACHE_MAX_PER_KEY", "E022")):
-        value = getattr(settings, name, None)
+        value = getattr(conf, name.lower())
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             errors.append(
                 Error(f"{name} must be a whole number of at least 1.", id=f"resilience.{id_}")
@@ -43,7 +44,7 @@ def check_question_cache_settings(
             "difficulty is easy, medium or hard.",
             id="resilience.E023",
         )
-        for problem in prewarm_problems(getattr(settings, "QUESTION_CACHE_PREWARM", []))
+        for problem in prewarm_problems(conf.question_cache_prewarm)
     )
     errors.extend(_source_errors())
     return errors
@@ -52,7 +53,7 @@ def check_question_cache_settings(
 def _source_errors() -> list[CheckMessage]:
     path = source_path()
     if not path:
-        if getattr(settings, "QUESTION_CACHE_PREWARM", []):
+        if resilience_settings().question_cache_prewarm:
             return [
                 Warning(
                     "QUESTION_CACHE_PREWARM is set but QUESTION_CACHE_SOURCE is empty: "

@@ -15,10 +15,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
+from resilience.conf import resilience_settings
 from resilience.question_cache.keys import (
     InvalidCacheInput,
     check_difficulty,
@@ -84,7 +84,7 @@ def prewarm_problems(items: object) -> list[str]:
 
 def prewarm_items() -> list[PrewarmItem]:
     """QUESTION_CACHE_PREWARM, parsed; ImproperlyConfigured names every bad item."""
-    items = getattr(settings, "QUESTION_CACHE_PREWARM", [])
+    items = resilience_settings().question_cache_prewarm
     problems = prewarm_problems(items)
     if problems:
         raise ImproperlyConfigured("; ".join(problems))
@@ -92,8 +92,7 @@ def prewarm_items() -> list[PrewarmItem]:
 
 
 def source_path() -> str:
-    # Not in settings.py yet: the product names its source there (see docs, "Question cache").
-    return str(getattr(settings, "QUESTION_CACHE_SOURCE", "") or "")
+    return str(resilience_settings().question_cache_source or "")
 
 
 def load_source() -> QuestionSource | None:

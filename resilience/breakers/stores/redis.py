@@ -27,7 +27,6 @@ from typing import Self, cast
 from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -41,6 +40,7 @@ from resilience.breakers.machine import Machine
 from resilience.breakers.state import Reply, Transition
 from resilience.breakers.stores.base import BreakerStore, Clock, Operation, T, to_ms, wall_clock
 from resilience.breakers.stores.memory import MemoryStore
+from resilience.conf import resilience_settings
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +105,7 @@ class RedisStore(BreakerStore):
 
     @classmethod
     def from_settings(cls) -> Self:
-        url = getattr(settings, "BREAKER_REDIS_URL", "")
+        url = resilience_settings().breaker_redis_url
         if not url:
             raise ImproperlyConfigured(
                 "BREAKER_STORE is the Redis store but BREAKER_REDIS_URL is empty (set REDIS_URL)."

@@ -1,0 +1,85 @@
+"""Each app reads its settings once, through its conf.py, whose dataclass holds the defaults."""
+
+import ast
+
+import pytest
+from django.core import checks
+from django.test import override_settings
+
+from interviews.conf import interviews_settings
+from monitoring.conf import monitoring_settings
+from resilience.conf import resilience_settings
+from tests.e2e.stack import ROOT
+
+APPS = ("interviews", "resilience", "monitoring", "sandbox", "retrieval", "interviewsite")
+
+
+def _getattr_with_default_on_settings(tree: ast.AST) -> list[int]:
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "getattr"
+        and len(node.args) == 3
+        and isinstance(node.args[0], ast.Name)
+        and node.args[0].id == "settings"
+    ]
+
+
+def test_app_code__no_module_repeats_a_setting_default_with_getattr() -> None:
+    found = []
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if path == ROOT / "interviewsite" / "appconf.py":
+                continue  # the one place a setting's absence falls back to its field default
+            lines = _getattr_with_default_on_settings(ast.parse(path.read_text()))
+            found += [f"{path.relative_to(ROOT)}:{line}" for line in lines]
+    assert found == []
+
+
+@pytest.mark.parametrize(
+    ("accessor", "setting", "attribute", "value"),
+    [
+        (resilience_settings, "MAX_RETRY_ATTEMPTS", "max_retry_attempts", 7),
+        (resilience_settings, "CRITICAL_TASKS", "critical_tasks", ["a.task"]),
+        (interviews_settings, "CELERY_TASK_TIME_LIMIT", "celery_task_time_limit", 42),
+        (monitoring_settings, "LOG_FORMAT", "log_format", "json"),
+    ],
+)
+def test_app_settings__read_once_and_read_again_when_a_setting_changes(
+    accessor: object, setting: str, attribute: str, value: object
+) -> None:
+    read = accessor  # type: ignore[assignment]
+    assert read() is read()  # type: ignore[operator]
+    before = getattr(read(), attribute)  # type: ignore[operator]
+    with override_settings(**{setting: value}):
+        assert getattr(read(), attribute) == value  # type: ignore[operator]
+    assert getattr(read(), attribute) == before  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("ALERT_WEBHOOK_URL", 42, "ALERT_WEBHOOK_URL must be str, not int 42."),
+        ("CRITICAL_TASKS", "interviews.tasks.evaluate_interview", "CRITICAL_TASKS must be list"),
+        ("QUESTION_CACHE_SOURCE", None, "QUESTION_CACHE_SOURCE must be str, not NoneType"),
+        ("CELERY_TASK_TIME_LIMIT", "300", "CELERY_TASK_TIME_LIMIT must be int, not str '300'."),
+        ("LOG_FORMAT", True, "LOG_FORMAT must be str, not bool True."),
+        ("RETRY_BASE_DELAY", True, "RETRY_BASE_DELAY must be float, not bool True."),
+    ],
+)
+def test_app_settings__a_value_of_the_wrong_type_is_a_check_error_naming_it(
+    setting: str, value: object, message: str
+) -> None:
+    with override_settings(**{setting: value}):
+        errors = [str(m.msg) for m in checks.run_checks() if m.level >= checks.ERROR]
+    assert any(error.startswith(message) for error in errors), errors
+
+
+def test_app_settings__an_absent_setting_takes_the_field_default() -> None:
+    from django.conf import settings
+
+    with override_settings():
+        del settings.MAX_RETRY_ATTEMPTS
+        assert resilience_settings().max_retry_attempts == 3
