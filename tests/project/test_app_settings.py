@@ -1,6 +1,8 @@
 """Each app reads its settings once, through its conf.py, whose dataclass holds the defaults."""
 
 import ast
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.core import checks
@@ -48,14 +50,13 @@ def test_app_code__no_module_repeats_a_setting_default_with_getattr() -> None:
     ],
 )
 def test_app_settings__read_once_and_read_again_when_a_setting_changes(
-    accessor: object, setting: str, attribute: str, value: object
+    accessor: Callable[[], Any], setting: str, attribute: str, value: object
 ) -> None:
-    read = accessor  # type: ignore[assignment]
-    assert read() is read()  # type: ignore[operator]
-    before = getattr(read(), attribute)  # type: ignore[operator]
+    assert accessor() is accessor()
+    before = getattr(accessor(), attribute)
     with override_settings(**{setting: value}):
-        assert getattr(read(), attribute) == value  # type: ignore[operator]
-    assert getattr(read(), attribute) == before  # type: ignore[operator]
+        assert getattr(accessor(), attribute) == value
+    assert getattr(accessor(), attribute) == before
 
 
 @pytest.mark.parametrize(
