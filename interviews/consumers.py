@@ -1,7 +1,9 @@
 """The candidate's WebSocket (docs/protocol.md). Thin: validate the frame, call a service, send.
 
 Delivery rule: this socket sends persisted events strictly in `seq` order with no gaps. Events
-arrive from the services this consumer calls and from the interview's group (other processes);
+arrive from the services this consumer calls (sent straight to this client, never through the
+channel layer) and from the interview's group (events produced elsewhere: the beat's time-up,
+a staff action, a superseded socket's last turns through `interview.catch_up`);
 whichever arrives, `_deliver` sends it only if it is the next seq, and reads any gap from the
 database first, so a reconnect, a race or a lost broadcast never skips or repeats a turn.
 
@@ -263,9 +265,23 @@ class InterviewConsumer(AsyncWebsocketConsumer):
 
     async def interview_supersede(self, message: dict[str, Any]) -> None:
         if message["by"] != self.channel_name:
+            # The turns this socket stored went to its own client only, and the socket taking
+            # over may have read the transcript before the last of them was committed: they
+            # are all committed now (handlers run one at a time), so it reads them again.
+            try:
+                await self.channel_layer.send(message["by"], {"type": "interview.catch_up"})
+            except TRANSIENT_ERRORS:
+                logger.warning("catch-up for interview %s not sent", self.interview_id)
             await self._close_with(
                 "superseded", "This interview was opened somewhere else.", CLOSE_SUPERSEDED
             )
+
+    async def interview_catch_up(self, message: dict[str, Any]) -> None:
+        if self.last_sent_seq is None:
+            return  # its hello will read the transcript, the superseded socket's turns included
+        assert self.interview_id is not None
+        for event in await calls.events_since(self.interview_id, self.last_sent_seq):
+            await self._deliver(event)
 
     async def interview_invite_changed(self, message: dict[str, Any]) -> None:
         # Revoked or reissued (on any process): a socket whose link no longer opens the

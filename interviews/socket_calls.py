@@ -120,6 +120,7 @@ def submit(interview_id: int, text: str, client_msg_id: uuid.UUID, seen_seq: int
         client_msg_id=client_msg_id,
         seen_seq=seen_seq,
         reply=True,
+        broadcast=False,  # the socket sends them itself (interviews/services/transcript.py)
     )
     total = outcome.answer.interview.question_count
     return Submitted(
@@ -149,7 +150,7 @@ def interviewers_move(interview_id: int) -> bool:
 
 
 def _advance_sync(interview_id: int) -> list[Event]:
-    turns = interview_advance(interview_id=interview_id)
+    turns = interview_advance(interview_id=interview_id, broadcast=False)
     total = turns[0].interview.question_count if turns else 0
     return [selectors.turn_event(turn, total=total) for turn in turns]
 

@@ -9,6 +9,7 @@ from channels.db import database_sync_to_async
 from django.db import connection
 
 from interviews.llm import grounding
+from interviews.llm.gateway import get_interviewer
 from interviews.models import Turn
 from interviews.services.interviews import (
     interview_advance,
@@ -77,8 +78,10 @@ async def test_offline_answer__stored_with_its_reply_in_at_most_five_round_trips
 
 
 @database_sync_to_async
-def _moved_elsewhere_then_answered_with_a_stale_seq() -> list[Turn]:
-    interview = make_interview(question_count=3).interview
+def _moved_elsewhere_then_answered_with_a_stale_seq(monkeypatch: pytest.MonkeyPatch) -> list[Turn]:
+    # No follow-ups, so every reply is the next question and the seqs below are known.
+    monkeypatch.setattr(get_interviewer(), "follow_up_question", lambda *args: None)
+    interview = make_interview(question_count=4).interview
     interview_start(interview_id=interview.pk)
     interview_advance(interview_id=interview.pk)  # question 1: seq 1
     first = interview_answer_submit(
@@ -88,8 +91,8 @@ def _moved_elsewhere_then_answered_with_a_stale_seq() -> list[Turn]:
         seen_seq=1,
         reply=True,
     )
-    assert [t.seq for t in first.replies] == [3]  # its follow-up, in the same transaction
-    # Another process answers the follow-up and asks question 2 (seq 4, 5) ...
+    assert [t.seq for t in first.replies] == [3]  # question 2, in the same transaction
+    # Another process answers question 2 and asks question 3 (seq 4, 5) ...
     interview_answer_submit(
         interview_id=interview.pk, text=STRONG_ANSWER, client_msg_id=uuid.uuid4()
     )
@@ -105,15 +108,17 @@ def _moved_elsewhere_then_answered_with_a_stale_seq() -> list[Turn]:
     return list(Turn.objects.filter(interview=interview).order_by("seq"))
 
 
-async def test_answer_from_a_socket_behind__answers_the_question_pending_now() -> None:
-    turns = await _moved_elsewhere_then_answered_with_a_stale_seq()
+async def test_answer_from_a_socket_behind__answers_the_question_pending_now(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turns = await _moved_elsewhere_then_answered_with_a_stale_seq(monkeypatch)
     assert [t.seq for t in turns] == list(range(1, 8))
-    assert [(t.kind, t.question_index) for t in turns[3:6]] == [
-        ("answer", 1),
-        ("question", 2),
-        ("answer", 2),  # to question 2, the one pending, not to the follow-up it last saw
+    assert [(t.kind, t.question_index) for t in turns[3:]] == [
+        ("answer", 2),
+        ("question", 3),
+        ("answer", 3),  # to question 3, the one pending, not to question 2 it last saw
+        ("question", 4),  # and the reply, stored with it
     ]
-    assert turns[6].role == "interviewer"  # and the reply, stored with it
 
 
 def _failing_sync(*, position: Any) -> None:
@@ -126,17 +131,14 @@ def _answer_whose_question_search_fails(monkeypatch: pytest.MonkeyPatch) -> list
     interview = make_interview(question_count=3).interview
     interview_start(interview_id=interview.pk)
     interview_advance(interview_id=interview.pk)  # question 1: seq 1
-    interview_answer_submit(
-        interview_id=interview.pk, text=STRONG_ANSWER, client_msg_id=uuid.uuid4()
-    )
-    interview_advance(interview_id=interview.pk)  # its follow-up: seq 3
-    # The answer to a follow-up is followed by a main question, which is grounded first.
+    # No follow-up, so the reply is the next main question, which is grounded first.
+    monkeypatch.setattr(get_interviewer(), "follow_up_question", lambda *args: None)
     monkeypatch.setattr(grounding, "position_knowledge_sync", _failing_sync)
     outcome = interview_answer_submit(
         interview_id=interview.pk,
         text=STRONG_ANSWER,
         client_msg_id=uuid.uuid4(),
-        seen_seq=3,
+        seen_seq=1,
         reply=True,
     )
     assert [t.kind for t in outcome.replies] == ["question"]
@@ -147,5 +149,5 @@ async def test_search_failing_inside_the_answer_transaction__answer_and_question
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     turns = await _answer_whose_question_search_fails(monkeypatch)
-    assert [(t.seq, t.kind) for t in turns[3:]] == [(4, "answer"), (5, "question")]
-    assert turns[4].meta["grounding"] == "ungrounded"
+    assert [(t.seq, t.kind) for t in turns[1:]] == [(2, "answer"), (3, "question")]
+    assert turns[2].meta["grounding"] == "ungrounded"
