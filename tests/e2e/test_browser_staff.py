@@ -6,6 +6,7 @@ Operator groups each see."""
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -127,7 +128,15 @@ def test_candidates__sorted_compared_side_by_side_and_exported_as_safe_csv(
         page.goto(url)
         expect(page.get_by_test_id("candidate-row")).to_have_count(3)
         page.get_by_test_id("sort-score").click()  # highest advisory score first
-        expect(page.get_by_test_id("candidate-row").first).to_contain_text("Strong")
+        expect(page).to_have_url(re.compile(r"sort=score&dir=desc"))
+        scores = [
+            float(s or -1)
+            for s in page.get_by_test_id("candidate-row").evaluate_all(
+                "rows => rows.map(r => r.dataset.score)"
+            )
+        ]
+        assert scores == sorted(scores, reverse=True), scores
+        assert scores[-1] == -1  # the candidate not evaluated yet comes last
         page.screenshot(path=artifact("staff-candidates.png"))
         with page.expect_download() as download:
             page.get_by_test_id("export-csv").click()
