@@ -16,8 +16,9 @@ the figures. Every process it started is stopped by pid and the database is drop
 
 Modes:
   steady  N candidates, each taking interviews back to back for --duration seconds, answering
-          after a think time (default 2-4 s): connect time, answer → next question latency,
-          errors, throughput, server RSS per connection, CPU by component.
+          after a think time (--pace realistic: 27-33 s; stress, the default: 2-4 s): connect
+          time, answer → next question latency, errors, throughput, server RSS per connection,
+          CPU by component, and server CPU ms per answer (uvicorn and PostgreSQL apart).
   storm   N candidates mid-interview; at --storm-at every client drops its socket at once
           (those thinking first send their answer, so answers are in flight), then resumes with
           hello + last_seq and re-sends any unacknowledged answer with the same client_msg_id:
@@ -71,6 +72,9 @@ from _ws_storm import mode_storm  # noqa: E402
 MODES = ("steady", "storm", "idle", "cycles", "llm-faults")
 DEFAULT_CLIENTS = {"steady": 500, "storm": 200, "idle": 2000, "cycles": 1, "llm-faults": 50}
 DEFAULT_QUESTIONS = {"steady": 3, "storm": 50, "idle": 5, "cycles": 5, "llm-faults": 3}
+# Think time between a question and the answer, seconds (uniform in the range): a candidate
+# answers about every 30 s; the stress preset is 10 x that pace.
+PACES = {"realistic": (27.0, 33.0), "stress": (2.0, 4.0)}
 FAKE_FAULTS = ("hang", "error500", "rate_limit", "malformed", "drop")
 
 
@@ -86,8 +90,14 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--duration", type=float, default=60.0, help="seconds of load after the ramp")
     p.add_argument("--ramp", type=float, default=5.0, help="seconds over which clients start")
     p.add_argument("--workers", type=int, help="uvicorn workers (default 2; idle and cycles: 1)")
-    p.add_argument("--think-min", type=float, default=2.0)
-    p.add_argument("--think-max", type=float, default=4.0)
+    p.add_argument(
+        "--pace",
+        choices=sorted(PACES),
+        default="stress",
+        help="think-time preset: realistic (27-33 s, a real candidate's pace) or stress (2-4 s)",
+    )
+    p.add_argument("--think-min", type=float, help="seconds; overrides --pace")
+    p.add_argument("--think-max", type=float, help="seconds; overrides --pace")
     p.add_argument("--questions", type=int, help="questions per interview (steady 3, storm 50)")
     p.add_argument("--timeout", type=float, default=15.0, help="longest wait for any frame")
     p.add_argument("--client-procs", type=int, default=1, help="client processes (event loops)")
@@ -114,6 +124,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.workers = args.workers or (1 if args.mode in ("idle", "cycles") else 2)
     if args.mode == "idle" and args.workers != 1:
         p.error("idle measures ONE uvicorn process: --workers 1")
+    pace_min, pace_max = PACES[args.pace]
+    args.think_min = pace_min if args.think_min is None else args.think_min
+    args.think_max = pace_max if args.think_max is None else args.think_max
     if not 0 < args.think_min <= args.think_max:
         p.error("need 0 < --think-min <= --think-max")
     if not 1 <= args.questions <= 50:
