@@ -18,6 +18,7 @@ from django.test import Client
 from django.urls import reverse
 
 from interviews.services.interviews import interview_revoke_token
+from interviews.services.positions import position_create
 from tests.factories import make_interview
 from tests.security.helpers import fresh_address
 
@@ -113,16 +114,12 @@ def test_every_admin_page_and_the_dashboard__strict_policy() -> None:
             continue  # e.g. an add page of a read-only model
         seen += 1
         assert_strict_policy(path, response)
+    position = position_create(
+        title="Engineer", topics=["python"], difficulty="medium", question_count=3
+    )
     shown = client.post(
         reverse("admin:interviews_create"),
-        {
-            "candidate_name": "Ada",
-            "role": "Engineer",
-            "topic": "Python",
-            "difficulty": "medium",
-            "language": "en",
-            "question_count": "3",
-        },
+        {"position": position.pk, "candidate_name": "Ada", "candidate_email": ""},
     )
 
     assert seen >= 15
