@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import datetime
 import uuid
+from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar
 
 from channels.layers import get_channel_layer
@@ -30,6 +31,7 @@ from redis.exceptions import RedisError
 from monitoring import heartbeats
 from monitoring.celery_status import (
     BrokerUnreachable,
+    WorkersReport,
     broker_connection,
     broker_transport,
     celery_app,
@@ -115,6 +117,29 @@ class ChannelLayer(HealthCheck):
         return {"alias": self.alias, "backend": type(get_channel_layer(self.alias)).__name__}
 
 
+# The verdicts, one definition each: the checks below raise them, and /health/workers/
+# (monitoring/health.py) lists them from the one broker read it makes.
+def broker_unreachable_problem(app: Any) -> str:
+    return f"{broker_transport(app)} broker unreachable"
+
+
+def workers_problem(report: WorkersReport, queues: Iterable[str], reply_timeout: float) -> str:
+    """What is wrong with the workers that answered, or "" when nothing is."""
+    if not report.workers:
+        return f"no worker answered within {reply_timeout:g} s"
+    idle = [q for q in queues if not report.consumers_of(q)]
+    return f"no worker consumes queue(s): {', '.join(idle)}" if idle else ""
+
+
+def queue_depth_problem(depths: Mapping[str, int], threshold: int) -> str:
+    """Which queues hold more than `threshold` waiting messages, or ""."""
+    over = {queue: n for queue, n in depths.items() if n > threshold}
+    if not over:
+        return ""
+    listed = ", ".join(f"{queue}={n}" for queue, n in sorted(over.items()))
+    return f"more than {threshold} waiting: {listed}"
+
+
 def _eager_not_applicable() -> None:
     if celery_app().conf.task_always_eager:
         raise NotApplicable("tasks run in-process (CELERY_TASK_ALWAYS_EAGER): no workers")
@@ -148,13 +173,11 @@ class CeleryWorkers(HealthCheck):
             with broker_connection(app) as conn:
                 report = workers_report(app, conn, reply_timeout)
         except BrokerUnreachable as exc:
-            raise ServiceUnavailable(f"{broker_transport(app)} broker unreachable") from exc
+            raise ServiceUnavailable(broker_unreachable_problem(app)) from exc
         self.observed = {"workers": [w.name for w in report.workers]}
-        if not report.workers:
-            raise ServiceUnavailable(f"no worker answered within {reply_timeout:g} s")
-        idle = [q for q in declared_queues(app) if not report.consumers_of(q)]
-        if idle:
-            raise ServiceUnavailable(f"no worker consumes queue(s): {', '.join(idle)}")
+        problem = workers_problem(report, declared_queues(app), reply_timeout)
+        if problem:
+            raise ServiceUnavailable(problem)
 
     def details(self) -> dict[str, Any]:
         app = celery_app()
@@ -186,12 +209,11 @@ class QueueDepth(HealthCheck):
             with broker_connection(app) as conn:
                 depths = queue_depths(app, conn)
         except BrokerUnreachable as exc:
-            raise ServiceUnavailable(f"{broker_transport(app)} broker unreachable") from exc
+            raise ServiceUnavailable(broker_unreachable_problem(app)) from exc
         self.observed = {"waiting": depths, "warning_threshold": threshold}
-        over = {queue: n for queue, n in depths.items() if n > threshold}
-        if over:
-            listed = ", ".join(f"{queue}={n}" for queue, n in sorted(over.items()))
-            raise ServiceWarning(f"more than {threshold} waiting: {listed}")
+        problem = queue_depth_problem(depths, threshold)
+        if problem:
+            raise ServiceWarning(problem)
 
     def details(self) -> dict[str, Any]:
         return {"broker": broker_transport(celery_app())} | self.observed

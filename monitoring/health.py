@@ -29,7 +29,12 @@ from monitoring.celery_status import (
     queue_depths,
     workers_report,
 )
-from monitoring.checks import NotApplicable
+from monitoring.checks import (
+    NotApplicable,
+    broker_unreachable_problem,
+    queue_depth_problem,
+    workers_problem,
+)
 from monitoring.operations import breaker_rows, counters_snapshot
 from retrieval.selectors import retrieval_status
 
@@ -162,18 +167,16 @@ def workers_payload() -> dict[str, Any]:
             report = workers_report(app, conn, WORKERS_REPLY_TIMEOUT)
     except BrokerUnreachable:
         broker_ok = False
-        problems.append(f"{broker_transport(app)} broker unreachable")
+        problems.append(broker_unreachable_problem(app))
     failed = failed_counts()
     if failed is None:
         problems.append("failed task counts unavailable (database error)")
     eager = bool(app.conf.task_always_eager)
-    if not problems and not eager:
-        if not report.workers:
-            problems.append(f"no worker answered within {WORKERS_REPLY_TIMEOUT:g} s")
-        problems += [f"no worker consumes {q}" for q in queues if not report.consumers_of(q)]
-    warnings = [
-        f"{q}: {depths[q]} waiting (> {threshold})" for q in queues if depths.get(q, 0) > threshold
-    ]
+    # The verdicts of /health/'s celery_workers and queue_depth checks, in their words.
+    if broker_ok and not eager:
+        problems.append(workers_problem(report, queues, WORKERS_REPLY_TIMEOUT))
+    warnings = [queue_depth_problem(depths, threshold)]
+    problems, warnings = [p for p in problems if p], [w for w in warnings if w]
     status = UNHEALTHY if problems else DEGRADED if warnings else HEALTHY
     return {
         "status": status,
