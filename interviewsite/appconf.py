@@ -5,7 +5,7 @@ Each app's conf.py declares its dataclass and a cached accessor; `settings_from`
 field from django.conf.settings (the field's default when the setting is absent), and
 `reset_on_change` drops the cached value whenever a setting changes (override_settings and
 pytest-django's `settings` fixture send `setting_changed`), so a test never sees a stale value.
-docs/operations.md's settings table is checked against these defaults
+docs/settings.md's tables are checked against these defaults
 (tests/project/test_settings_table.py).
 """
 

@@ -2,7 +2,7 @@
 
 With no environment at all the project runs embedded (SQLite in var/, in-memory channel layer,
 a file-based Celery broker, local-memory cache); setting DATABASE_URL / REDIS_URL switches each
-piece to its production engine. Every variable is documented in docs/operations.md.
+piece to its production engine. Every variable is documented in docs/settings.md.
 """
 
 import os
@@ -498,7 +498,7 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 HEALTH_FAILED_TASK_COUNTERS = ["monitoring.selectors.pending_dead_letters_by_queue"]
 CSRF_FAILURE_VIEW = "monitoring.errors.csrf_failure"
 
-# --- Code sandbox (sandbox app; docs/sandbox.md, docs/operations.md "Code sandbox") ---------
+# --- Code sandbox (sandbox app; docs/sandbox.md, docs/settings.md) --------------------------
 # Read once per process into sandbox.conf.SandboxSettings, validated at start-up.
 SANDBOX_ENGINE = env.str("SANDBOX_ENGINE", default="sandbox.engines.local.LocalEngine")
 SANDBOX_CPU_SECONDS = env.float("SANDBOX_CPU_SECONDS", default=5.0)

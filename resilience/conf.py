@@ -1,6 +1,6 @@
-"""The resilience settings as one typed value, read once per process (docs/operations.md,
-settings table). Field names are the settings' names in lower case; their defaults apply when
-a setting is absent and are the only ones in the code (interviewsite/appconf.py)."""
+"""The resilience settings as one typed value, read once per process (docs/settings.md).
+Field names are the settings' names in lower case; their defaults apply when a setting is
+absent and are the only ones in the code (interviewsite/appconf.py)."""
 
 from dataclasses import dataclass, field
 from functools import cache

@@ -1,5 +1,5 @@
-"""The sandbox's settings as one typed value, read once per process (docs/operations.md,
-"Code sandbox"). `reset_sandbox_settings` drops it when a test overrides a setting."""
+"""The sandbox's settings as one typed value, read once per process (docs/settings.md;
+docs/sandbox.md). `reset_sandbox_settings` drops it when a test overrides a setting."""
 
 import os
 import shutil

@@ -20,7 +20,7 @@ from resilience.conf import ResilienceSettings
 from tests.e2e.stack import ROOT
 
 # Where the settings tables live (a header row "| variable | default |" or "| setting | ...").
-REFERENCE = ROOT / "docs" / "operations.md"
+REFERENCES = (ROOT / "docs" / "settings.md", ROOT / "docs" / "operations.md")
 CONF_CLASSES = (InterviewsSettings, MonitoringSettings, ResilienceSettings)
 # Read by the processes and the Makefile rather than by settings.py.
 PROCESS_VARIABLES = {"PROMETHEUS_MULTIPROC_DIR", "WEB_PORT", "FORWARDED_ALLOW_IPS"}
@@ -31,9 +31,10 @@ def documented() -> dict[str, str]:
     """{NAME: default cell} of every settings table row; "A / B" rows split in step."""
     rows: dict[str, str] = {}
     in_table = False
-    for line in REFERENCE.read_text().splitlines():
+    text = "\n".join(path.read_text() for path in REFERENCES)
+    for line in text.splitlines():
         # Not the "production default" table: it states what production changes.
-        if re.match(r"^\| (variable|setting) \| default \|", line):
+        if re.match(r"^\| (variable|setting) \| default \|", line, re.IGNORECASE):
             in_table = True
             continue
         if not line.startswith("|"):
