@@ -28,7 +28,7 @@ install: $(STAMP)
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py demo_setup
-	# Metrics files of the previous run's processes (docs/operations.md, "Metrics").
+	# Metrics files of the previous run's processes (docs/architecture.md, "Metrics").
 	rm -rf "$${PROMETHEUS_MULTIPROC_DIR:-$${VAR_DIR:-var}/prometheus}"
 	WEB_PORT=$(WEB_PORT) $(BIN)/honcho start -f Procfile
 

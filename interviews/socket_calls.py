@@ -34,7 +34,7 @@ P = ParamSpec("P")
 R = TypeVar("R")
 
 # Bounded: each thread holds a pooled connection during its call, and DB_POOL_MAX_SIZE counts
-# them (docs/operations.md, "Sizing connections").
+# them (docs/architecture.md, "Sizing connections").
 SOCKET_DB = DaemonThreadPool(settings.WS_DB_THREADS, "socket-db")
 
 
@@ -159,7 +159,7 @@ def _advance_sync(interview_id: int) -> list[Event]:
 # runs: this call waits on the LLM (up to LLM_TIMEOUT_SECONDS), and a slow provider would make
 # every candidate of the process queue behind it. interview_advance is safe to run
 # concurrently (it appends a turn only if the transcript has not moved); each pool thread holds
-# its own database connection (docs/operations.md, "Sizing connections"). Daemon threads, so a
+# its own database connection (docs/architecture.md, "Sizing connections"). Daemon threads, so a
 # stopping process does not wait for an LLM call in flight (interviews/shutdown.py).
 MOVES = DaemonThreadPool(default_workers(), "interviewer-move")
 advance = DatabaseSyncToAsync(

@@ -45,8 +45,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "csp",  # Content-Security-Policy (docs/operations.md, "Security")
-    "axes",  # admin login lock-out (docs/operations.md, "Admin login lock-out")
+    "csp",  # Content-Security-Policy (docs/architecture.md, "Security")
+    "axes",  # admin login lock-out (docs/architecture.md, "Admin login lock-out")
     "channels",
     "django_celery_beat",
     "resilience",
@@ -106,7 +106,7 @@ WS_DB_THREADS = env.int(
 # A web process's threads that hold a connection at once: the sockets' database threads, the
 # interviewer moves on their own pool (interviews/shutdown.py: min(32, CPUs + 4) threads, each
 # holding its connection while the LLM answers), and room for HTTP requests
-# (docs/operations.md, "Sizing connections").
+# (docs/architecture.md, "Sizing connections").
 DB_POOL_MAX_SIZE_DEFAULT = WS_DB_THREADS + min(32, (os.cpu_count() or 1) + 4) + 8
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
@@ -302,7 +302,7 @@ STUCK_EPISODE_THRESHOLD_HOURS = env.float("STUCK_EPISODE_THRESHOLD_HOURS", defau
 EVALUATION_PENDING_RESEND_MINUTES = env.int("EVALUATION_PENDING_RESEND_MINUTES", default=30)
 INTERVIEW_ABANDON_AFTER_MINUTES = env.int("INTERVIEW_ABANDON_AFTER_MINUTES", default=60)
 
-# --- The candidate's journey (docs/operations.md, "The candidate's journey") -----------------
+# --- The candidate's journey (docs/architecture.md, "The candidate's journey") -----------------
 # Off only where notice and consent are collected before the invite link is sent.
 INTERVIEW_CONSENT_REQUIRED = env.bool("INTERVIEW_CONSENT_REQUIRED", default=True)
 CANDIDATE_NOTICE_TEXT = env.str(
@@ -330,7 +330,7 @@ CANDIDATE_NEXT_STEPS = env.str(
 # An answer arriving this long after a timed interview's limit is still kept (it was in flight).
 INTERVIEW_TIME_GRACE_SECONDS = env.int("INTERVIEW_TIME_GRACE_SECONDS", default=10)
 
-# --- Question cache (resilience app; docs/operations.md, "Question cache") ------------------
+# --- Question cache (resilience app; docs/architecture.md, "Question cache") ------------------
 QUESTION_CACHE_BACKEND = env.str(
     "QUESTION_CACHE_BACKEND", default="resilience.question_cache.backends.database.DatabaseBackend"
 )
@@ -343,7 +343,7 @@ QUESTION_CACHE_SOURCE = env.str(
     "QUESTION_CACHE_SOURCE", default="interviews.llm.prewarm_source.LLMQuestionSource"
 )
 
-# --- Dead-letter queue (resilience app; docs/operations.md, "Dead-letter queue") ------------
+# --- Dead-letter queue (resilience app; docs/architecture.md, "Dead-letter queue") ------------
 DLQ_RETENTION_DAYS = env.int("DLQ_RETENTION_DAYS", default=30)
 DLQ_MAX_ROWS = env.int("DLQ_MAX_ROWS", default=10_000)
 # /health/ warns above this many pending dead letters, or when the oldest waited this long.
@@ -355,7 +355,7 @@ ALERT_WEBHOOK_URL = env.str("ALERT_WEBHOOK_URL", default="")
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_SIZE_BYTES
 
 # --- Security -------------------------------------------------------------------------------
-# docs/operations.md, "Security". "Production" is DEBUG off with DATABASE_URL set: cookies are
+# docs/architecture.md, "Security". "Production" is DEBUG off with DATABASE_URL set: cookies are
 # then HTTPS-only unless turned off explicitly. The SSL redirect and the proxy header stay
 # opt-in, because only the operator knows whether TLS ends at a proxy (and the test stacks run plain
 # HTTP on 127.0.0.1); `check --deploy` names whatever is left unset.
@@ -381,7 +381,7 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 # Failed invite-token attempts per client address per minute before 429 / close 4429; 0 = off.
 TOKEN_FAILURES_PER_MINUTE = env.int("TOKEN_FAILURES_PER_MINUTE", default=20)
 
-# --- Content-Security-Policy (django-csp; docs/operations.md, "Content-Security-Policy") -----
+# --- Content-Security-Policy (django-csp; docs/architecture.md, "Content-Security-Policy") -----
 # Scripts only from this site's files (or with the response's nonce: {{ request.csp_nonce }});
 # no page has an inline script or handler. Inline style attributes stay allowed (the admin's
 # templates use them; they cannot run code).
@@ -399,7 +399,7 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
-# --- Admin login lock-out (django-axes; docs/operations.md, "Admin login lock-out") ----------
+# --- Admin login lock-out (django-axes; docs/architecture.md, "Admin login lock-out") ----------
 # Axes' backend first: it refuses a locked-out username and address before any password check.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -441,7 +441,7 @@ LOGGING = {
     # Every record gets the current request id; the format (json or console) follows
     # LOG_FORMAT (see "Monitoring" below).
     # `scrub_secrets` redacts invite tokens (/i/<token>/, ?token=) and bearer tokens from
-    # every record before it is written (docs/operations.md, "Security").
+    # every record before it is written (docs/architecture.md, "Security").
     "filters": {
         "request_id": {"()": "monitoring.logging.RequestIdFilter"},
         "scrub_secrets": {"()": "monitoring.logging.SecretScrubFilter"},
@@ -467,7 +467,7 @@ LOGGING = {
 }
 
 # --- Circuit breakers -----------------------------------------------------------------------
-# Dotted path of the state store class (docs/operations.md, "Circuit breakers").
+# Dotted path of the state store class (docs/architecture.md, "Circuit breakers").
 BREAKER_STORE = env.str(
     "BREAKER_STORE",
     default=(
@@ -483,7 +483,7 @@ BREAKER_REDIS_URL = _redis_db(REDIS_URL, 3) if REDIS_URL else ""
 BREAKERS = {"rag": {"failure_threshold": 3, "recovery_timeout": 30.0}}
 
 # --- Monitoring -----------------------------------------------------------------------------
-# docs/operations.md, "Monitoring". Empty tokens disable that way in.
+# docs/architecture.md, "Monitoring". Empty tokens disable that way in.
 HEALTH_TOKEN = env.str("HEALTH_TOKEN", default="")
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
@@ -530,7 +530,7 @@ SANDBOX_RUN_RETRIES = env.int("SANDBOX_RUN_RETRIES", default=5)
 SANDBOX_RUN_RETRY_BASE_SECONDS = env.int("SANDBOX_RUN_RETRY_BASE_SECONDS", default=5)
 SANDBOX_RUN_RETRY_MAX_SECONDS = env.int("SANDBOX_RUN_RETRY_MAX_SECONDS", default=120)
 
-# --- Knowledge bases (retrieval app; docs/retrieval.md, docs/operations.md "Knowledge bases") --
+# --- Knowledge bases (retrieval app; docs/retrieval.md, docs/architecture.md "Knowledge bases") --
 # Read once per process into retrieval.conf.RetrievalSettings, validated at start-up.
 RETRIEVAL_MAX_DOCUMENT_BYTES = env.int("RETRIEVAL_MAX_DOCUMENT_BYTES", default=5 * 1024 * 1024)
 RETRIEVAL_MAX_TEXT_CHARS = env.int("RETRIEVAL_MAX_TEXT_CHARS", default=500_000)

@@ -123,7 +123,7 @@ def build_provider(name: str) -> InterviewerProvider:
 
 def question_bank() -> QuestionBank:
     """Where the chain looks when every provider failed: the question cache (resilience),
-    which also keeps every question an LLM writes (docs/operations.md, "Question cache")."""
+    which also keeps every question an LLM writes (docs/architecture.md, "Question cache")."""
     return QuestionCacheBank()
 
 

@@ -1,4 +1,4 @@
-"""The two staff roles as Django groups (docs/operations.md, "Roles"):
+"""The two staff roles as Django groups (docs/architecture.md, "Roles"):
 
 - Reviewer: reads positions, interviews and their reports, evaluations, decisions and the audit
   trail, and records decisions; nothing of operations.

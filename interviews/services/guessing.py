@@ -15,7 +15,7 @@ included, so a lucky guess is never served while guessing goes on.
 
 The client address is the connection's peer (REMOTE_ADDR / the ASGI scope's client). Behind a
 proxy, uvicorn rewrites it from X-Forwarded-For for the addresses in FORWARDED_ALLOW_IPS
-(docs/operations.md, "Security"); without that every client would share the proxy's count.
+(docs/architecture.md, "Security"); without that every client would share the proxy's count.
 """
 
 import ipaddress

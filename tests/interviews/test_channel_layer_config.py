@@ -7,7 +7,7 @@ the client loses, `receive()` raises redis.exceptions.TimeoutError inside the co
 uvicorn logs "Exception in ASGI application" and closes the candidate's socket with 1011, and
 the page has to reconnect, for an interview that was merely idle (reading or typing).
 Settings give the layer's hosts an explicit `socket_timeout` above `brpop_timeout`, and the
-lock keeps redis-py below 8 (docs/operations.md, "Dependencies").
+lock keeps redis-py below 8 (docs/architecture.md, "Dependencies").
 """
 
 import pytest

@@ -20,7 +20,7 @@ from resilience.conf import ResilienceSettings
 from tests.e2e.stack import ROOT
 
 # Where the settings tables live (a header row "| variable | default |" or "| setting | ...").
-REFERENCES = (ROOT / "docs" / "settings.md", ROOT / "docs" / "operations.md")
+REFERENCES = tuple(ROOT / "docs" / name for name in ("settings.md", "architecture.md"))
 CONF_CLASSES = (InterviewsSettings, MonitoringSettings, ResilienceSettings)
 # Read by the processes and the Makefile rather than by settings.py.
 PROCESS_VARIABLES = {"PROMETHEUS_MULTIPROC_DIR", "WEB_PORT", "FORWARDED_ALLOW_IPS"}

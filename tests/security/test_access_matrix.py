@@ -1,4 +1,4 @@
-"""Who may open what, as one table per surface (docs/operations.md, "Security", has the same
+"""Who may open what, as one table per surface (docs/architecture.md, "Security", has the same
 matrix).
 
 Add a row when an endpoint appears. Then invite tokens (a token opens its own interview and

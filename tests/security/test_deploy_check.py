@@ -16,7 +16,7 @@ from tests.e2e.stack import BIN, ROOT, base_env
 from tests.factories import make_interview
 from tests.security.helpers import fresh_address
 
-# docs/operations.md, "Deploying behind a TLS proxy": TLS ends at the proxy, which sets
+# docs/architecture.md, "Deploying behind a TLS proxy": TLS ends at the proxy, which sets
 # X-Forwarded-Proto (and X-Forwarded-For, which uvicorn reads for FORWARDED_ALLOW_IPS).
 PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "example.com",
