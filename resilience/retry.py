@@ -29,7 +29,7 @@ from tenacity.wait import wait_base
 
 from resilience import metrics
 from resilience.breakers.classify import is_failure_status, status_of
-from resilience.breakers.errors import BreakerOpen
+from resilience.breakers.state import BreakerOpen
 from resilience.conf import resilience_settings
 
 logger = logging.getLogger(__name__)

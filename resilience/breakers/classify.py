@@ -1,17 +1,13 @@
-"""Which outcomes of a guarded call count against the dependency.
-
-A breaker must open when the dependency is unhealthy, not when the caller sent a bad request:
-HTTP 400/401/403/404/422 mean the service answered, so they count as successes; timeouts,
-connection errors, 408/425/429 and 5xx count as failures. Cancellation of the caller says
-nothing about the dependency and is ignored (a half-open trial's slot is handed back).
+"""Which outcomes of a guarded call count against the dependency: timeouts, connection errors,
+408/425/429 and 5xx do; other HTTP errors mean the service answered (a success); the caller's
+cancellation says nothing and is ignored (a half-open trial's slot is handed back).
 """
 
 import asyncio
 
 import httpx
 
-from resilience.breakers.errors import BreakerOpen
-from resilience.breakers.state import Outcome
+from resilience.breakers.state import BreakerOpen, Outcome
 
 # Status codes that say "the server is unwell or overloaded", not "your request is wrong".
 FAILURE_STATUSES = frozenset({408, 425, 429})

@@ -1,8 +1,5 @@
-"""A breaker's configuration as a typed, immutable value, and its validation.
-
-`BreakerPolicy` is what the hot path reads; `resilience.models.BreakerConfig` is the editable
-row it is built from. Validation lives here so the model's `clean()`, the system check and the
-settings defaults all reject the same combinations with the same messages.
+"""A breaker's configuration as a typed, immutable value, and its one validation (used by the
+model's `clean()`, the system check and the settings defaults alike).
 """
 
 import re
@@ -73,23 +70,72 @@ class BreakerPolicy:
     def time_window(self) -> bool:
         return self.window_type == WindowType.TIME
 
-    @property
-    def trial_wait_ms(self) -> int:
-        return round(self.max_half_open_wait * 1000)
-
-    def open_duration_ms(self, trips: int) -> int:
-        """Open time after the `trips`-th consecutive opening (exponential, capped)."""
-        exponent = min(max(trips - 1, 0), 64)  # 64 doublings exceed any sane cap already
-        longest = round(self.recovery_timeout_max * 1000)
-        return int(
-            min(round(self.recovery_timeout * 1000) * self.recovery_backoff**exponent, longest)
-        )
-
     def errors(self) -> dict[str, str]:
-        return policy_errors(self)
+        """Every invalid value or combination, keyed by the field to fix (its first problem)."""
+        errors: dict[str, str] = {}
+        bad = errors.setdefault
+        count = self.window_type == WindowType.COUNT
+        if self.mode not in Mode.values:
+            bad("mode", f"must be one of {', '.join(Mode.values)}")
+        if self.window_type not in WindowType.values:
+            bad("window_type", f"must be one of {', '.join(WindowType.values)}")
+        if self.failure_threshold < 0:
+            bad("failure_threshold", "must be 0 (off) or a positive number of failures")
+        for key in ("failure_rate_threshold", "slow_call_rate_threshold"):
+            if not 0 <= getattr(self, key) <= 100:
+                bad(key, "must be a percentage between 0 (off) and 100")
+        limit, unit = (MAX_COUNT_WINDOW, "calls") if count else (MAX_TIME_WINDOW, "seconds")
+        if not 1 <= self.window_size <= limit:
+            bad("window_size", f"must be between 1 and {limit} {unit} for this window type")
+        if self.minimum_calls < 1:
+            bad("minimum_calls", "must be at least 1")
+        if count and self.minimum_calls > self.window_size:
+            bad(
+                "minimum_calls",
+                "cannot exceed window_size for a count window, or the rates are never judged",
+            )
+        if self.slow_call_duration < 0:
+            bad("slow_call_duration", "must be 0 (off) or a positive number of seconds")
+        if self.slow_call_rate_threshold > 0 and self.slow_call_duration <= 0:
+            bad(
+                "slow_call_rate_threshold",
+                "needs slow_call_duration > 0; set the rate to 0 to disable the slow-call rule",
+            )
+        if not (
+            self.failure_threshold or self.failure_rate_threshold or self.slow_call_rate_threshold
+        ):
+            bad(
+                "failure_threshold",
+                "every opening rule is off (failure_threshold, failure_rate_threshold and "
+                "slow_call_rate_threshold are 0); use mode metrics_only or forced_closed instead",
+            )
+        if self.recovery_timeout <= 0:
+            bad("recovery_timeout", "must be more than 0 seconds")
+        if self.recovery_backoff < 1:
+            bad("recovery_backoff", "must be at least 1 (1 keeps the open time constant)")
+        if self.recovery_timeout_max < self.recovery_timeout:
+            bad("recovery_timeout_max", "must be at least recovery_timeout")
+        for key in ("half_open_max_calls", "success_threshold"):
+            if getattr(self, key) < 1:
+                bad(key, "must be at least 1")
+        if self.success_threshold > self.half_open_max_calls:
+            bad(
+                "success_threshold",
+                "cannot exceed half_open_max_calls, or the breaker could never close",
+            )
+        if self.max_half_open_wait <= 0:
+            bad("max_half_open_wait", "must be more than 0 seconds")
+        if self.call_timeout < 0:
+            bad("call_timeout", "must be 0 (off) or a positive number of seconds")
+        if 0 < self.max_half_open_wait < self.call_timeout:
+            bad(
+                "max_half_open_wait",
+                "must be at least call_timeout, or a trial still running would lose its slot",
+            )
+        return errors
 
     def validate(self) -> "BreakerPolicy":
-        errors = policy_errors(self)
+        errors = self.errors()
         if errors:
             raise InvalidPolicy(self.name, errors)
         return self
@@ -106,74 +152,3 @@ def policy_from_mapping(name: str, values: Mapping[str, Any]) -> BreakerPolicy:
     if unknown:
         raise InvalidPolicy(name, {key: "unknown breaker setting" for key in unknown})
     return replace(BreakerPolicy(name=name), **dict(values))
-
-
-def policy_errors(p: BreakerPolicy) -> dict[str, str]:
-    """Every invalid value or combination in `p`, keyed by the field to fix."""
-    errors: dict[str, str] = {}
-
-    def bad(key: str, message: str) -> None:
-        errors.setdefault(key, message)
-
-    if p.mode not in Mode.values:
-        bad("mode", f"must be one of {', '.join(Mode.values)}")
-    if p.window_type not in WindowType.values:
-        bad("window_type", f"must be one of {', '.join(WindowType.values)}")
-    if p.failure_threshold < 0:
-        bad("failure_threshold", "must be 0 (off) or a positive number of failures")
-    for key in ("failure_rate_threshold", "slow_call_rate_threshold"):
-        if not 0 <= getattr(p, key) <= 100:
-            bad(key, "must be a percentage between 0 (off) and 100")
-    limit = MAX_TIME_WINDOW if p.window_type == WindowType.TIME else MAX_COUNT_WINDOW
-    if not 1 <= p.window_size <= limit:
-        unit = "seconds" if p.window_type == WindowType.TIME else "calls"
-        bad("window_size", f"must be between 1 and {limit} {unit} for this window type")
-    if p.minimum_calls < 1:
-        bad("minimum_calls", "must be at least 1")
-    elif p.window_type == WindowType.COUNT and p.minimum_calls > p.window_size:
-        bad(
-            "minimum_calls",
-            "cannot exceed window_size for a count window, or the rates are never judged",
-        )
-    if p.slow_call_duration < 0:
-        bad("slow_call_duration", "must be 0 (off) or a positive number of seconds")
-    if p.slow_call_rate_threshold > 0 and p.slow_call_duration <= 0:
-        bad(
-            "slow_call_rate_threshold",
-            "needs slow_call_duration > 0; set the rate to 0 to disable the slow-call rule",
-        )
-    if (
-        p.failure_threshold == 0
-        and p.failure_rate_threshold == 0
-        and p.slow_call_rate_threshold == 0
-    ):
-        bad(
-            "failure_threshold",
-            "every opening rule is off (failure_threshold, failure_rate_threshold and "
-            "slow_call_rate_threshold are 0); use mode metrics_only or forced_closed instead",
-        )
-    if p.recovery_timeout <= 0:
-        bad("recovery_timeout", "must be more than 0 seconds")
-    if p.recovery_backoff < 1:
-        bad("recovery_backoff", "must be at least 1 (1 keeps the open time constant)")
-    if p.recovery_timeout_max < p.recovery_timeout:
-        bad("recovery_timeout_max", "must be at least recovery_timeout")
-    if p.half_open_max_calls < 1:
-        bad("half_open_max_calls", "must be at least 1")
-    if p.success_threshold < 1:
-        bad("success_threshold", "must be at least 1")
-    elif p.success_threshold > p.half_open_max_calls:
-        bad(
-            "success_threshold",
-            "cannot exceed half_open_max_calls, or the breaker could never close",
-        )
-    if p.max_half_open_wait <= 0:
-        bad("max_half_open_wait", "must be more than 0 seconds")
-    if p.call_timeout < 0:
-        bad("call_timeout", "must be 0 (off) or a positive number of seconds")
-    elif p.call_timeout > 0 and p.max_half_open_wait < p.call_timeout:
-        bad(
-            "max_half_open_wait",
-            "must be at least call_timeout, or a trial still running would lose its slot",
-        )
-    return errors

@@ -1,29 +1,25 @@
-"""The breaker's rules: the one state machine every store applies (memory, database, Redis).
+"""The breaker's rules, the one state machine every store applies (memory, database, Redis).
 
 Rules (resilience4j's, plus a consecutive-failure trip as in Sentry's and pybreaker's):
 
-* CLOSED: every outcome goes into a window (last N calls, or last N seconds in one-second
-  buckets). It opens when `failure_threshold` consecutive failures happened, or, once the window
-  holds `minimum_calls`, when the failure rate or the slow-call rate reaches its threshold. The
-  rules are judged after every outcome, so a threshold an operator lowers applies at once.
-* OPEN: calls are rejected until `open_until`; the open time grows by `recovery_backoff` for each
-  consecutive opening, up to `recovery_timeout_max`. The first acquire after it moves to HALF_OPEN.
-* hold (a dependency's Retry-After): OPEN until `now + hold`, from any state; an OPEN breaker
-  only ever has its open period lengthened by it, never shortened. Then HALF_OPEN as usual.
-* HALF_OPEN: at most `half_open_max_calls` trials in total, each holding a lease that expires after
-  `max_half_open_wait` (an expired lease frees its slot, so a crashed trial cannot wedge it). A
-  failed (or, with the slow-call rule on, slow) trial re-opens it; `success_threshold` successful
-  trials close it, clearing the window.
+* CLOSED: outcomes go into a window (last N calls, or last N seconds in one-second buckets).
+  It opens after `failure_threshold` consecutive failures or, once the window holds
+  `minimum_calls`, when the failure or slow-call rate reaches its threshold (judged after every
+  outcome, so a lowered threshold applies at once).
+* OPEN: calls are rejected until `open_until`, which grows by `recovery_backoff` per consecutive
+  opening up to `recovery_timeout_max`; the first acquire after it moves to HALF_OPEN. A hold
+  (a dependency's Retry-After) opens it until `now + hold` from any state, never shortening.
+* HALF_OPEN: at most `half_open_max_calls` trials, each a lease expiring after
+  `max_half_open_wait` (so a crashed trial cannot wedge it). A failed (or, with the slow-call
+  rule on, slow) trial re-opens it; `success_threshold` successes close it with a fresh window.
 
-Every transition increments `gen`. An outcome reported with another generation (a call admitted
-before the state changed) is dropped, so a stale result never counts towards the new state.
-Times are integer milliseconds. A Machine is plain data: stores keep it as JSON (`to_json`),
-load it, apply one operation and write it back atomically.
+Every transition increments `gen`; an outcome of another generation (admitted before the state
+changed) is dropped. Times are integer milliseconds. A Machine is plain data (`to_dict`) that
+stores load, apply one operation to, and write back atomically.
 """
 
 import copy
 import dataclasses
-import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -67,7 +63,7 @@ class Machine:
             if len(self.leases) + self.trial_successes < p.half_open_max_calls:
                 self.lease_seq += 1
                 lease = f"{self.gen}:{self.lease_seq}"
-                self.leases[lease] = now + p.trial_wait_ms
+                self.leases[lease] = now + round(p.max_half_open_wait * 1000)
                 return Reply(True, HALF_OPEN, self.gen, lease, 0.0, transition)
             wait = min(self.leases.values()) - now if self.leases else 0
             return Reply(False, HALF_OPEN, self.gen, "", wait / 1000, transition)
@@ -197,7 +193,10 @@ class Machine:
         if to == OPEN:
             self.trips += 1
             self.opened_at = now
-            self.open_until = now + p.open_duration_ms(self.trips)
+            # Exponential in consecutive openings, capped (64 doublings pass any sane cap).
+            backoff = p.recovery_backoff ** min(self.trips - 1, 64)
+            longest = round(p.recovery_timeout_max * 1000)
+            self.open_until = now + int(min(round(p.recovery_timeout * 1000) * backoff, longest))
             open_for = (self.open_until - now) / 1000
         elif to == CLOSED:
             self.trips = self.consecutive = self.opened_at = self.open_until = 0
@@ -209,20 +208,11 @@ class Machine:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self) | {"state": int(self.state)}
 
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"))
-
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> "Machine":
         """The machine `to_dict` gave; keys of another layout are ignored (a fresh window)."""
         known = {k: copy.deepcopy(v) for k, v in (data or {}).items() if k in _FIELDS}
-        machine = cls(**known)
-        machine.state = State(machine.state)
-        return machine
-
-    @classmethod
-    def from_json(cls, raw: str | bytes | None) -> "Machine":
-        return cls.from_dict(json.loads(raw) if raw else None)
+        return dataclasses.replace(cls(**known), state=State(known.get("state", 0)))
 
 
 _FIELDS = frozenset(f.name for f in dataclasses.fields(Machine))

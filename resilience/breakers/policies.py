@@ -1,16 +1,10 @@
 """Where breakers read their configuration: the BreakerConfig rows, cached per process.
 
-An admin edit (or any ORM or SQL change) must be in force in every process within 2 s, without
-a restart, while the hot path stays free of queries. Each process therefore keeps every policy
-for at most TTL = 1 s: the first call after that reloads all rows with one small query (a few
-rows per deployment) and compares nothing, so even a raw SQL UPDATE is seen. A change is thus
-in force at most 1 s plus one query after it commits; the process that made it through a
-service sees it at once (`expire()` on commit). The source and its breakers must share a clock
-(the registry uses time.monotonic for both).
-
-If the database cannot be read, the last good policies (or the settings defaults for a breaker
-never seen) stay in force and a reload is tried again a TTL later: configuration trouble must
-never become an outage of the guarded calls.
+An edit (admin, ORM or raw SQL) must be in force in every process within 2 s, without a restart
+or a query per call: each process keeps every policy for at most TTL = 1 s, then reloads all
+rows with one small query; the process that made a change through a service sees it at once
+(`expire()` on commit). If the database cannot be read, the last good policies (or the settings
+defaults) stay in force: configuration trouble must never become an outage of guarded calls.
 """
 
 import logging
@@ -32,18 +26,14 @@ logger = logging.getLogger(__name__)
 TTL = 1.0  # seconds; see the module docstring
 
 
-def settings_defaults(name: str) -> dict[str, Any]:
-    """Initial values for a new breaker: BREAKER_DEFAULTS, then BREAKERS[name] (both optional)."""
+def default_policy(name: str) -> BreakerPolicy:
+    """A new breaker's policy: BREAKER_DEFAULTS, then BREAKERS[name] (both optional), or the
+    built-in defaults if those are bad."""
     conf = resilience_settings()
     defaults: Mapping[str, Any] = conf.breaker_defaults or {}
     per_name: Mapping[str, Mapping[str, Any]] = conf.breakers or {}
-    return {**defaults, **per_name.get(name, {})}
-
-
-def default_policy(name: str) -> BreakerPolicy:
-    """The policy a new breaker starts with; falls back to built-in defaults if settings are bad."""
     try:
-        return policy_from_mapping(name, settings_defaults(name)).validate()
+        return policy_from_mapping(name, {**defaults, **per_name.get(name, {})}).validate()
     except (InvalidPolicy, TypeError):
         # The system check reports this at start-up; keep the breaker working meanwhile.
         logger.exception("circuit breaker %s: invalid defaults in settings; using built-ins", name)
@@ -90,54 +80,36 @@ class DatabasePolicies:
         if name not in self._policies:
             self._policies.setdefault(name, default_policy(name))
             self._valid_until = 0.0  # a breaker seen for the first time: load its row now
-        if self._clock() >= self._valid_until:
-            self.reload()
+        if self._clock() >= self._valid_until and self._reloading.acquire(blocking=False):
+            try:  # one thread reloads; the others keep the current policies meanwhile
+                self._reload()
+            finally:
+                self._reloading.release()
         return self._policies[name]
 
     def expire(self) -> None:
         """Reload on next use (after a change made in this process)."""
         self._valid_until = 0.0
 
-    def reload(self) -> None:
-        # One thread reloads; the others keep using the current policies meanwhile.
-        if not self._reloading.acquire(blocking=False):
-            return
-        try:
-            self._reload()
-        finally:
-            self._reloading.release()
-
     def _reload(self) -> None:
         from resilience.models import BreakerConfig
 
+        self._valid_until = self._clock() + self._ttl
         try:
             rows = {row.name: row for row in BreakerConfig.objects.all()}
         except DatabaseError:
-            self._valid_until = self._clock() + self._ttl
-            if not self._failing:
-                self._failing = True
+            if not self._failing:  # once per outage, not once a second
                 logger.exception("circuit breakers: cannot read BreakerConfig; keeping policies")
+            self._failing = True
             return
         if self._failing:
             self._failing = False
             logger.warning("circuit breakers: BreakerConfig readable again")
         for name in list(self._policies):
-            row = rows.get(name)
             try:
-                if row is None:
-                    row = self._first_use(name)
+                row = rows.get(name) or (self._ensure(name) if self._ensure else None)
                 if row is not None:
                     self._policies[name] = row.to_policy().validate()
-            except InvalidPolicy:
+            except (DatabaseError, InvalidPolicy):
                 # Constraints and clean() keep rows valid; a raw SQL edit might not.
-                logger.exception("circuit breaker %s: invalid row ignored", name)
-        self._valid_until = self._clock() + self._ttl
-
-    def _first_use(self, name: str) -> "BreakerConfig | None":
-        if self._ensure is None:
-            return None
-        try:
-            return self._ensure(name)
-        except DatabaseError:
-            logger.exception("circuit breaker %s: cannot create its config; using defaults", name)
-            return None
+                logger.exception("circuit breaker %s: row unusable; policy kept", name)

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from resilience.breakers.breaker import Breaker, Listener
@@ -38,41 +37,18 @@ def configure(*, listener: Listener, ensure_config: "Callable[[str], BreakerConf
 
 def get_breaker(name: str) -> Breaker:
     """The process-wide breaker called `name` (its config row is created on first use)."""
-    breaker = _breakers.get(name)
-    if breaker is None:
-        if not NAME_PATTERN.match(name):
-            raise ValueError(
-                f"invalid breaker name {name!r}: lower-case letters, digits, '.', '_' and '-'"
-            )
-        with _lock:
-            breaker = _breakers.get(name)
-            if breaker is None:
-                breaker = Breaker(
-                    name, store=default_store(), policies=default_policies(), listener=_listener
+    global _store, _policies
+    with _lock:
+        if name not in _breakers:
+            if not NAME_PATTERN.match(name):
+                raise ValueError(
+                    f"invalid breaker name {name!r}: lower-case letters, digits, '.', '_' and '-'"
                 )
-                _breakers[name] = breaker
-    return breaker
-
-
-def default_store() -> BreakerStore:
-    global _store
-    if _store is None:
-        path = settings.BREAKER_STORE
-        try:
-            store_class = import_string(path)
-        except ImportError as exc:
-            raise ImproperlyConfigured(f"BREAKER_STORE {path!r} cannot be imported") from exc
-        if not (isinstance(store_class, type) and issubclass(store_class, BreakerStore)):
-            raise ImproperlyConfigured(f"BREAKER_STORE {path!r} is not a BreakerStore")
-        _store = store_class.from_settings()
-    return _store
-
-
-def default_policies() -> DatabasePolicies:
-    global _policies
-    if _policies is None:
-        _policies = DatabasePolicies(ensure=_ensure_config)
-    return _policies
+            # BREAKER_STORE is validated by the system check (resilience/checks.py).
+            _store = _store or import_string(settings.BREAKER_STORE).from_settings()
+            _policies = _policies or DatabasePolicies(ensure=_ensure_config)
+            _breakers[name] = Breaker(name, store=_store, policies=_policies, listener=_listener)
+        return _breakers[name]
 
 
 def expire_policies() -> None:

@@ -1,19 +1,21 @@
-"""The breaker's states and the values the stores hand back."""
+"""The breaker's states, the values the stores hand back, and its one exception."""
 
 from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum
 
 
-class State(IntEnum):
-    CLOSED = 0
-    OPEN = 1
-    HALF_OPEN = 2
-
+class _Slugged(IntEnum):
     @property
     def slug(self) -> str:
         """Lower-case name used in events, metrics labels and the admin."""
         return self.name.lower()
+
+
+class State(_Slugged):
+    CLOSED = 0
+    OPEN = 1
+    HALF_OPEN = 2
 
 
 class Outcome(IntEnum):
@@ -22,8 +24,7 @@ class Outcome(IntEnum):
     IGNORED = 3  # says nothing about the dependency (e.g. the caller was cancelled)
 
 
-class Reason(IntEnum):
-    NONE = 0
+class Reason(_Slugged):
     CONSECUTIVE_FAILURES = 1
     FAILURE_RATE = 2
     SLOW_CALL_RATE = 3
@@ -32,10 +33,6 @@ class Reason(IntEnum):
     RECOVERY_ELAPSED = 6
     RESET = 7
     RETRY_AFTER = 8  # the dependency asked to be left alone (Retry-After, overloaded)
-
-    @property
-    def slug(self) -> str:
-        return self.name.lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,3 +97,15 @@ class Snapshot:
     @property
     def slow_rate(self) -> float:
         return 100.0 * self.slow / self.calls if self.calls else 0.0
+
+
+class BreakerOpen(Exception):
+    """The breaker rejected the call without running it. `retry_after`: seconds until it admits
+    a trial (for a forced-open breaker, the recovery timeout, as a hint to look again then)."""
+
+    def __init__(self, name: str, retry_after: float, *, forced: bool = False) -> None:
+        self.name = name
+        self.retry_after = max(retry_after, 0.0)
+        self.forced = forced
+        why = "forced open" if forced else "open"
+        super().__init__(f"circuit breaker {name!r} is {why}; retry in {self.retry_after:.1f}s")

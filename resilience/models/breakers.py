@@ -17,7 +17,6 @@ from resilience.breakers.config import (
     BreakerPolicy,
     Mode,
     WindowType,
-    policy_errors,
 )
 
 DEFAULTS = BreakerPolicy(name="defaults")
@@ -220,7 +219,7 @@ class BreakerConfig(models.Model):
         return self.name
 
     def clean(self) -> None:
-        errors = policy_errors(self.to_policy())
+        errors = self.to_policy().errors()
         if errors:
             raise ValidationError({key: [message] for key, message in errors.items()})
 

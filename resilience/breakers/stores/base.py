@@ -1,13 +1,10 @@
-"""The interface every breaker state store implements.
+"""The interface every breaker state store implements, picked by dotted path in
+`settings.BREAKER_STORE` like Django's session backends.
 
-A store owns the shared state of every breaker as one `Machine` per name and offers two things:
-`update` applies one operation of the machine atomically (no other process sees a half-done
-change, none is lost), `read` returns the state for display. The operations themselves
-(acquire, record, hold, reset, snapshot) are written once, here, on top of those two; a store
-holds no breaker rules. A store never runs or waits for the protected call, so it never holds
-a lock while that call runs.
-
-Stores are picked by dotted path in `settings.BREAKER_STORE`, like Django's session backends.
+A store keeps one `Machine` per breaker and offers two things: `update` applies one operation
+atomically (none is lost, no process sees half of one) and `read` returns the state for display.
+The operations (acquire, record, hold, reset, snapshot) are written once, here, on top of them.
+A store never runs the protected call, so it never holds a lock while that call runs.
 """
 
 import time
@@ -27,7 +24,6 @@ wall_clock: Clock = time.time
 
 
 def to_ms(seconds: float) -> int:
-    """Store times are integer milliseconds."""
     return round(seconds * 1000)
 
 
@@ -36,7 +32,6 @@ class BreakerStore(ABC):
 
     @classmethod
     def from_settings(cls) -> Self:
-        """The store as configured in settings (BREAKER_REDIS_URL, ...)."""
         return cls()
 
     @abstractmethod
@@ -64,12 +59,10 @@ class BreakerStore(ABC):
         )
 
     def hold(self, name: str, policy: BreakerPolicy, seconds: float) -> Reply:
-        """OPEN for `seconds` from now, or longer if it already is (a Retry-After)."""
         hold_ms = to_ms(seconds)
         return self.update(name, lambda machine, now: machine.hold(name, policy, now, hold_ms))
 
     def reset(self, name: str, policy: BreakerPolicy) -> Transition:
-        """Back to CLOSED with empty counters (an operator's action)."""
         return self.update(name, lambda machine, now: machine.reset(name, policy, now))
 
     def snapshot(self, name: str, policy: BreakerPolicy) -> Snapshot:

@@ -1,25 +1,19 @@
 """Breaker state in the project's database: the embedded default (SQLite), or PostgreSQL.
 
 Each operation is one short transaction on the breaker's BreakerStoreRecord row: lock it
-(SELECT ... FOR UPDATE on PostgreSQL; SQLite's BEGIN IMMEDIATE, which the settings configure,
-serialises writers), apply machine.Machine, write it back if it changed, commit. The protected
-call never runs inside that transaction. Times are this machine's wall clock, which all the
-processes of an embedded deployment share.
-
-Called inside a caller's transaction, the operation must neither keep the row locked until the
-caller commits nor vanish if the caller rolls back, so on PostgreSQL it runs on its own
-connection in a helper thread. SQLite has a single database-wide write lock, which the caller's
-transaction already holds: there the operation joins the caller's transaction (a savepoint),
-since waiting for another connection would deadlock.
+(SELECT ... FOR UPDATE; SQLite's BEGIN IMMEDIATE serialises writers), apply the machine, write
+it back if it changed. Times are this machine's wall clock, shared by an embedded deployment.
+Inside a caller's transaction the operation must neither hold the row until the caller commits
+nor vanish on its rollback, so on PostgreSQL it runs on its own connection in a helper thread;
+on SQLite, whose one write lock the caller already holds, it joins the caller's transaction.
 """
 
 import json
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Self
 
-from django.db import connections, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from resilience.breakers.machine import Machine
@@ -42,23 +36,17 @@ def _isolated() -> ThreadPoolExecutor:
 class DatabaseStore(BreakerStore):
     label = "database"
 
-    def __init__(self, *, clock: Clock = wall_clock, using: str = "default") -> None:
+    def __init__(self, *, clock: Clock = wall_clock) -> None:
         self._clock = clock
-        self._using = using
-
-    @classmethod
-    def from_settings(cls) -> Self:
-        return cls()
 
     def read(self, name: str) -> tuple[Machine, int]:
         from resilience.models import BreakerStoreRecord
 
-        records = BreakerStoreRecord.objects.using(self._using)
-        data = records.filter(name=name).values_list("data", flat=True).first()
+        rows = BreakerStoreRecord.objects.filter(name=name)
+        data = rows.values_list("data", flat=True).first()
         return Machine.from_dict(data), to_ms(self._clock())
 
     def update(self, name: str, operation: Operation[T]) -> T:
-        connection = connections[self._using]
         if connection.in_atomic_block and connection.vendor != "sqlite":
             return _isolated().submit(self._apply_isolated, name, operation).result()
         return self._apply_here(name, operation)
@@ -68,18 +56,22 @@ class DatabaseStore(BreakerStore):
             return self._apply_here(name, operation)
         finally:
             # Rare (calls inside a caller's transaction): hold no idle connection meanwhile.
-            connections[self._using].close()
+            connection.close()
 
     def _apply_here(self, name: str, operation: Operation[T]) -> T:
-        # Plain SQL: SELECT ... FOR UPDATE of one JSON column, which the ORM would wrap in a
-        # model instance only to write it back.
-        connection = connections[self._using]
-        select, update = _statements(connection)
-        with transaction.atomic(using=self._using), connection.cursor() as cursor:
+        from resilience.models import BreakerStoreRecord
+
+        # Plain SQL on one JSON column; only the table's quoted name enters the text.
+        table = connection.ops.quote_name(BreakerStoreRecord._meta.db_table)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        select = f"SELECT data FROM {table} WHERE name = %s{lock}"  # noqa: S608
+        update = f"UPDATE {table} SET data = %s, updated_at = %s WHERE name = %s"  # noqa: S608
+        with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(select, [name])
             row = cursor.fetchone()
-            if row is None:
-                self._create(name)
+            if row is None:  # two processes may create it at once; the loser's insert is a no-op
+                new = [BreakerStoreRecord(name=name)]
+                BreakerStoreRecord.objects.bulk_create(new, ignore_conflicts=True)
                 cursor.execute(select, [name])
                 row = cursor.fetchone()
             # SQLite returns the JSON text; psycopg decodes jsonb itself.
@@ -91,22 +83,3 @@ class DatabaseStore(BreakerStore):
                 now = connection.ops.adapt_datetimefield_value(timezone.now())
                 cursor.execute(update, [json.dumps(data), now, name])
         return result
-
-    def _create(self, name: str) -> None:
-        from resilience.models import BreakerStoreRecord
-
-        # Two processes may create it at once; the loser's insert is a no-op.
-        records = BreakerStoreRecord.objects.using(self._using)
-        records.bulk_create([BreakerStoreRecord(name=name)], ignore_conflicts=True)
-
-
-def _statements(connection: Any) -> tuple[str, str]:
-    """Lock-and-read, and write, of one breaker's row. Only the model's table name, quoted, is
-    put into the SQL text; every value is a parameter."""
-    from resilience.models import BreakerStoreRecord
-
-    table = connection.ops.quote_name(BreakerStoreRecord._meta.db_table)
-    lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
-    select = f"SELECT data FROM {table} WHERE name = %s{lock}"  # noqa: S608
-    update = f"UPDATE {table} SET data = %s, updated_at = %s WHERE name = %s"  # noqa: S608
-    return select, update

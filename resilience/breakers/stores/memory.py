@@ -23,8 +23,3 @@ class MemoryStore(BreakerStore):
     def read(self, name: str) -> tuple[Machine, int]:
         with self._lock:
             return copy.deepcopy(self._machines.get(name) or Machine()), to_ms(self._clock())
-
-    def forget(self) -> None:
-        """Drop every breaker's state (the Redis store does this when Redis comes back)."""
-        with self._lock:
-            self._machines.clear()

@@ -1,33 +1,25 @@
 """Breaker state in Redis, shared by every web and worker process.
 
-Each breaker is one key holding its `Machine` as JSON. An operation reads the machine, applies
-the rules in Python (machine.py, the only place they are written) and writes the result back
-with a compare-and-set script that knows nothing of breakers: it writes only if the key still
-holds what the operation started from, and otherwise returns what it holds now, from which the
-operation is computed again. The store remembers the last value it saw of each key and starts
-from it, so an operation is one round trip when no other process wrote in between and two when
-one did (the failed compare-and-set brings the fresh value back; no separate read). With the
-breaker's cached view (breaker.py) a call while CLOSED needs one operation (the record).
+Each breaker is one key holding its `Machine` as JSON. An operation applies the rules in Python
+(machine.py, the only place they are written) to the value this process last saw of the key,
+and writes the result with a compare-and-set script that knows nothing of breakers; when another
+process wrote in between, the script returns the key's value and the operation is computed again
+from it. So an operation is one round trip, two after a concurrent write. Times are each
+machine's wall clock (NTP keeps them within milliseconds; open periods are seconds long).
 
-Times are this machine's wall clock (`time.time`, kept in step by NTP); an open period is
-seconds long, so clocks that agree within a few milliseconds agree on every decision.
-
-When Redis is unreachable the store fails open to a process-local MemoryStore: the outage is
-logged once and counted (resilience_breaker_store_unavailable_total, and every operation served
-locally in resilience_breaker_store_fallback_calls_total). Redis is tried again at most every
-`reconnect_interval` seconds; once it answers, the shared state is used again and the local
-state is dropped.
+When Redis is unreachable the store fails open to a process-local MemoryStore (logged once,
+counted in resilience_breaker_store_unavailable_total and _fallback_calls_total), tries Redis
+again at most every `reconnect_interval` seconds, and drops the local state once it answers.
 """
 
+import json
 import logging
 import threading
 import time
 from dataclasses import replace
 from typing import Self, cast
-from urllib.parse import urlsplit, urlunsplit
 
 import redis
-from django.core.exceptions import ImproperlyConfigured
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
@@ -52,21 +44,12 @@ if current ~= ARGV[1] then return {current} end
 if ARGV[2] ~= current then redis.call('SET', KEYS[1], ARGV[2]) end
 return 1
 """
+SOCKET_TIMEOUT = 0.25  # seconds; a Redis that stops answering must not hold the guarded call
 MAX_CONFLICTS = 20  # writers racing on one key; past this the call fails open (logged)
-_QUIET_ERRORS = (RedisConnectionError, RedisTimeoutError, OSError)
 
 
 class StoreConflict(Exception):
     """Other processes kept changing the breaker's key while this one computed its update."""
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for logs."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=host))
 
 
 class RedisStore(BreakerStore):
@@ -78,7 +61,6 @@ class RedisStore(BreakerStore):
         *,
         prefix: str = "resilience:breaker",
         clock: Clock = wall_clock,
-        socket_timeout: float = 0.25,
         reconnect_interval: float = 1.0,
         client: redis.Redis | None = None,
     ) -> None:
@@ -91,10 +73,12 @@ class RedisStore(BreakerStore):
         self._client = client or redis.Redis.from_url(
             url,
             retry=Retry(NoBackoff(), 0),
-            socket_timeout=socket_timeout,
-            socket_connect_timeout=socket_timeout,
+            socket_timeout=SOCKET_TIMEOUT,
+            socket_connect_timeout=SOCKET_TIMEOUT,
         )
         self._cas = self._client.register_script(COMPARE_AND_SET)
+        where = self._client.connection_pool.connection_kwargs  # logged: never the password
+        self._where = f"{where.get('host')}:{where.get('port')}/{where.get('db')}"
         self._seen: dict[str, bytes] = {}  # last value read or written per key
         self._fallback = MemoryStore(clock=clock)
         self._reconnect_interval = reconnect_interval
@@ -105,12 +89,8 @@ class RedisStore(BreakerStore):
 
     @classmethod
     def from_settings(cls) -> Self:
-        url = resilience_settings().breaker_redis_url
-        if not url:
-            raise ImproperlyConfigured(
-                "BREAKER_STORE is the Redis store but BREAKER_REDIS_URL is empty (set REDIS_URL)."
-            )
-        return cls(url)
+        # An empty URL is refused by the system check (resilience.E003).
+        return cls(resilience_settings().breaker_redis_url)
 
     @property
     def degraded(self) -> bool:
@@ -137,7 +117,7 @@ class RedisStore(BreakerStore):
     def read(self, name: str) -> tuple[Machine, int]:
         """The shared state; raises RedisError when Redis is down (no local substitute)."""
         raw = cast(bytes | None, self._client.get(self._key(name)))
-        return Machine.from_json(raw), to_ms(self._clock())
+        return Machine.from_dict(json.loads(raw) if raw else None), to_ms(self._clock())
 
     def delete_all(self) -> int:
         """Remove every key under this store's prefix (tests, or retiring a prefix)."""
@@ -157,9 +137,9 @@ class RedisStore(BreakerStore):
         if seen is None:
             seen = cast(bytes | None, self._client.get(key)) or b""
         for _ in range(MAX_CONFLICTS):
-            machine = Machine.from_json(seen)
+            machine = Machine.from_dict(json.loads(seen) if seen else None)
             result = operation(machine, to_ms(self._clock()))
-            new = machine.to_json().encode()
+            new = json.dumps(machine.to_dict(), separators=(",", ":")).encode()
             answer = self._cas(keys=[key], args=[seen, new])
             if answer == 1:
                 self._seen[key] = new
@@ -178,21 +158,21 @@ class RedisStore(BreakerStore):
 
     def _went_down(self, exc: RedisError) -> None:
         with self._down_lock:
-            first = not self._down
-            self._down = True
+            first, self._down = not self._down, True
             self._retry_at = time.monotonic() + self._reconnect_interval
         self._seen.clear()
         if first:
             metrics.BREAKER_STORE_UNAVAILABLE.labels(store=self.label).inc()
             # A refused connection needs no traceback; anything else (a script error, OOM,
             # a read-only replica) does, to be diagnosed.
+            quiet = isinstance(exc, RedisConnectionError | RedisTimeoutError | OSError)
             logger.warning(
                 "breaker store: Redis at %s unavailable (%s: %s); breakers use process-local "
                 "state until it answers again",
-                redacted(self.url),
+                self._where,
                 type(exc).__name__,
                 exc,
-                exc_info=not isinstance(exc, _QUIET_ERRORS),
+                exc_info=not quiet,
             )
 
     def _came_back(self) -> None:
@@ -200,7 +180,5 @@ class RedisStore(BreakerStore):
             if not self._down:
                 return
             self._down = False
-        self._fallback.forget()
-        logger.warning(
-            "breaker store: Redis at %s is back; shared state resumes", redacted(self.url)
-        )
+            self._fallback = MemoryStore(clock=self._clock)  # the local state is dropped
+        logger.warning("breaker store: Redis at %s is back; shared state resumes", self._where)
