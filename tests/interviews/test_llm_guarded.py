@@ -132,3 +132,11 @@ def test_chain__an_unavailable_provider_passes_its_wait_to_the_evaluation_retry(
 
     assert raised.value.retry_after == 7.0
     assert raised.value.failures == {"thirdparty": "thirdparty: breaker open"}
+
+
+def test_chain__remote_first_follows_the_first_providers_source(fake: FakeLLMHandle) -> None:
+    # The reply to an answer is written in the same step only when no network is on its path
+    # (interviews.services.turns.interviewer_is_local).
+    assert make_chain([openai_at(fake), offline()]).remote_first is True
+    assert make_chain([ThirdPartyLLM()]).remote_first is True
+    assert make_chain([offline(), openai_at(fake)]).remote_first is False
