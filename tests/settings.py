@@ -41,3 +41,12 @@ from interviewsite.settings import *  # noqa: E402, F403
 # would; the tests of the start page and its consent turn the rule on (override_settings, or
 # INTERVIEW_CONSENT_REQUIRED=true in a started server's environment).
 INTERVIEW_CONSENT_REQUIRED = False
+
+# pytest is an entry point too, like manage.py and the ASGI module (interviewsite/runtime.py):
+# the metrics directory is set before Django loads the apps, and prometheus_client with them,
+# so this process counts in the same mode as every server a test starts and as a deployment.
+# (Set later, by a test importing the ASGI module, it would split the counts in two.)
+from interviewsite.settings import VAR_DIR  # noqa: E402
+
+os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(VAR_DIR, "prometheus"))
+os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)

@@ -32,10 +32,11 @@ def _create(**overrides: Any) -> Any:
 
 def _outside_retrieval(sent: list[str]) -> list[str]:
     """The round trips before a SAVEPOINT and after its RELEASE, without the set-up of a
-    connection the pool had to open (once per connection, not per answer)."""
+    connection the pool had to open and the pool's own check (each once per connection, or
+    once per DB_POOL_CHECK_SECONDS, not per answer: a slow machine meets them mid-answer)."""
     kept, inside = [], False
     for text in sent:
-        if text.startswith("SELECT set_config('TimeZone'"):
+        if text.startswith("SELECT set_config('TimeZone'") or not text.strip():
             continue
         inside = inside or text.startswith("SAVEPOINT")
         if not inside:

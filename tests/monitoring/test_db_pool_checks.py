@@ -3,6 +3,7 @@ on every checkout (a round trip per socket call before), and a connection that d
 idle (a restarted PostgreSQL) is still found and replaced before anyone uses it."""
 
 import time
+from collections.abc import Iterator
 
 import psycopg
 import pytest
@@ -14,6 +15,15 @@ from tests.interviews.pg_round_trips import pg_round_trips
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres_required")]
 
 CHECK = ""  # the pool's check: an empty query
+
+
+@pytest.fixture(autouse=True)
+def fresh_pool() -> Iterator[None]:
+    """These tests kill pooled connections and change the check interval: the next test in
+    this process must not borrow a connection they left dead and recently checked."""
+    yield
+    close_old_connections()
+    connection.close_pool()
 
 
 def _borrow_and_query() -> int:
