@@ -1,5 +1,6 @@
 """The dead-letter admin: the morgue list with its stats header, filters, detail, actions."""
 
+import re
 from typing import Any
 
 import pytest
@@ -49,6 +50,9 @@ def test_list__stats_header_and_morgue_columns_in_bounded_queries(
 
     assert "Pending: 6" in page
     assert "oldest waiting" in page
+    # Times for people: "Fri 4 Dec 2026, 18:20 UTC", never a raw "2026-12-04 18:20:10".
+    caption = page[page.index("oldest waiting") :][:120]
+    assert re.search(r"\(since \w{3} \d{1,2} \w{3} \d{4}, \d{2}:\d{2} \w+\)", caption), caption
     assert f"{EVAL}</a></td><td>5<" in page
     assert f"{MAIL}</a></td><td>1<" in page
     assert "42, &quot;x&quot;, interview_id=7" in page  # args preview
