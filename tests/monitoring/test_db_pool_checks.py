@@ -23,7 +23,7 @@ def fresh_pool() -> Iterator[None]:
     this process must not borrow a connection they left dead and recently checked."""
     yield
     close_old_connections()
-    connection.close_pool()
+    connection.close_pool()  # type: ignore[attr-defined]  # PostgreSQL backend only
 
 
 def _borrow_and_query() -> int:
