@@ -186,7 +186,9 @@ def test_reconnect_landing_on_the_other_process__resumes_exactly_and_supersedes(
 def test_interviews_spread_over_both_processes__behave_as_on_one(
     world: "chaos_bench.World",
 ) -> None:
-    paths = world.create_interviews(6, 3)
+    # Ten questions at 0.5-1 s each: every candidate is still mid-interview when the sockets
+    # drop at 4 s, however idle the machine (three questions could all be done by then).
+    paths = world.create_interviews(6, 10)
     timing = chaos_bench.clients.Timing(think_min=0.5, think_max=1.0, timeout=FRAME_TIMEOUT)
     run = chaos_bench.clients.ChaosRun(world.plan(paths), timing, 1.0, time.monotonic() + 150)
     thread = threading.Thread(target=run.run, daemon=True)

@@ -18,7 +18,7 @@ CHECK = ""  # the pool's check: an empty query
 
 
 @pytest.fixture(autouse=True)
-def fresh_pool() -> Iterator[None]:
+def fresh_pool(postgres_required: None) -> Iterator[None]:
     """These tests kill pooled connections and change the check interval: the next test in
     this process must not borrow a connection they left dead and recently checked."""
     yield
