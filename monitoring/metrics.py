@@ -8,13 +8,12 @@ at scrape time.
 """
 
 import logging
-import os
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.db import DatabaseError
 from django.http import HttpRequest
-from prometheus_client import REGISTRY, CollectorRegistry, Histogram
+from prometheus_client import REGISTRY, CollectorRegistry, Histogram, values
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 
@@ -149,6 +148,24 @@ class ScrapeTimeCollector:
         yield up
 
 
+def counts_in_files() -> bool:
+    """Whether this process's series live in the multiprocess directory. prometheus_client
+    decides it once, when first imported, from PROMETHEUS_MULTIPROC_DIR then; the variable now
+    may differ (set later in a process that imported it early), and a reader that followed the
+    variable would read files this process never writes, and miss its own counts."""
+    return values.ValueClass is not values.MutexValue
+
+
+def counted_registry() -> CollectorRegistry:
+    """Every process's series, as this process counts them: the files in multiprocess mode,
+    else its own default registry."""
+    if not counts_in_files():
+        return REGISTRY
+    registry = CollectorRegistry(auto_describe=False)
+    MultiProcessCollector(registry)
+    return registry
+
+
 class _ProcessRegistry:
     """Adapts the default registry (single-process mode) to a collector."""
 
@@ -174,9 +191,6 @@ class _Scrape:
 def scrape_registry() -> CollectorRegistry:
     """A registry for one scrape: every process's series plus the scrape-time collectors."""
     registry = CollectorRegistry(auto_describe=False)
-    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        processes: Any = MultiProcessCollector(None)
-    else:
-        processes = _ProcessRegistry()
+    processes: Any = MultiProcessCollector(None) if counts_in_files() else _ProcessRegistry()
     registry.register(_Scrape(processes))
     return registry

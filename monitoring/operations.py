@@ -5,7 +5,6 @@ staff dashboard, so all three always tell the same story.
 """
 
 import logging
-import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -13,10 +12,10 @@ from datetime import datetime
 from typing import Any
 
 from django.db import DatabaseError
-from prometheus_client import REGISTRY, CollectorRegistry
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client import CollectorRegistry
 
 from interviews.selectors import stuck_counts
+from monitoring.metrics import counted_registry
 from resilience.breakers.config import Mode
 from resilience.breakers.state import State
 from resilience.selectors import breaker_snapshots
@@ -136,14 +135,6 @@ LATENCIES = {"llm_call_seconds": "llm_call", "http_request_duration_seconds": "h
 RAG_LATENCIES = {"rag_search_seconds": "rag_search", "rag_init_seconds": "rag_init"}
 
 
-def _registry() -> CollectorRegistry:
-    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        return REGISTRY
-    registry = CollectorRegistry(auto_describe=False)
-    MultiProcessCollector(registry)
-    return registry
-
-
 def _samples(registry: CollectorRegistry) -> Iterable[tuple[str, str, dict[str, str], float]]:
     for family in registry.collect():
         for sample in family.samples:
@@ -157,7 +148,7 @@ def counters_snapshot() -> dict[str, Any]:
     sums: dict[str, float] = defaultdict(float)
     counts: dict[str, float] = defaultdict(float)
     rag_failed = 0.0
-    for family, sample, labels, value in _samples(_registry()):
+    for family, sample, labels, value in _samples(counted_registry()):
         if family in COUNTERS and sample.endswith("_total"):
             counters[COUNTERS[family]] += value
         for (name, label, wanted), key in LABELLED.items():

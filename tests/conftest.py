@@ -13,6 +13,15 @@ from django.conf import settings
 from tests.services import require_postgres, require_redis_url
 
 
+@pytest.fixture(scope="session", autouse=True)
+def process_prepared() -> None:
+    # pytest is an entry point like manage.py (interviewsite/runtime.py): the embedded broker's
+    # folders exist before any test reads a queue, whichever test a worker runs first.
+    from interviewsite.runtime import prepare_process
+
+    prepare_process()
+
+
 @pytest.fixture
 def redis_url() -> str:
     return require_redis_url()

@@ -49,4 +49,6 @@ INTERVIEW_CONSENT_REQUIRED = False
 from interviewsite.settings import VAR_DIR  # noqa: E402
 
 os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(VAR_DIR, "prometheus"))
+# Made now, not by prepare_process (tests/conftest.py): unlabelled series open their files as
+# their modules load.
 os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
