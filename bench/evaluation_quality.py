@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/evaluation_quality.py
 
-The corpus (tests/interviews/evaluation_corpus.py) holds genuine answers labelled strong (4),
+The corpus (tests/interviews/evaluation_corpus/) holds genuine answers labelled strong (4),
 adequate (3), weak (2) and off-topic (1) over four topics and every difficulty, and every gaming
 strategy. Each answer is evaluated the way a stored evaluation is (the provider, then the
 evaluation service's check: answer flags, caps, verdict), by:

@@ -1,5 +1,5 @@
 """Gaming never pays, on every provider: each gaming answer of the labelled corpus
-(tests/interviews/evaluation_corpus.py) is flagged with a reason staff can read, scores at most
+(tests/interviews/evaluation_corpus/) is flagged with a reason staff can read, scores at most
 2 and keeps the interview from a hire recommendation, whether the offline heuristic, an
 OpenAI-compatible model or Anthropic evaluated it. The models are the fake LLM over real HTTP in
 the mode where it obeys instructions inside answers, so the caps are shown to hold without any
