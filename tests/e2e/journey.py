@@ -8,14 +8,13 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 from playwright.sync_api import Page, sync_playwright
 
 from interviews.models import Interview, Turn
 from interviews.services.interviews import CreatedInterview, interview_advance, interview_start
 from tests.e2e.browser import CHROMIUM_ARGS, WAIT_MS, PageLog, artifact, chromium_path
-from tests.e2e.stack import Stack, base_env, free_port, stack
+from tests.e2e.stack import Stack, web_server
 from tests.factories import make_interview
 
 SIZES = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
@@ -29,20 +28,16 @@ def web(
     postgres_required: None, redis_url: str, tmp_path: Path, transactional_db: None
 ) -> Iterator[tuple[Stack, str]]:
     """A real uvicorn with the start page on; (its stack, its base URL)."""
-    env = base_env(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-        REDIS_URL=redis_url,
+    with web_server(
+        redis_url,
+        tmp_path,
         CELERY_BROKER_URL=redis_url,
-        VAR_DIR=str(tmp_path / "var"),
         INTERVIEW_CONSENT_REQUIRED="true",
         CANDIDATE_CONTACT=CONTACT,
         CANDIDATE_NEXT_STEPS=NEXT_STEPS,
         CANDIDATE_NOTICE_VERSION="e2e-1",
         INTERVIEW_TIME_GRACE_SECONDS=str(GRACE_SECONDS),
-    )
-    port = free_port()
-    with stack(env, tmp_path) as running:
-        running.uvicorn(port)
+    ) as (running, port):
         yield running, f"http://127.0.0.1:{port}"
 
 

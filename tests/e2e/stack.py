@@ -14,6 +14,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -151,6 +152,27 @@ def stack(env: dict[str, str], logs: Path) -> Iterator[Stack]:
         raise
     finally:
         running.stop_all()
+
+
+def database_url() -> str:
+    """DATABASE_URL for the processes a test starts: the run's own server and credentials, and
+    this test's database (pytest-django's per-worker test copy), not the run's."""
+    from django.db import connection
+
+    parts = urlsplit(os.environ["DATABASE_URL"])
+    return urlunsplit(parts._replace(path="/" + str(connection.settings_dict["NAME"])))
+
+
+@contextlib.contextmanager
+def web_server(redis_url: str, logs: Path, **overrides: str) -> Iterator[tuple[Stack, int]]:
+    """One uvicorn on this test's database and Redis, its files under `logs`; (stack, port)."""
+    env = base_env(
+        DATABASE_URL=database_url(), REDIS_URL=redis_url, VAR_DIR=str(logs / "var"), **overrides
+    )
+    port = free_port()
+    with stack(env, logs) as running:
+        running.uvicorn(port)
+        yield running, port
 
 
 def base_env(**overrides: str) -> dict[str, str]:

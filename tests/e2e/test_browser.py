@@ -15,7 +15,6 @@ from typing import TypeVar
 
 import pytest
 import redis
-from django.db import connection
 from playwright.sync_api import expect
 
 from interviews.models import Evaluation, Interview, InterviewStatus, Turn
@@ -30,7 +29,7 @@ from tests.e2e.browser import (
     shown_text,
     transcript,
 )
-from tests.e2e.stack import Proc, Stack, base_env, free_port, stack, stop
+from tests.e2e.stack import Proc, Stack, base_env, database_url, free_port, stack, stop
 from tests.factories import make_interview
 from tests.waiting import wait_for
 
@@ -72,9 +71,8 @@ def test_candidate_in_chromium__survives_two_server_restarts__and_is_evaluated(
     executable = chromium_path()
     broker = redis_url  # the run's broker database, flushed: no task of an earlier test
     redis.Redis.from_url(broker).flushdb()
-    db_name = connection.settings_dict["NAME"]
     env = base_env(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db_name}",
+        DATABASE_URL=database_url(),
         REDIS_URL=redis_url,
         CELERY_BROKER_URL=broker,
         VAR_DIR=str(tmp_path / "var"),

@@ -10,12 +10,11 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
-from django.db import connection
 from playwright.sync_api import Page, expect, sync_playwright
 
 from interviews.services.positions import position_create
 from tests.e2e.browser import CHROMIUM_ARGS, DESKTOP, WAIT_MS, CandidatePage, chromium_path
-from tests.e2e.stack import Stack, base_env, free_port, stack
+from tests.e2e.stack import Stack, web_server
 from tests.factories import make_interview
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.timeout(300)]
@@ -34,15 +33,8 @@ document.addEventListener("securitypolicyviolation", (e) => {
 def web(
     postgres_required: None, redis_url: str, tmp_path: Path, transactional_db: None
 ) -> Iterator[tuple[Stack, int]]:
-    env = base_env(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-        REDIS_URL=redis_url,
-        VAR_DIR=str(tmp_path / "var"),
-    )
-    port = free_port()
-    with stack(env, tmp_path) as running:
-        running.uvicorn(port)
-        yield running, port
+    with web_server(redis_url, tmp_path) as served:
+        yield served
 
 
 @contextlib.contextmanager

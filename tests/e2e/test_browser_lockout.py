@@ -13,11 +13,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from playwright.sync_api import Page, WebSocketRoute, expect
 
 from tests.e2e.browser import WAIT_MS, CandidatePage, PageLog, candidate_browser, chromium_path
-from tests.e2e.stack import Stack, base_env, free_port, stack
+from tests.e2e.stack import Stack, web_server
 from tests.factories import make_interview
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.timeout(300)]
@@ -32,15 +31,8 @@ LOOP_WINDOW_MS = 8_000  # the review counted 62 sockets in 20 s; the fixed page 
 def web(
     postgres_required: None, redis_url: str, tmp_path: Path, transactional_db: None
 ) -> Iterator[tuple[Stack, int]]:
-    env = base_env(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-        REDIS_URL=redis_url,
-        VAR_DIR=str(tmp_path / "var"),
-    )
-    port = free_port()
-    with stack(env, tmp_path) as running:
-        running.uvicorn(port)
-        yield running, port
+    with web_server(redis_url, tmp_path) as served:
+        yield served
 
 
 def _sockets_opened(log: PageLog) -> int:

@@ -21,12 +21,11 @@ from typing import Any
 
 import pytest
 import websockets
-from django.db import connection
 from websockets.asyncio.client import ClientConnection
 
 from interviews.fake_llm.server import FakeLLMHandle, run_fake_llm_in_thread
 from interviews.models import Turn, TurnKind
-from tests.e2e.stack import Proc, base_env, free_port, stack
+from tests.e2e.stack import Proc, base_env, database_url, free_port, stack
 from tests.factories import STRONG_ANSWER, make_interview
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.timeout(300)]
@@ -42,7 +41,7 @@ def web(
 ) -> Iterator[tuple[Proc, int, FakeLLMHandle]]:
     with run_fake_llm_in_thread() as fake:
         env = base_env(
-            DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+            DATABASE_URL=database_url(),
             REDIS_URL=redis_url,
             VAR_DIR=str(tmp_path / "var"),
             LLM_PROVIDERS="openai,offline",

@@ -8,11 +8,10 @@ from typing import TypeVar
 
 import pytest
 import redis
-from django.db import connection
 
 from interviews.models import Evaluation, Interview, InterviewStatus
 from tests.e2e.client import persisted, take_interview
-from tests.e2e.stack import base_env, free_port, stack
+from tests.e2e.stack import base_env, database_url, free_port, stack
 from tests.factories import make_interview
 from tests.waiting import wait_for
 
@@ -36,9 +35,8 @@ def test_interview_on_postgres_redis_two_uvicorn_workers__evaluated_by_celery(
 ) -> None:
     broker = redis_url  # the run's broker database, flushed: no task of an earlier test
     redis.Redis.from_url(broker).flushdb()
-    db_name = connection.settings_dict["NAME"]
     env = base_env(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db_name}",
+        DATABASE_URL=database_url(),
         REDIS_URL=redis_url,
         CELERY_BROKER_URL=broker,
         VAR_DIR=str(tmp_path / "var"),

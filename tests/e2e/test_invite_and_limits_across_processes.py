@@ -18,12 +18,11 @@ from typing import Any
 import pytest
 import websockets
 from channels.db import database_sync_to_async
-from django.db import connection
 from websockets.asyncio.client import ClientConnection
 
 from interviews.models import Interview
 from interviews.services.interviews import interview_reissue_token, interview_revoke_token
-from tests.e2e.stack import base_env, free_port, stack
+from tests.e2e.stack import base_env, database_url, free_port, stack
 from tests.factories import make_interview
 
 pytestmark = [pytest.mark.e2e, pytest.mark.services, pytest.mark.timeout(300)]
@@ -38,7 +37,7 @@ def webs(
     postgres_required: None, redis_url: str, tmp_path: Path, transactional_db: None
 ) -> Iterator[tuple[int, int]]:
     env = base_env(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+        DATABASE_URL=database_url(),
         REDIS_URL=redis_url,
         VAR_DIR=str(tmp_path / "var"),
         WS_RATE_LIMIT_MESSAGES=str(LIMIT),

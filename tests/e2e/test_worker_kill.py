@@ -16,12 +16,11 @@ from typing import cast
 import httpx
 import pytest
 import redis
-from django.db import connection
 
 from interviews.models import Evaluation, EvaluationStatus
 from interviewsite.celery import app
 from resilience.models.dead_letters import DeadLetter
-from tests.e2e.stack import BIN, base_env, free_port, stack, stop, wait_http
+from tests.e2e.stack import BIN, base_env, database_url, free_port, stack, stop, wait_http
 from tests.factories import make_interview, run_to_completion
 from tests.resilience.dlq_helpers import start_worker
 from tests.waiting import wait_for
@@ -55,7 +54,7 @@ def test_sigkill_worker_mid_evaluation__another_worker_completes_it_exactly_once
     llm_port = free_port()
     llm_url = f"http://127.0.0.1:{llm_port}"
     env = base_env(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+        DATABASE_URL=database_url(),
         REDIS_URL=redis_url,
         VAR_DIR=str(tmp_path / "var"),
         LLM_PROVIDERS="openai",

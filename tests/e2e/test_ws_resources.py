@@ -21,7 +21,7 @@ import websockets
 from django.db import connection
 
 from tests.e2e.client import ORIGIN
-from tests.e2e.stack import base_env, free_port, stack
+from tests.e2e.stack import base_env, database_url, free_port, stack
 from tests.factories import make_interview
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(240)]
@@ -107,9 +107,8 @@ def test_connect_hello_disconnect_cycles_leave_redis_connections_flat(
             [10**9 + secrets.randbelow(10**12)],
         )
     created = [make_interview(question_count=3) for _ in range(5)]
-    db_name = connection.settings_dict["NAME"]
     env = base_env(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db_name}",
+        DATABASE_URL=database_url(),
         REDIS_URL=redis_url,
         VAR_DIR=str(tmp_path / "var"),
         LOG_LEVEL="WARNING",

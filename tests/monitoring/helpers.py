@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-from django.db import connection
 from kombu.transport import filesystem
 
 from interviewsite.celery import app
-from tests.e2e.stack import base_env
+from tests.e2e.stack import base_env, database_url
 
 HEALTH_TOKEN = "health-token-for-tests"
 TEST_SECRET_KEY = "monitoring-tests-secret-key-0123456789abcdef0123456789abcdef"
@@ -66,10 +65,9 @@ def services_env(var: Path, redis_url: str, **overrides: str) -> dict[str, str]:
     """PostgreSQL (the test database) and this run's Redis databases (REDIS_URL's four; the
     broker is the first: tests that start a worker flush it first, so no task queued by an
     earlier test reaches it)."""
-    db_name = connection.settings_dict["NAME"]
     return stack_env(
         var,
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{db_name}",
+        DATABASE_URL=database_url(),
         REDIS_URL=redis_url,
         **overrides,
     )

@@ -16,9 +16,8 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from django.db import connection
 
-from tests.e2e.stack import free_port, stack
+from tests.e2e.stack import database_url, free_port, stack
 from tests.factories import make_interview
 from tests.monitoring.helpers import services_env
 
@@ -28,7 +27,7 @@ POOL = 3
 
 
 def _dsn() -> str:
-    return f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}"
+    return database_url()
 
 
 class ConnectionSampler:

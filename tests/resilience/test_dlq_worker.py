@@ -14,12 +14,11 @@ import pytest
 import redis
 from django.contrib.auth.models import Permission, User
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client
 
 from interviewsite.celery import app
 from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
-from tests.e2e.stack import Stack, base_env, stack
+from tests.e2e.stack import Stack, base_env, database_url, stack
 from tests.resilience import dlq_tasks
 from tests.resilience.dlq_helpers import start_worker
 from tests.services import require_postgres, require_redis_url
@@ -46,7 +45,7 @@ def worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> I
     redis.Redis.from_url(app.conf.broker_url).flushdb()
     logs = tmp_path_factory.mktemp("dlq-worker")
     env = base_env(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+        DATABASE_URL=database_url(),
         REDIS_URL=url,
         VAR_DIR=str(logs / "var"),
         CRITICAL_TASKS="",

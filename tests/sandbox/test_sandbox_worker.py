@@ -7,14 +7,13 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from django.db import connection
 
 from interviewsite.celery import app
 from sandbox.models import RunState, SandboxRun
 from sandbox.selectors import sandbox_run_result
 from sandbox.services import sandbox_run_submit
 from sandbox.types import InvalidRunRequest, Limit, RunStatus
-from tests.e2e.stack import BIN, Proc, Stack, base_env, stack
+from tests.e2e.stack import BIN, Proc, Stack, base_env, database_url, stack
 from tests.sandbox.support import LIMITS, add_suite, one_case
 from tests.services import require_postgres, require_redis_url
 from tests.waiting import wait_for
@@ -34,7 +33,7 @@ def worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> I
     require_postgres()
     logs = tmp_path_factory.mktemp("sandbox-worker")
     env = base_env(
-        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
+        DATABASE_URL=database_url(),
         REDIS_URL=url,
         VAR_DIR=str(logs / "var"),
     )
