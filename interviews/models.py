@@ -17,6 +17,11 @@ class Difficulty(models.TextChoices):
     HARD = "hard", "Hard"
 
 
+class CodingLanguage(models.TextChoices):
+    PYTHON = "python", "Python"
+    JAVASCRIPT = "javascript", "JavaScript"
+
+
 class InterviewStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"
     IN_PROGRESS = "in_progress", "In progress"
@@ -47,6 +52,11 @@ class Position(models.Model):
     time_limit_seconds = models.PositiveIntegerField(
         null=True, blank=True, validators=[MinValueValidator(60)]
     )
+    # How many of the questions are coding questions (the last ones: interviews.coding.plan).
+    coding_count = models.PositiveSmallIntegerField(default=0)
+    coding_language = models.CharField(
+        max_length=16, choices=CodingLanguage.choices, default=CodingLanguage.PYTHON
+    )
     created_by = models.ForeignKey(
         "auth.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -61,6 +71,10 @@ class Position(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(difficulty__in=Difficulty.values), name="position_difficulty_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(coding_count__lte=models.F("question_count")),
+                name="position_coding_count_le_questions",
             ),
         ]
 
@@ -83,6 +97,10 @@ class Interview(models.Model):
     question_count = models.PositiveSmallIntegerField()
     time_limit_seconds = models.PositiveIntegerField(
         null=True, blank=True, help_text="Optional limit from the first question; empty = none."
+    )
+    coding_count = models.PositiveSmallIntegerField(default=0)
+    coding_language = models.CharField(
+        max_length=16, choices=CodingLanguage.choices, default=CodingLanguage.PYTHON
     )
     status = models.CharField(
         max_length=16, choices=InterviewStatus.choices, default=InterviewStatus.SCHEDULED
@@ -119,6 +137,10 @@ class Interview(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(difficulty__in=Difficulty.values), name="interview_difficulty_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(coding_count__lte=models.F("question_count")),
+                name="interview_coding_count_le_questions",
             ),
             models.CheckConstraint(
                 condition=Q(status__in=InterviewStatus.values), name="interview_status_valid"
@@ -383,3 +405,12 @@ class SweepRun(models.Model):
 
     def __str__(self) -> str:
         return f"Sweep at {self.started_at:%Y-%m-%d %H:%M:%S}"
+
+
+# Coding submissions live in their own module (size); imported here so Django registers them.
+from interviews.models_code import (  # noqa: E402, F401
+    Submission,
+    SubmissionKind,
+    SubmissionStatus,
+    TestRun,
+)

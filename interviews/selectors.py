@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from interviews.coding.spec import CodingSpec
 from interviews.markup import question_html
 from interviews.models import (
     AuditEvent,
@@ -41,7 +42,7 @@ def turn_degraded(*, turn: Turn) -> bool:
 def turn_event(turn: Turn, *, total: int) -> Event:
     """The server → client frame for a persisted turn (docs/protocol.md)."""
     if turn.kind in (TurnKind.QUESTION, TurnKind.FOLLOW_UP):
-        return {
+        event: Event = {
             "type": turn.kind,
             "seq": turn.seq,
             "index": turn.question_index,
@@ -52,6 +53,10 @@ def turn_event(turn: Turn, *, total: int) -> Event:
             "provider": turn.provider,
             "degraded": turn_degraded(turn=turn),
         }
+        if "coding" in turn.meta:
+            # What the editor needs; never the hidden tests or the reference solution.
+            event["coding"] = CodingSpec.from_meta(turn.meta["coding"]).candidate_view()
+        return event
     if turn.kind == TurnKind.ANSWER:
         return {
             "type": "ack",

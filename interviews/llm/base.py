@@ -6,9 +6,12 @@ simpler to reason about than one per event loop.
 """
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from interviews.llm.budget import Deadline
+
+if TYPE_CHECKING:
+    from interviews.coding.spec import CodingSpec
 
 Source = Literal["llm", "cache", "fallback", "offline"]
 # "needs_review": the evaluator cannot judge a hire (the offline heuristic never can).
@@ -45,6 +48,8 @@ class GeneratedQuestion:
     # Not from the first provider in LLM_PROVIDERS (it could not answer): the offline
     # interviewer standing in for an LLM, the question cache or a fallback.
     degraded: bool = False
+    # A coding question: its statement, tests and reference solution (interviews/coding/).
+    coding: "CodingSpec | None" = None
 
 
 @dataclass(frozen=True)

@@ -82,6 +82,8 @@ def interview_create(
     candidate_email: str = "",
     time_limit_seconds: int | None = None,
     created_by_id: int | None = None,
+    coding_count: int = 0,
+    coding_language: str = "python",
 ) -> CreatedInterview:
     """An interview for `position`, with the position's plan copied onto it. Without a position,
     the plan given here (the command line's --role, --topic, ...) finds or makes the position
@@ -96,6 +98,8 @@ def interview_create(
                 question_count=question_count,
                 time_limit_seconds=time_limit_seconds,
                 created_by_id=created_by_id,
+                coding_count=coding_count,
+                coding_language=coding_language,
             )
         room_id = secrets.token_hex(8)
         expires_at = timezone.now() + timedelta(hours=settings.INVITE_TTL_HOURS)

@@ -29,6 +29,8 @@ class Plan:
     language: str
     question_count: int
     time_limit_seconds: int | None
+    coding_count: int = 0  # the last questions are coding ones (interviews.coding.plan)
+    coding_language: str = "python"
 
 
 def bank_topic_choices() -> list[tuple[str, str]]:
@@ -95,6 +97,8 @@ def position_create(
     language: str = "en",
     time_limit_seconds: int | None = None,
     created_by_id: int | None = None,
+    coding_count: int = 0,
+    coding_language: str = "python",
 ) -> Position:
     position = Position(
         title=" ".join(title.split()),
@@ -105,7 +109,13 @@ def position_create(
         question_count=question_count,
         time_limit_seconds=time_limit_seconds,
         created_by_id=created_by_id,
+        coding_count=coding_count,
+        coding_language=coding_language,
     )
+    if coding_count > question_count:
+        raise ValidationError(
+            {"coding_count": "There cannot be more coding questions than questions."}
+        )
     position.full_clean()
     position.save()
     # Its knowledge base exists from the start, so staff can attach documents to it.
@@ -122,6 +132,8 @@ def position_for_plan(
     language: str = "en",
     time_limit_seconds: int | None = None,
     created_by_id: int | None = None,
+    coding_count: int = 0,
+    coding_language: str = "python",
 ) -> Position:
     """The position with exactly this plan, made if none exists: how the pre-position way of
     creating an interview (a role and a topic) still works."""
@@ -134,6 +146,8 @@ def position_for_plan(
             language=language,
             question_count=question_count,
             time_limit_seconds=time_limit_seconds,
+            coding_count=coding_count,
+            coding_language=coding_language,
         )
         # JSON equality differs between SQLite and PostgreSQL; compare the short list here.
         for position in candidates:
@@ -147,6 +161,8 @@ def position_for_plan(
             language=language,
             time_limit_seconds=time_limit_seconds,
             created_by_id=created_by_id,
+            coding_count=coding_count,
+            coding_language=coding_language,
         )
 
 
@@ -158,4 +174,6 @@ def position_plan(*, position: Position) -> Plan:
         language=position.language,
         question_count=position.question_count,
         time_limit_seconds=position.time_limit_seconds,
+        coding_count=position.coding_count,
+        coding_language=position.coding_language,
     )

@@ -14,6 +14,7 @@ Two paths, depending on whether the interviewer needs the network:
   reply are stored in the same transaction (`reply=True`): one lock, one INSERT, one UPDATE.
 """
 
+import logging
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,8 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
+from interviews.coding.plan import coding_slot
+from interviews.coding.questions import coding_question_generate
 from interviews.llm.base import GeneratedQuestion, QuestionContext
 from interviews.llm.gateway import get_interviewer, interviewer_step
 from interviews.llm.grounding import Grounding, grounded_context, question_grounding
@@ -35,6 +38,8 @@ from interviews.services.transcript import (
     turns_store,
 )
 from interviews.text import text_unstorable_at, text_unstorable_message
+
+logger = logging.getLogger(__name__)
 
 
 class AnswerRejected(Exception):
@@ -92,15 +97,19 @@ def interview_answer_submit(
     seen_seq: int | None = None,
     reply: bool = False,
     broadcast: bool = True,
+    code: bool = False,
 ) -> AnswerOutcome:
     """Store the answer to the pending question; idempotent per `client_msg_id`.
 
     `seen_seq`: the last seq the caller knows (a socket's last delivered event). When it is
     still the interview's, the lock and everything the answer needs come in one query.
     `reply`: with an interviewer that needs no network, also store its reply in the same
-    transaction. `broadcast`: see interviews/services/transcript.py.
+    transaction. `broadcast`: see interviews/services/transcript.py. `code`: the answer is
+    code submitted for a coding question (interviews/services/submissions.py, which checks
+    it); a coding question takes no other answer, and a discussion question no code.
     """
-    text = answer_text_checked(text)
+    if not code:
+        text = answer_text_checked(text)
     reply = reply and interviewer_is_local()
     with transaction.atomic():
         tail = _tail_locked(interview_id, client_msg_id, seen_seq, with_questions=reply)
@@ -113,7 +122,7 @@ def interview_answer_submit(
             # next time-up check; the answer is refused once that is committed (below).
             interview_finish(interview, reason=move.reason, broadcast=broadcast)
         else:
-            outcome = _answer_store(tail, move, text, client_msg_id, reply, broadcast)
+            outcome = _answer_store(tail, move, text, client_msg_id, reply, broadcast, code)
     if move.reason is CompleteReason.TIME_UP:
         raise AnswerRejected("time_up", "Time is up: this answer arrived after the time limit.")
     return outcome
@@ -159,7 +168,13 @@ def _tail_locked(
 
 
 def _answer_store(
-    tail: _Tail, move: Move, text: str, client_msg_id: uuid.UUID, reply: bool, broadcast: bool
+    tail: _Tail,
+    move: Move,
+    text: str,
+    client_msg_id: uuid.UUID,
+    reply: bool,
+    broadcast: bool,
+    code: bool,
 ) -> AnswerOutcome:
     interview, last = tail.interview, tail.recent.last
     if move.kind is MoveKind.FINISHED:
@@ -169,6 +184,12 @@ def _answer_store(
             "no_question_pending",
             "There is no question waiting for an answer yet.",
             retryable=True,
+        )
+    if code != ("coding" in last.meta):
+        if code:
+            raise AnswerRejected("not_a_coding_question", "This question takes a written answer.")
+        raise AnswerRejected(
+            "code_expected", "This is a coding question: submit your code with Submit."
         )
     answer = turn_next(
         interview,
@@ -241,6 +262,10 @@ def _plan(interview: Interview, recent: Recent, asked: tuple[str, ...] | None) -
         # A follow-up is offered only on an answer to a stored question.
         assert asked_turn is not None
         assert answer is not None
+        if "coding" in asked_turn.meta:
+            # The tests are a coding answer's follow-up: the interviewer moves on.
+            move = interview_move(interview=interview, tip=recent.tip, follow_up_declined=True)
+            return _plan_move(interview, move, asked)
         question = GeneratedQuestion(
             text=asked_turn.text,
             rubric=tuple(asked_turn.meta.get("rubric", ())),
@@ -253,6 +278,27 @@ def _plan(interview: Interview, recent: Recent, asked: tuple[str, ...] | None) -
         if follow is not None:
             return _Plan(interview.last_seq, move, follow)
         move = interview_move(interview=interview, tip=recent.tip, follow_up_declined=True)
+    return _plan_move(interview, move, asked)
+
+
+def _plan_move(interview: Interview, move: Move, asked: tuple[str, ...] | None) -> _Plan | None:
+    """The plan for a move that is not a follow-up."""
+    if move.kind is MoveKind.ASK_QUESTION and coding_slot(
+        index=move.index,
+        question_count=interview.question_count,
+        coding_count=interview.coding_count,
+    ):
+        try:
+            question = coding_question_generate(
+                _context(interview, move.index, asked),
+                language=interview.coding_language,
+                asked_keys=_asked_keys(interview),
+            )
+        except LookupError:
+            logger.warning("interview %s: no coding question left; asking another kind",
+                           interview.pk)  # fmt: skip
+        else:
+            return _Plan(interview.last_seq, move, question)
     if move.kind is MoveKind.ASK_QUESTION:
         # Retrieval before each main question; a failed search is an ungrounded question.
         grounding = _grounding(interview)
@@ -262,6 +308,11 @@ def _plan(interview: Interview, recent: Recent, asked: tuple[str, ...] | None) -
     if move.kind is MoveKind.COMPLETE:
         return _Plan(interview.last_seq, move)
     return None
+
+
+def _asked_keys(interview: Interview) -> frozenset[str]:
+    keys = interview.turns.filter(kind=TurnKind.QUESTION).values_list("meta__key", flat=True)
+    return frozenset(k for k in keys if isinstance(k, str) and k)
 
 
 def _grounding(interview: Interview) -> Grounding:
@@ -288,6 +339,8 @@ def _turn_of(interview: Interview, plan: _Plan) -> Turn:
     asks = move.kind is MoveKind.ASK_QUESTION
     if asks:
         meta |= {"rubric": list(question.rubric), "key": question.key, **plan.grounding}
+        if question.coding is not None:
+            meta["coding"] = question.coding.to_meta()
     return turn_next(
         interview,
         role=TurnRole.INTERVIEWER,

@@ -4,13 +4,20 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from interviews.models import Difficulty, Position
+from interviews.models import CodingLanguage, Difficulty, Position
 from interviews.services.interviews import interview_create
 from interviews.services.positions import position_topic_notes
 
 PLAN_FLAGS = ("role", "topic")
 # The rest of a plan, with the defaults used when no --position is given.
-PLAN_DEFAULTS = {"difficulty": "medium", "language": "en", "questions": 5, "time_limit": None}
+PLAN_DEFAULTS = {
+    "difficulty": "medium",
+    "language": "en",
+    "questions": 5,
+    "time_limit": None,
+    "coding": 0,
+    "coding_language": "python",
+}
 
 
 class Command(BaseCommand):
@@ -31,6 +38,12 @@ class Command(BaseCommand):
         parser.add_argument("--questions", type=int, help="Number of questions, 1-50 (default 5).")
         parser.add_argument(
             "--time-limit", type=int, default=None, help="Time limit in minutes (optional)."
+        )
+        parser.add_argument(
+            "--coding", type=int, help="How many of the questions are coding ones (default 0)."
+        )
+        parser.add_argument(
+            "--coding-language", choices=CodingLanguage.values, help="Default: python."
         )
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
 
@@ -53,6 +66,8 @@ class Command(BaseCommand):
                     language=opts["language"],
                     question_count=opts["questions"],
                     time_limit_seconds=opts["time_limit"] * 60 if opts["time_limit"] else None,
+                    coding_count=opts["coding"],
+                    coding_language=opts["coding_language"],
                 )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages)) from exc
@@ -87,4 +102,6 @@ class Command(BaseCommand):
             raise CommandError("--questions must be between 1 and 50")
         if opts["time_limit"] is not None and opts["time_limit"] <= 0:
             raise CommandError("--time-limit must be a positive number of minutes")
+        if not 0 <= opts["coding"] <= opts["questions"]:
+            raise CommandError("--coding must be between 0 and --questions")
         return None
