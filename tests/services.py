@@ -8,6 +8,7 @@ by skipping the tests that matter. Fixtures of any scope use these, so the rule 
 import os
 
 import pytest
+import redis
 from django.db import connection
 
 
@@ -28,3 +29,12 @@ def require_redis_url() -> str:
 def require_postgres() -> None:
     if connection.vendor != "postgresql":
         missing("DATABASE_URL (PostgreSQL)")
+
+
+def redis_delete_prefix(url: str, prefix: str) -> None:
+    """Remove every key under a test's private `prefix`."""
+    client = redis.Redis.from_url(url)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=500))
+    if keys:
+        client.delete(*keys)
+    client.close()

@@ -1,13 +1,9 @@
 """The breaker: admits or rejects calls, measures them, and reports outcomes to its store.
 
-Every store reply carries the state after the operation, which the breaker trusts for VIEW_TTL:
-while it says CLOSED a call runs without asking the store and only its outcome is recorded (one
-store operation); while it says OPEN and no trial is due, calls are rejected without one. Else
-(HALF_OPEN, a trial due, the view stale) the store decides. So after another process trips the
-breaker, this one may start calls until its next reply (within VIEW_TTL); their outcomes are
-dropped by the generation check, and half-open trials are admitted by the store alone.
-Store errors never break the guarded call: the breaker logs them and lets the call through.
-Transitions are logged here, counted in metrics, then handed to the listener (events, alerts).
+Each store reply's state is trusted for VIEW_TTL, so a closed breaker costs one store operation
+per call (the record) and an open one rejects without any; half-open trials are admitted by the
+store alone (docs/architecture.md, "State stores", for the trade-off). A store error never
+breaks the guarded call: it is logged and the call let through.
 """
 
 import logging
@@ -51,9 +47,6 @@ class Breaker:
         # (state, gen, trusted until [s], open until [ms]), replaced whole for concurrent readers.
         self._view: tuple[State, int, float, int] = (State.CLOSED, 0, 0.0, 0)
 
-    def __repr__(self) -> str:
-        return f"<Breaker {self.name!r} via {type(self.store).__name__}>"
-
     @property
     def policy(self) -> BreakerPolicy:
         return self._policies.get(self.name)
@@ -62,13 +55,13 @@ class Breaker:
         return self.store.snapshot(self.name, self.policy)
 
     def hold(self, seconds: float | None = None) -> None:
-        """Reject every call in every process for `seconds` (None: the recovery timeout), at
-        most recovery_timeout_max: the dependency said when to come back (Retry-After)."""
+        """Reject every call in every process for `seconds` (a Retry-After; None: the recovery
+        timeout), at most recovery_timeout_max."""
         policy = self.policy
         wait = min(
             policy.recovery_timeout if seconds is None else seconds, policy.recovery_timeout_max
         )
-        if not policy.routine or wait <= 0:
+        if not policy.enabled or policy.mode != Mode.NORMAL or wait <= 0:
             return  # an operator's override decides, or there is nothing to wait for
         reply = self._ask("hold", self.store.hold, policy, wait)
         if reply is not None:
@@ -91,12 +84,12 @@ class Breaker:
         return result
 
     def _admit(self, policy: BreakerPolicy) -> tuple[int, str]:
-        """(generation, half-open lease) the call runs in; generation 0: run, record nothing."""
+        # (generation, half-open lease) the call runs in; generation 0: run, record nothing.
         if not policy.enabled or policy.mode == Mode.FORCED_CLOSED:
             return 0, ""
         if policy.mode == Mode.FORCED_OPEN:
             self._reject(policy.recovery_timeout, forced=True)
-        if policy.metrics_only:
+        if policy.mode == Mode.METRICS_ONLY:
             return METRICS_ONLY_GEN, ""  # admitted, counted, never rejected
         state, gen, trusted_until, open_until = self._view
         now = self._clock()
@@ -132,12 +125,9 @@ class Breaker:
             return  # nothing to count and no trial slot to hand back
         self._ask("record", self.store.record, policy, gen, lease, outcome, slow)
 
-    # --- the store, notifications -----------------------------------------------------------
-
     def _ask(self, operation: str, method: Callable[..., Reply], *args: object) -> Reply | None:
         """The store's reply to `method(name, *args)`, notifying its transition; None when the
-        store failed (counted; its traceback logged at most once a minute, so a store that
-        keeps failing does not flood the logs)."""
+        store failed (counted; a traceback at most once a minute)."""
         try:
             reply = method(self.name, *args)
         except Exception:
@@ -161,20 +151,9 @@ class Breaker:
 
     def _notify(self, t: Transition) -> None:
         log = logger.warning if t.to_state == State.OPEN else logger.info
+        figures = " ".join(f"{key}={value}" for key, value in t.counters.items())
         log(
-            "circuit breaker %s: %s -> %s (%s; calls=%s failures=%s slow=%s consecutive=%s "
-            "trips=%s open_for=%.1fs%s)",
-            t.name,
-            t.from_state.slug,
-            t.to_state.slug,
-            t.reason.slug,
-            t.calls,
-            t.failures,
-            t.slow,
-            t.consecutive_failures,
-            t.trips,
-            t.open_for,
-            ", process-local" if t.local else "",
+            "circuit breaker %s: %s -> %s (%s)", t.name, t.from_state.slug, t.to_state.slug, figures
         )
         metrics.BREAKER_TRANSITIONS.labels(
             breaker=t.name, from_state=t.from_state.slug, to_state=t.to_state.slug

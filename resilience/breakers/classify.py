@@ -1,7 +1,5 @@
-"""Which outcomes of a guarded call count against the dependency: timeouts, connection errors,
-408/425/429 and 5xx do; other HTTP errors mean the service answered (a success); the caller's
-cancellation says nothing and is ignored (a half-open trial's slot is handed back).
-"""
+"""Which outcomes of a guarded call count against the dependency (docs/architecture.md,
+"States"); an ignored one hands a half-open trial's slot back."""
 
 import asyncio
 
@@ -28,19 +26,15 @@ def is_failure_status(status: int) -> bool:
 
 
 def status_of(exc: BaseException) -> int | None:
-    """The HTTP status an exception carries: httpx's response, or a `status_code` attribute."""
-    if isinstance(exc, httpx.HTTPStatusError):
-        return exc.response.status_code
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int) and not isinstance(status, bool):
-        return status
+    """The HTTP status an exception carries: a `status_code`, or its response's (httpx)."""
     response = getattr(exc, "response", None)
-    status = getattr(response, "status_code", None)
-    return status if isinstance(status, int) and not isinstance(status, bool) else None
+    for status in (getattr(exc, "status_code", None), getattr(response, "status_code", None)):
+        if isinstance(status, int) and not isinstance(status, bool):
+            return status
+    return None
 
 
 def classify_exception(exc: BaseException) -> Outcome:
-    """The default rules (see the module docstring); unknown exceptions are failures."""
     if isinstance(exc, _IGNORED):
         return Outcome.IGNORED
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.LocalProtocolError):

@@ -58,20 +58,11 @@ class BreakerPolicy:
     critical: bool = False  # staff are alerted (mail, webhook) when it opens
 
     @property
-    def routine(self) -> bool:
-        """Enabled in normal mode: the rules decide (no operator override)."""
-        return self.enabled and self.mode == Mode.NORMAL
-
-    @property
-    def metrics_only(self) -> bool:
-        return self.mode == Mode.METRICS_ONLY
-
-    @property
     def time_window(self) -> bool:
         return self.window_type == WindowType.TIME
 
     def errors(self) -> dict[str, str]:
-        """Every invalid value or combination, keyed by the field to fix (its first problem)."""
+        """The first problem of each field to fix."""
         errors: dict[str, str] = {}
         bad = errors.setdefault
         count = self.window_type == WindowType.COUNT
@@ -90,17 +81,11 @@ class BreakerPolicy:
         if self.minimum_calls < 1:
             bad("minimum_calls", "must be at least 1")
         if count and self.minimum_calls > self.window_size:
-            bad(
-                "minimum_calls",
-                "cannot exceed window_size for a count window, or the rates are never judged",
-            )
+            bad("minimum_calls", "cannot exceed window_size for a count window: rates never judged")
         if self.slow_call_duration < 0:
             bad("slow_call_duration", "must be 0 (off) or a positive number of seconds")
         if self.slow_call_rate_threshold > 0 and self.slow_call_duration <= 0:
-            bad(
-                "slow_call_rate_threshold",
-                "needs slow_call_duration > 0; set the rate to 0 to disable the slow-call rule",
-            )
+            bad("slow_call_rate_threshold", "needs slow_call_duration > 0 (or set the rate to 0)")
         if not (
             self.failure_threshold or self.failure_rate_threshold or self.slow_call_rate_threshold
         ):
@@ -119,10 +104,7 @@ class BreakerPolicy:
             if getattr(self, key) < 1:
                 bad(key, "must be at least 1")
         if self.success_threshold > self.half_open_max_calls:
-            bad(
-                "success_threshold",
-                "cannot exceed half_open_max_calls, or the breaker could never close",
-            )
+            bad("success_threshold", "cannot exceed half_open_max_calls, or it could never close")
         if self.max_half_open_wait <= 0:
             bad("max_half_open_wait", "must be more than 0 seconds")
         if self.call_timeout < 0:

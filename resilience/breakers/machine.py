@@ -1,21 +1,10 @@
 """The breaker's rules, the one state machine every store applies (memory, database, Redis).
 
-Rules (resilience4j's, plus a consecutive-failure trip as in Sentry's and pybreaker's):
-
-* CLOSED: outcomes go into a window (last N calls, or last N seconds in one-second buckets).
-  It opens after `failure_threshold` consecutive failures or, once the window holds
-  `minimum_calls`, when the failure or slow-call rate reaches its threshold (judged after every
-  outcome, so a lowered threshold applies at once).
-* OPEN: calls are rejected until `open_until`, which grows by `recovery_backoff` per consecutive
-  opening up to `recovery_timeout_max`; the first acquire after it moves to HALF_OPEN. A hold
-  (a dependency's Retry-After) opens it until `now + hold` from any state, never shortening.
-* HALF_OPEN: at most `half_open_max_calls` trials, each a lease expiring after
-  `max_half_open_wait` (so a crashed trial cannot wedge it). A failed (or, with the slow-call
-  rule on, slow) trial re-opens it; `success_threshold` successes close it with a fresh window.
-
-Every transition increments `gen`; an outcome of another generation (admitted before the state
-changed) is dropped. Times are integer milliseconds. A Machine is plain data (`to_dict`) that
-stores load, apply one operation to, and write back atomically.
+resilience4j's rules plus a consecutive-failure trip, as in Sentry's and pybreaker's; the states
+and settings are described in docs/architecture.md, "Circuit breakers". Every transition
+increments `gen`, and an outcome of another generation (admitted before the state changed) is
+dropped. Times are integer milliseconds. Stores load a Machine, apply one operation to it and
+write it back atomically.
 """
 
 import copy
@@ -24,8 +13,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from resilience.breakers.config import BreakerPolicy
-from resilience.breakers.state import Outcome, Reason, Reply, Snapshot, State, Transition, state_now
+from resilience.breakers.config import BreakerPolicy, Mode
+from resilience.breakers.state import Outcome, Reason, Reply, Snapshot, State, Transition
 
 CLOSED, OPEN, HALF_OPEN = State.CLOSED, State.OPEN, State.HALF_OPEN
 METRICS_ONLY_GEN = -1  # record() generation meaning "count it, never change state"
@@ -45,8 +34,6 @@ class Machine:
     window: str = ""  # the shape ("count:100") the calls below were counted in
     ring: str = ""  # count window: one digit per call, 1 = failed + 2 = slow, newest last
     buckets: list[list[int]] = field(default_factory=list)  # time window: [second, n, f, s]
-
-    # --- operations -----------------------------------------------------------------------
 
     def acquire(self, name: str, p: BreakerPolicy, now: int) -> Reply:
         transition = None
@@ -92,7 +79,7 @@ class Machine:
                 self._add(p, now, failed, slow)
                 self.consecutive = self.consecutive + 1 if failed else 0
                 reason = self._trip_reason(p, now)
-                if reason and gen != METRICS_ONLY_GEN and not p.metrics_only:
+                if reason and gen != METRICS_ONLY_GEN and p.mode != Mode.METRICS_ONLY:
                     transition = self._move(name, OPEN, reason, p, now)
             elif self.state == HALF_OPEN and lease:
                 if failed or (slow and p.slow_call_rate_threshold > 0):
@@ -106,7 +93,6 @@ class Machine:
         return Reply(True, self.state, self.gen, "", retry_after, transition)
 
     def hold(self, name: str, p: BreakerPolicy, now: int, hold_ms: int) -> Reply:
-        """Reject every call for `hold_ms` (the caller caps it); see the module docstring."""
         until = now + hold_ms
         transition = None
         if self.state != OPEN:
@@ -124,9 +110,11 @@ class Machine:
     def snapshot(self, name: str, p: BreakerPolicy, now: int) -> Snapshot:
         calls, failures, slow = self._counters(p, now)
         retry_after = max(self.open_until - now, 0) / 1000 if self.state == OPEN else 0.0
+        # An OPEN breaker whose time is up reads HALF_OPEN now, not at the next call: a breaker
+        # nobody calls any more must not read "open" for ever.
         return Snapshot(
             name=name,
-            state=state_now(self.state, retry_after),
+            state=HALF_OPEN if self.state == OPEN and retry_after <= 0 else self.state,
             gen=self.gen,
             calls=calls,
             failures=failures,
@@ -136,10 +124,8 @@ class Machine:
             retry_after=retry_after,
             active_trials=sum(1 for expiry in self.leases.values() if expiry > now),
             trial_successes=self.trial_successes,
-            opened_at=ms_to_datetime(self.opened_at) if self.state != CLOSED else None,
+            opened_at=_datetime(self.opened_at) if self.state != CLOSED else None,
         )
-
-    # --- the window -----------------------------------------------------------------------
 
     def _add(self, p: BreakerPolicy, now: int, failed: bool, slow: bool) -> None:
         if self.window != _shape(p):
@@ -203,8 +189,6 @@ class Machine:
             self._clear_window(p)
         return Transition(name, previous, to, reason, self.gen, *counters, self.trips, open_for)
 
-    # --- persistence ----------------------------------------------------------------------
-
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self) | {"state": int(self.state)}
 
@@ -222,5 +206,5 @@ def _shape(p: BreakerPolicy) -> str:
     return f"{p.window_type}:{p.window_size}"
 
 
-def ms_to_datetime(ms: int) -> datetime | None:
+def _datetime(ms: int) -> datetime | None:
     return datetime.fromtimestamp(ms / 1000, tz=UTC) if ms else None

@@ -1,10 +1,9 @@
 """Where breakers read their configuration: the BreakerConfig rows, cached per process.
 
-An edit (admin, ORM or raw SQL) must be in force in every process within 2 s, without a restart
-or a query per call: each process keeps every policy for at most TTL = 1 s, then reloads all
-rows with one small query; the process that made a change through a service sees it at once
-(`expire()` on commit). If the database cannot be read, the last good policies (or the settings
-defaults) stay in force: configuration trouble must never become an outage of guarded calls.
+An edit (admin, ORM or raw SQL) is in force everywhere within 2 s without a query per call:
+each process reloads all rows with one small query at most once per TTL, the editing process at
+once (`expire()` on commit). While the database cannot be read the last good policies stay:
+configuration trouble must never become an outage of guarded calls.
 """
 
 import logging
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-TTL = 1.0  # seconds; see the module docstring
+TTL = 1.0  # seconds
 
 
 def default_policy(name: str) -> BreakerPolicy:
@@ -41,8 +40,7 @@ def default_policy(name: str) -> BreakerPolicy:
 
 
 class PolicySource(Protocol):
-    def get(self, name: str) -> BreakerPolicy:
-        """The current policy; may read the database."""
+    def get(self, name: str) -> BreakerPolicy: ...
 
 
 class StaticPolicies:
@@ -68,9 +66,7 @@ class DatabasePolicies:
     ) -> None:
         self._ttl = ttl
         self._clock = clock
-        # Creates a breaker's row on first use (the breaker services, wired in by
-        # ResilienceConfig.ready); without it a breaker with no row runs on its defaults.
-        self._ensure = ensure
+        self._ensure = ensure  # creates a missing row; without it the defaults apply
         self._policies: dict[str, BreakerPolicy] = {}
         self._valid_until = 0.0  # every policy is reloaded together, at most once per TTL
         self._reloading = threading.Lock()

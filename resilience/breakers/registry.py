@@ -1,9 +1,5 @@
-"""One breaker per name per process, wired to the configured store and the database policies.
-
-What happens on a transition (events, alerts) and how a breaker's config row is created are the
-breaker services' business; ResilienceConfig.ready hands them in through `configure`, so this
-package never imports the services (which import it).
-"""
+"""One breaker per name per process. ResilienceConfig.ready hands in the services' listener and
+row factory (`configure`): this package never imports the services, which import it."""
 
 import threading
 from collections.abc import Callable

@@ -1,14 +1,14 @@
 """The breaker's states, the values the stores hand back, and its one exception."""
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from enum import IntEnum
+from typing import Any
 
 
 class _Slugged(IntEnum):
     @property
-    def slug(self) -> str:
-        """Lower-case name used in events, metrics labels and the admin."""
+    def slug(self) -> str:  # in events, metrics labels and the admin
         return self.name.lower()
 
 
@@ -52,6 +52,14 @@ class Transition:
     open_for: float  # seconds until the next trial when to_state is OPEN, else 0
     local: bool = False  # decided by a process-local fallback store, not the shared one
 
+    @property
+    def counters(self) -> dict[str, Any]:
+        """The figures the log line, the event row and the alert carry, reason first."""
+        skip = ("name", "from_state", "to_state")
+        return {k: v for k, v in asdict(self).items() if k not in skip} | {
+            "reason": self.reason.slug
+        }
+
 
 @dataclass(frozen=True, slots=True)
 class Reply:
@@ -65,19 +73,12 @@ class Reply:
     transition: Transition | None = None
 
 
-def state_now(state: State, retry_after: float) -> State:
-    """The state a call meets now. A store moves an OPEN breaker to HALF_OPEN only when the
-    next call arrives; a reader (admin, health, metrics) must not wait for one, or a breaker
-    nobody calls any more would read "open" for ever."""
-    return State.HALF_OPEN if state == State.OPEN and retry_after <= 0 else state
-
-
 @dataclass(frozen=True, slots=True)
 class Snapshot:
     """The live state of one breaker as the store sees it now (admin, health checks)."""
 
     name: str
-    state: State  # as a call would meet it now (state_now)
+    state: State  # as a call would meet it now
     gen: int
     calls: int  # calls in the current window
     failures: int
@@ -91,7 +92,6 @@ class Snapshot:
 
     @property
     def failure_rate(self) -> float:
-        """Percentage of failed calls in the window (0 when it is empty)."""
         return 100.0 * self.failures / self.calls if self.calls else 0.0
 
     @property

@@ -7,7 +7,7 @@ The admin's actions and forms call these; so may scripts and the incident runboo
 import logging
 from collections.abc import Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connections, transaction
 from django.utils import timezone
@@ -27,9 +27,6 @@ from resilience.models import (
     BreakerStateChoice,
 )
 from resilience.services.background import breaker_side_effects
-
-if TYPE_CHECKING:
-    pass
 
 logger = logging.getLogger(__name__)
 
@@ -139,7 +136,7 @@ def breaker_reset(
         to_state=STATE_CHOICE[transition.to_state],
         reason=reason[:200],
         user=actor_user(user),
-        details=_counters(transition),
+        details=transition.counters,
     )
     _mirror_update(transition)
     logger.warning("circuit breaker %s: reset by %s", name, user)
@@ -178,7 +175,7 @@ def breaker_transition_persist(*, transition: Transition) -> None:
             from_state=STATE_CHOICE[transition.from_state],
             to_state=STATE_CHOICE[transition.to_state],
             reason=transition.reason.slug,
-            details=_counters(transition),
+            details=transition.counters,
         )
         if not transition.local:
             # A process-local fallback state is not the breaker's shared state.
@@ -219,7 +216,7 @@ def breaker_alert_send(*, transition: Transition) -> bool:
         f"Openings in a row: {transition.trips}; next trial in {transition.open_for:.0f}s.{more}\n"
     )
     payload = {"breaker": transition.name, "state": "open", "at": now.isoformat()}
-    payload |= _counters(transition) | {"suppressed_since_last_alert": suppressed}
+    payload |= transition.counters | {"suppressed_since_last_alert": suppressed}
     webhook = alert_deliver(
         what=f"circuit breaker {transition.name}",
         subject=f"Circuit breaker {transition.name} opened{where}{more}",
@@ -231,23 +228,9 @@ def breaker_alert_send(*, transition: Transition) -> bool:
         breaker_name=transition.name,
         kind=BreakerEventKind.ALERT,
         reason=transition.reason.slug,
-        details={"webhook": webhook, **_counters(transition)},
+        details={"webhook": webhook, **transition.counters},
     )
     return True
-
-
-def _counters(t: Transition) -> dict[str, Any]:
-    return {
-        "reason": t.reason.slug,
-        "gen": t.gen,
-        "calls": t.calls,
-        "failures": t.failures,
-        "slow": t.slow,
-        "consecutive_failures": t.consecutive_failures,
-        "trips": t.trips,
-        "open_for": t.open_for,
-        "local": t.local,
-    }
 
 
 def _mirror_update(t: Transition) -> None:

@@ -31,6 +31,7 @@ from tests.interviews.test_llm_support import (
     offline,
     openai_at,
 )
+from tests.services import redis_delete_prefix
 
 # High enough that one failure never opens the breaker by itself: only the hold can.
 POLICY: dict[str, Any] = {
@@ -44,7 +45,7 @@ POLICY: dict[str, Any] = {
 def prefix(redis_url: str) -> Iterator[str]:
     prefix = f"test:retry-after:{time.monotonic_ns()}"
     yield prefix
-    RedisStore(redis_url, prefix=prefix).delete_all()
+    redis_delete_prefix(redis_url, prefix)
 
 
 def _process(redis_url: str, prefix: str) -> MemoryBreakers:

@@ -10,6 +10,7 @@ from resilience.breakers import registry
 from resilience.breakers.stores.base import BreakerStore
 from resilience.breakers.stores.memory import MemoryStore
 from resilience.breakers.stores.redis import RedisStore
+from tests.services import redis_delete_prefix
 
 from .dlq_helpers import CRITICAL_TASK, Webhook
 
@@ -41,7 +42,7 @@ def redis_prefix(redis_url: str) -> Iterator[str]:
     """A key prefix no other test uses; its keys are deleted afterwards."""
     prefix = unique_prefix()
     yield prefix
-    RedisStore(redis_url, prefix=prefix).delete_all()
+    redis_delete_prefix(redis_url, prefix)
 
 
 @pytest.fixture(params=["memory", "redis"])

@@ -22,6 +22,7 @@ from resilience.breakers.stores.database import DatabaseStore
 from resilience.breakers.stores.memory import MemoryStore
 from resilience.breakers.stores.redis import RedisStore
 from resilience.models import BreakerStoreRecord
+from tests.services import redis_delete_prefix
 
 from .conftest import FakeClock, unique_prefix
 from .held import HeldCall
@@ -229,7 +230,7 @@ def test_redis_store__matches_reference_model(
     try:
         run_against_reference(store, clock, policy, plan)
     finally:
-        store.delete_all()
+        redis_delete_prefix(redis_url, store.prefix)
 
 
 @pytest.mark.django_db(transaction=True)

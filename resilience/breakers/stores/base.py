@@ -1,10 +1,8 @@
-"""The interface every breaker state store implements, picked by dotted path in
-`settings.BREAKER_STORE` like Django's session backends.
+"""The interface of the breaker state stores (picked by dotted path in settings.BREAKER_STORE).
 
-A store keeps one `Machine` per breaker and offers two things: `update` applies one operation
-atomically (none is lost, no process sees half of one) and `read` returns the state for display.
-The operations (acquire, record, hold, reset, snapshot) are written once, here, on top of them.
-A store never runs the protected call, so it never holds a lock while that call runs.
+A store keeps one `Machine` per breaker: `update` applies one operation atomically, `read`
+returns the state for display; the operations are written once, here, on top of them. A store
+never runs the guarded call, so it never holds a lock while that call runs.
 """
 
 import time

@@ -1,16 +1,13 @@
 """Breaker state in the project's database: the embedded default (SQLite), or PostgreSQL.
 
-Each operation is one short transaction on the breaker's BreakerStoreRecord row: lock it
-(SELECT ... FOR UPDATE; SQLite's BEGIN IMMEDIATE serialises writers), apply the machine, write
-it back if it changed. Times are this machine's wall clock, shared by an embedded deployment.
-Inside a caller's transaction the operation must neither hold the row until the caller commits
-nor vanish on its rollback, so on PostgreSQL it runs on its own connection in a helper thread;
-on SQLite, whose one write lock the caller already holds, it joins the caller's transaction.
+Each operation is one short transaction on the breaker's row: lock it (SELECT ... FOR UPDATE;
+SQLite serialises writers), apply the machine, write it back if it changed. Inside a caller's
+transaction the operation must neither hold the row until the caller commits nor vanish on its
+rollback, so on PostgreSQL it runs on its own connection in a helper thread; on SQLite, whose
+one write lock the caller already holds, it joins the caller's transaction.
 """
 
 import json
-import os
-import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection, transaction
@@ -18,19 +15,6 @@ from django.utils import timezone
 
 from resilience.breakers.machine import Machine
 from resilience.breakers.stores.base import BreakerStore, Clock, Operation, T, to_ms, wall_clock
-
-_executor: ThreadPoolExecutor | None = None
-_executor_pid = 0
-_executor_lock = threading.Lock()
-
-
-def _isolated() -> ThreadPoolExecutor:
-    global _executor, _executor_pid
-    with _executor_lock:
-        if _executor is None or _executor_pid != os.getpid():  # threads do not survive a fork
-            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="breaker-db")
-            _executor_pid = os.getpid()
-        return _executor
 
 
 class DatabaseStore(BreakerStore):
@@ -48,14 +32,16 @@ class DatabaseStore(BreakerStore):
 
     def update(self, name: str, operation: Operation[T]) -> T:
         if connection.in_atomic_block and connection.vendor != "sqlite":
-            return _isolated().submit(self._apply_isolated, name, operation).result()
+            # Rare (a guarded call inside a caller's transaction): a thread of its own, which
+            # closes its connection when done rather than keep it idle.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="breaker-db") as pool:
+                return pool.submit(self._apply_isolated, name, operation).result()
         return self._apply_here(name, operation)
 
     def _apply_isolated(self, name: str, operation: Operation[T]) -> T:
         try:
             return self._apply_here(name, operation)
         finally:
-            # Rare (calls inside a caller's transaction): hold no idle connection meanwhile.
             connection.close()
 
     def _apply_here(self, name: str, operation: Operation[T]) -> T:

@@ -1,15 +1,11 @@
-"""Breaker state in Redis, shared by every web and worker process.
+"""Breaker state in Redis, shared by every web and worker process: one key per breaker holding
+its `Machine` as JSON. An operation applies the rules (machine.py) to the value this process
+last saw and writes the result with a compare-and-set script that knows nothing of breakers;
+after another process's write the script returns the key's value and the operation is computed
+again: one round trip, two after a concurrent write.
 
-Each breaker is one key holding its `Machine` as JSON. An operation applies the rules in Python
-(machine.py, the only place they are written) to the value this process last saw of the key,
-and writes the result with a compare-and-set script that knows nothing of breakers; when another
-process wrote in between, the script returns the key's value and the operation is computed again
-from it. So an operation is one round trip, two after a concurrent write. Times are each
-machine's wall clock (NTP keeps them within milliseconds; open periods are seconds long).
-
-When Redis is unreachable the store fails open to a process-local MemoryStore (logged once,
-counted in resilience_breaker_store_unavailable_total and _fallback_calls_total), tries Redis
-again at most every `reconnect_interval` seconds, and drops the local state once it answers.
+While Redis is unreachable the store fails open to a process-local MemoryStore, tries Redis again
+every `reconnect_interval` seconds, and drops the local state once it answers.
 """
 
 import json
@@ -68,8 +64,7 @@ class RedisStore(BreakerStore):
         self.prefix = prefix
         self._clock = clock
         # No client-side retries: a failed operation falls back at once instead of blocking the
-        # guarded call; the reconnect interval paces the next attempt. `client` lets a
-        # benchmark pass one that counts round trips.
+        # guarded call. `client`: a benchmark's, which counts round trips.
         self._client = client or redis.Redis.from_url(
             url,
             retry=Retry(NoBackoff(), 0),
@@ -93,8 +88,7 @@ class RedisStore(BreakerStore):
         return cls(resilience_settings().breaker_redis_url)
 
     @property
-    def degraded(self) -> bool:
-        """True while operations are served by the local fallback store."""
+    def degraded(self) -> bool:  # operations are served by the local fallback store
         return self._down
 
     def update(self, name: str, operation: Operation[T]) -> T:
@@ -118,14 +112,6 @@ class RedisStore(BreakerStore):
         """The shared state; raises RedisError when Redis is down (no local substitute)."""
         raw = cast(bytes | None, self._client.get(self._key(name)))
         return Machine.from_dict(json.loads(raw) if raw else None), to_ms(self._clock())
-
-    def delete_all(self) -> int:
-        """Remove every key under this store's prefix (tests, or retiring a prefix)."""
-        self._seen.clear()
-        keys = list(self._client.scan_iter(match=f"{self.prefix}:*", count=500))
-        return int(cast(int, self._client.delete(*keys))) if keys else 0
-
-    # --- plumbing ---------------------------------------------------------------------------
 
     def _key(self, name: str) -> str:
         # The hash tag keeps a breaker's key in one slot, as Redis Cluster requires.
