@@ -49,6 +49,23 @@ def vectors_store(pairs: list[tuple[int, list[float]]]) -> None:
         )
 
 
+def passages_without_vectors(limit: int) -> list[tuple[int, str]]:
+    """(id, text) of up to `limit` passages stored without a vector, oldest first."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, text FROM retrieval_passage WHERE embedding IS NULL ORDER BY id LIMIT %s",
+            [limit],
+        )
+        return [(int(row[0]), str(row[1])) for row in cursor.fetchall()]
+
+
+def count_without_vectors() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM retrieval_passage WHERE embedding IS NULL")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 def nearest(*, knowledge_base_id: int, vector: list[float], limit: int) -> list[tuple[int, float]]:
     text = literal(vector)
     with connection.cursor() as cursor:
