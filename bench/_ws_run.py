@@ -10,7 +10,7 @@ import os
 import random
 import secrets
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,8 @@ def bench_env(args: argparse.Namespace, var_dir: Path, fake_port: int) -> dict[s
         DJANGO_SETTINGS_MODULE="interviewsite.settings",
         PYTHONUNBUFFERED="1",
         DATABASE_URL=infra.database_url(args.database),
-        REDIS_URL=infra.REDIS_URL,
-        CELERY_BROKER_URL=infra.BROKER_URL,
+        REDIS_URL=args.redis_url or infra.REDIS_URL,
+        CELERY_BROKER_URL=broker_url(args),
         SECRET_KEY="bench-only-" + secrets.token_urlsafe(32),
         DEBUG="false",
         LLM_PROVIDERS="offline",
@@ -61,6 +61,12 @@ def bench_env(args: argparse.Namespace, var_dir: Path, fake_port: int) -> dict[s
         key, _, value = item.partition("=")
         env[key] = value
     return env
+
+
+def broker_url(args: argparse.Namespace) -> str:
+    """With --redis-url, the broker is its first database (as the settings place it); else
+    the bench's own database beside the shared default."""
+    return args.redis_url or infra.BROKER_URL
 
 
 def django_setup(env: dict[str, str]) -> None:
@@ -120,6 +126,7 @@ class Run:
     urls: list[str]
     celery: infra.Proc | None
     fake_port: int = 0
+    baseline_urls: list[str] = field(default_factory=list)  # --baseline: the lean consumer's
 
     @property
     def timing(self) -> clients.Timing:
@@ -170,6 +177,14 @@ def warm_up(run: Run, paths: list[str]) -> None:
     asyncio.run(go())
     if tally.errors:
         print(f"warm-up errors: {dict(tally.errors)} {tally.samples[:3]}", file=sys.stderr)
+
+
+def baseline_path(path: str) -> str:
+    """The same interview's socket on the lean consumer (_bench_asgi.py routes the prefix)."""
+    prefix = "/ws/interviews/"
+    if not path.startswith(prefix):
+        raise ValueError(f"not an interview socket path: {path!r}")
+    return "/ws/baseline/" + path[len(prefix) :]
 
 
 def run_url(run: Run, path: str) -> str:

@@ -16,9 +16,9 @@ from _ws_stack import BROKER_URL, PG_ADMIN_URL, Server
 class Probe:
     """Connections the bench itself holds to read figures; each counts once in every figure."""
 
-    def __init__(self, db_name: str) -> None:
+    def __init__(self, db_name: str, broker_url: str = BROKER_URL) -> None:
         self.db_name = db_name
-        self.redis = redis.Redis.from_url(BROKER_URL, socket_timeout=5)
+        self.redis = redis.Redis.from_url(broker_url, socket_timeout=5)
         self.pg = psycopg.connect(PG_ADMIN_URL, autocommit=True)
 
     def redis_clients(self) -> int:
@@ -113,6 +113,7 @@ class CpuMeter:
         self.threads = {pid: thread_cpu(pid) for pid in workers}
         self.busy0, self.total0 = machine_busy()
         self.t0 = time.monotonic()
+        self.wall = 0.0  # seconds between creation and stop()
 
     def observe(self, pg_pids: list[int]) -> None:
         for pid in pg_pids:
@@ -121,7 +122,7 @@ class CpuMeter:
                 self.pg_seen[pid] = cpu
 
     def stop(self, pg_pids: list[int], client_cpu: float) -> dict[str, float]:
-        wall = time.monotonic() - self.t0
+        wall = self.wall = time.monotonic() - self.t0
         self.observe(pg_pids)
         used: dict[str, float] = {}
         for name, pids in self.parts.items():

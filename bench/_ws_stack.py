@@ -168,11 +168,15 @@ class Stack:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stderr[-3000:]}")
         return result.stdout
 
-    def uvicorn(self, port: int, workers: int, name: str = "uvicorn") -> "Server":
+    def uvicorn(
+        self, port: int, workers: int, name: str = "uvicorn", *, bench_app: bool = False
+    ) -> "Server":
+        """`bench_app`: serve _bench_asgi.py (the project plus the benches' baselines)."""
+        app = ["--app-dir", "bench", "_bench_asgi:application"] if bench_app else []
         proc = self.start(
             name,
             str(BIN / "uvicorn"),
-            "interviewsite.asgi:application",
+            *(app or ["interviewsite.asgi:application"]),
             "--host",
             "127.0.0.1",
             "--port",

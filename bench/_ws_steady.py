@@ -8,11 +8,13 @@ import functools
 import random
 import time
 from collections import Counter
+from dataclasses import dataclass
 from typing import Any
 
 import _ws_clients as clients
 import _ws_load_clients as load_clients
 import httpx
+from _procfs import load1
 from _ws_report import Report, client_health, dist, errors_block, pct, server_block
 from _ws_run import CALIBRATION, Run, evaluation_counts
 from _ws_shards import Shards, merge
@@ -34,12 +36,33 @@ def calibrate(run: Run, urls: list[str]) -> list[float]:
     return [ms for _, ms, _ in tally.latencies]
 
 
-def mode_steady(run: Run, report: Report) -> None:
+@dataclass
+class Phase:
+    """One steady load on one consumer: what the clients measured and the CPU it cost."""
+
+    merged: dict[str, Any]
+    usage: dict[str, float]  # cores, by component (CpuMeter)
+    cpu_wall: float  # seconds the CPU was metered over
+    window: float  # seconds of load (ramp + duration)
+    alone: list[float]  # answer → next turn, one candidate alone, before the load
+    shards: int
+
+    @property
+    def latencies(self) -> list[float]:
+        return [ms for _, ms, _ in self.merged["latencies"]]
+
+    def cpu_ms_per_answer(self, part: str) -> float | None:
+        acked = self.merged["answers_acked"]
+        return self.usage[part] * self.cpu_wall / acked * 1000 if acked else None
+
+
+def steady_phase(run: Run, urls: list[str]) -> Phase:
+    """`--clients` candidates taking the interviews of `urls` back to back (the last
+    CALIBRATION of them answered first by one candidate alone)."""
     a = run.args
-    per = (len(run.urls) - CALIBRATION) // a.clients
-    alone = calibrate(run, run.urls[-CALIBRATION:])
-    plan = [run.urls[i * per : (i + 1) * per] for i in range(a.clients)]
-    before = run.sampler.snap("before")
+    per = (len(urls) - CALIBRATION) // a.clients
+    alone = calibrate(run, urls[-CALIBRATION:])
+    plan = [urls[i * per : (i + 1) * per] for i in range(a.clients)]
     cpu = run.cpu_meter()
     shards = Shards()
     targets = [
@@ -57,16 +80,31 @@ def mode_steady(run: Run, report: Report) -> None:
         shards.stop()
     merged = merge(results)
     usage = cpu.stop(run.probe.pg_backend_pids(), merged["cpu_s"])
+    return Phase(merged, usage, cpu.wall, a.ramp + a.duration, alone, len(targets))
+
+
+CPU_PARTS = {
+    "uvicorn": "uvicorn",
+    "  of which uvicorn event loops": "event loops",
+    "  of which uvicorn other threads (sync/DB)": "sync/DB threads",
+    "postgres": "postgres",
+    "redis": "redis",
+}
+
+
+def mode_steady(run: Run, report: Report) -> None:
+    a = run.args
+    before = run.sampler.snap("before")
+    phase = steady_phase(run, run.urls)
     run.sampler.snap("after")
-    window = a.ramp + a.duration
-    lat = [ms for _, ms, _ in merged["latencies"]]
+    merged, usage, window, lat = phase.merged, phase.usage, phase.window, phase.latencies
     report.section(
         f"Steady load: {a.clients} candidates for {a.ramp:.0f} s ramp + {a.duration:.0f} s"
     )
     report.add(dist("connect: TCP + WebSocket handshake", merged["handshake_ms"]))
     report.add(dist("connect → welcome (hello answered)", merged["welcome_ms"]))
     report.add(dist("answer → next question/follow-up/completed", lat))
-    report.add(dist("  the same, one candidate alone before the run", alone))
+    report.add(dist("  the same, one candidate alone before the run", phase.alone))
     errors_block(report, merged)
     report.add(
         f"  throughput: {merged['answers_acked'] / window:.1f} answers/s acked"
@@ -92,18 +130,13 @@ def mode_steady(run: Run, report: Report) -> None:
         f"  offered load ≈ {offered:.0f} answers/s ({a.clients} candidates / mean think"
         f" {(a.think_min + a.think_max) / 2:.1f} s); served {answers_s:.1f} answers/s"
     )
-    if answers_s:
-        keys = {
-            "uvicorn": "uvicorn",
-            "  of which uvicorn event loops": "event loops",
-            "  of which uvicorn other threads (sync/DB)": "sync/DB threads",
-            "postgres": "postgres",
-            "redis": "redis",
-        }
-        per = ", ".join(f"{short} {usage[k] / answers_s * 1000:.1f}" for k, short in keys.items())
+    if merged["answers_acked"]:
+        per = ", ".join(
+            f"{short} {phase.cpu_ms_per_answer(k) or 0:.2f}" for k, short in CPU_PARTS.items()
+        )
         report.add(f"  server CPU per answer served (ms): {per}")
     evaluations(run, report)
-    client_health(report, merged, len(targets))
+    client_health(report, merged, phase.shards)
     server_block(report, run, usage)
     p99 = pct(lat, 0.99) if lat else None
     report.figures.update(
@@ -114,6 +147,54 @@ def mode_steady(run: Run, report: Report) -> None:
     goal = "met" if p99 is not None and p99 <= 100 and not merged["errors"] else "NOT met"
     report.add("")
     report.add(f"Goal: answer → next question p99 <= 100 ms with 0 errors at {a.clients}: {goal}")
+    if run.baseline_urls:
+        compare_baseline(run, report, phase, steady_phase(run, run.baseline_urls))
+
+
+def compare_baseline(run: Run, report: Report, project: Phase, lean: Phase) -> None:
+    """The project's figures beside the lean consumer's, measured after it on the same uvicorn
+    process with the same load; the ratios are what compare across runs."""
+    a = run.args
+    report.section(
+        f"Side by side: the same {a.clients} candidates on the lean consumer (_ws_baseline.py),"
+        " same uvicorn process, right after"
+    )
+    report.add(f"  {'':<44} {'project':>10} {'baseline':>10} {'ratio':>7}")
+
+    def row(name: str, mine: float | None, base: float | None, unit: str) -> None:
+        if mine is None or base is None:
+            report.add(f"  {name:<44} {'-':>10} {'-':>10}")
+            return
+        ratio = f"{mine / base:6.1f}x" if base else "      -"
+        report.add(f"  {name:<44} {mine:8.2f}{unit} {base:8.2f}{unit} {ratio}")
+
+    figures: dict[str, Any] = {}
+    for part, short in CPU_PARTS.items():
+        mine, base = project.cpu_ms_per_answer(part), lean.cpu_ms_per_answer(part)
+        row(f"CPU per answer, {short}", mine, base, "ms")
+        figures[f"cpu_ms_{short}"] = [mine, base]
+    for name, share in (("p50", 0.5), ("p99", 0.99)):
+        mine_lat, base_lat = project.latencies, lean.latencies
+        mine = pct(mine_lat, share) if mine_lat else None
+        base = pct(base_lat, share) if base_lat else None
+        row(f"answer → next turn {name}", mine, base, "ms")
+        figures[f"latency_{name}_ms"] = [mine, base]
+    for name, share in (("p50", 0.5), ("p99", 0.99)):
+        mine = pct(project.alone, share) if project.alone else None
+        base = pct(lean.alone, share) if lean.alone else None
+        row(f"  one candidate alone, {name}", mine, base, "ms")
+    row(
+        "answers acked per second",
+        project.merged["answers_acked"] / project.window,
+        lean.merged["answers_acked"] / lean.window,
+        "/s",
+    )
+    errors = [sum(p.merged["errors"].values()) for p in (project, lean)]
+    report.add(f"  {'errors':<44} {errors[0]:>10} {errors[1]:>10}")
+    for sample in lean.merged.get("samples", [])[:3]:
+        report.add(f"    baseline e.g. {sample}")
+    report.add(f"  load average at the end of the baseline: {load1():.2f}")
+    report.figures["baseline"] = figures
 
 
 def evaluations(run: Run, report: Report) -> None:

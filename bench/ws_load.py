@@ -58,7 +58,9 @@ import _ws_stack as infra  # noqa: E402
 from _ws_report import Report  # noqa: E402
 from _ws_run import (  # noqa: E402
     Run,
+    baseline_path,
     bench_env,
+    broker_url,
     create_interviews,
     django_setup,
     interviews_needed,
@@ -109,11 +111,21 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--llm-fault", choices=FAKE_FAULTS, default="hang", help="llm-faults: fault")
     p.add_argument("--llm-latency-ms", type=float, default=200.0, help="llm-faults: LLM latency")
     p.add_argument("--llm-timeout", type=float, default=5.0, help="llm-faults: LLM_TIMEOUT_SECONDS")
+    p.add_argument(
+        "--baseline",
+        action="store_true",
+        help="steady: then the same load on the lean consumer (_ws_baseline.py), same uvicorn",
+    )
     p.add_argument("--no-worker", action="store_true", help="no Celery worker: evaluations queue")
     p.add_argument("--no-deflate", action="store_true", help="clients refuse permessage-deflate")
     p.add_argument("--db-conn-max-age", type=int, help="DB_CONN_MAX_AGE for the servers")
     p.add_argument("--env", action="append", default=[], metavar="KEY=VALUE", help="server env")
     p.add_argument("--database", default="interviewsite_bench")
+    p.add_argument(
+        "--redis-url",
+        help="the first of the four Redis DBs the servers use (and the broker's); default: DB 0,"
+        " the broker on DB 10",
+    )
     p.add_argument("--keep-database", action="store_true")
     p.add_argument("--wait-load", type=float, help="first wait (<= 15 min) for load1 below this")
     p.add_argument("--json", type=Path, help="also write every figure as JSON here")
@@ -122,6 +134,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args.clients = args.clients or DEFAULT_CLIENTS[args.mode]
     args.questions = args.questions or DEFAULT_QUESTIONS[args.mode]
     args.workers = args.workers or (1 if args.mode in ("idle", "cycles") else 2)
+    if args.baseline and args.mode != "steady":
+        p.error("--baseline compares steady load only")
     if args.mode == "idle" and args.workers != 1:
         p.error("idle measures ONE uvicorn process: --workers 1")
     pace_min, pace_max = PACES[args.pace]
@@ -183,21 +197,27 @@ def main(argv: list[str] | None = None) -> int:
             django_setup(env)
             started = time.monotonic()
             paths = create_interviews(interviews_needed(args), args.questions, args.seed)
+            lean = (
+                create_interviews(interviews_needed(args), args.questions, args.seed + 2)
+                if args.baseline
+                else []
+            )
             warm = create_interviews(8 * args.workers, 5, args.seed + 1)
             print(
                 f"created {len(paths)} interviews in {time.monotonic() - started:.1f} s", flush=True
             )
             if fake_port:
                 running.fake_llm(fake_port, args.llm_latency_ms)
-            server = running.uvicorn(web_port, args.workers)
+            server = running.uvicorn(web_port, args.workers, bench_app=True)
             celery = None
             if args.mode in ("steady", "storm", "llm-faults") and not args.no_worker:
                 celery = running.celery_worker()
-            probe = sampling.Probe(args.database)
+            probe = sampling.Probe(args.database, broker_url(args))
             sampler = sampling.Sampler(server, probe)
             run = Run(args, running, server, probe, sampler, paths, celery, fake_port)
             warm_up(run, warm)
             run.urls = [run_url(run, p) for p in paths]
+            run.baseline_urls = [run_url(run, baseline_path(p)) for p in lean]
             print(f"running {args.mode} ...", flush=True)
             RUNNERS[args.mode](run, report)
             report.add(f"load average at the end: {procfs.load1():.2f} (at start {load_start:.2f})")
