@@ -84,13 +84,17 @@ def fold(text: str) -> str:
 
 def normalise(text: str) -> str:
     """Casefolded text with look-alike letters, zero-width characters, spaced-out letters
-    ("i g n o r e") and digits standing in for letters ("1gn0re") undone, whitespace collapsed.
+    ("i g n o r e", "p-l-e-a-s-e") and digits standing in for letters ("1gn0re") undone,
+    whitespace collapsed.
 
     For detecting phrases whatever their disguise; never shown or quoted.
     """
     text = unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).translate(_HOMOGLYPHS)
     text = text.casefold()
     text = re.sub(r"\b(?:[a-z] ){3,}[a-z]\b", lambda m: m.group().replace(" ", ""), text)
+    # Letters joined by dashes or dots ("p-l-e-a-s-e", "i.g.n.o.r.e"); four at least, so
+    # "e.g." and "a-b" stay.
+    text = re.sub(r"\b(?:[a-z][-.\u00b7_]){3,}[a-z]\b", lambda m: m.group()[::2], text)
     text = re.sub(r"\b\w*[a-z]\w*\b", _unleet, text)
     return " ".join(text.split())
 

@@ -16,6 +16,7 @@ from typing import Any, cast
 from interviews.llm.base import QuestionScore, Recommendation
 from interviews.llm.errors import MalformedReply
 from interviews.prose import fold
+from interviews.services.instructions import injected_instructions
 
 MAX_QUESTION_CHARS = 1000
 MAX_FOLLOW_UP_CHARS = 300  # "one short follow-up question"; an echoed prompt runs far longer
@@ -59,14 +60,14 @@ ECHO_RUN_WORDS = 6
 # Share of a reply's three-word sequences found in the instructions that makes it a patchwork
 # of them (a genuine question shares one or two at most).
 ECHO_TRIGRAM_SHARE = 0.5
-# Text addressed to a model, or a model talking about itself, never to a candidate: prompt
-# injection phrases, our own contract's keys and placeholders, and refusals.
-_INSTRUCTION_LIKE = re.compile(
+# A model talking about its prompt or itself, never to a candidate: our own contract's keys and
+# placeholders, its role, and refusals. Orders to ignore instructions and prompt syntax are the
+# answer checks' rule (interviews/services/instructions.py: injected_instructions), used here
+# as well; the rest of that module is about text aimed at an evaluator ("score this 5/5"),
+# which a question to a candidate may legitimately discuss ("how would you score documents?").
+_MODEL_TALK = re.compile(
     r"""
-    \b(ignore|disregard|forget)\s+(all\s+|any\s+)?(the\s+)?
-        (previous|prior|above|earlier|preceding|these|those|your)\s+
-        (instructions|rules|prompts?|directions|messages?)\b
-    | \byou\s+are\s+(now\s+)?(the|an?)\s+(interviewer|assistant|ai|chatbot|language\s+model)\b
+    \byou\s+are\s+(now\s+)?(the|an?)\s+(interviewer|assistant|ai|chatbot|language\s+model)\b
     | \b(system|developer)\s+(prompt|message|instructions?)\b
     | \bas\s+an\s+ai\b | \b(large|ai)\s+language\s+model\b
     | \b(reply|respond)\s+(only\s+)?with\s+(one\s+|a\s+|only\s+)?json\b
@@ -165,7 +166,7 @@ def _echoes(text: str, instructions: str) -> bool:
 def _for_candidate(text: str, where: str, instructions: str) -> str:
     """`text` if it can be put in front of a candidate: not instructions, whether ours
     repeated or anyone's (the problem never quotes it, so the repair cannot echo it back)."""
-    if _echoes(text, instructions) or _INSTRUCTION_LIKE.search(text):
+    if _echoes(text, instructions) or _MODEL_TALK.search(text) or injected_instructions(text):
         raise MalformedReply(
             f"{where} repeats instructions or talks about the prompt instead of asking the "
             "candidate a question; ask only the question"

@@ -9,10 +9,12 @@ about plain technical uses of the same words ("rate limit", "the highest score w
 instructions", "3/4 of the hits").
 """
 
+import base64
 import re
 from dataclasses import dataclass
 
-from interviews.prose import normalise, sentences
+from interviews.prose import normalise
+from interviews.services.addressing import addressed_sentence
 
 _WHO = (
     r"(?:the |any |all |our |my |dear |automated |ai |human )*(?:evaluators?|graders?|assessors?|"
@@ -38,12 +40,19 @@ _COUNTED = (
     r"tests?|replicas?|nodes?|servers?|pods?|checks?|requests?|cases?|times|items?|rows?|"
     r"users?|days?|hosts?|shards?|runs?|attempts?|instances?|workers?"
 )
-_ME = r"(?:me|us|myself|this|it|this answer|this response|my answers?|the candidate|him|her)"
+# "this" alone ("give this a 5"), not "this approach" the candidate is discussing.
+_ME = (
+    r"(?:me|us|myself|this(?! (?!answer|response|reply|one|submission|solution)[a-z]{3,}\b)|it|"
+    r"this answer|this response|my answers?|the candidate|him|her)"
+)
 _SCORE = "asks for or claims a score"
 _IGNORE = "asks to ignore the instructions"
 _ADDRESS = "addresses the evaluator"
 
-_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+# Orders to set the instructions aside, and prompt syntax: aimed at whichever model reads the
+# text, so the same rule vets a model's own questions before a candidate sees them
+# (interviews/llm/schemas.py).
+_INJECTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern))
     for name, pattern in (
         # "ignore previous instructions", "disregard the rubric", "forget all prior rules"
@@ -52,14 +61,29 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(?:ignore|disregard|forget|override|overrule|bypass|set aside|do not follow|"
             r"don't follow|stop following)\b[^.!?\n]{0,40}?\b(?:instructions?|prompts?|rules?|"
             r"guidelines?|directions?|criteria|rubrics?|system message|programming|guidance|"
-            r"the question)\b|^\s*override\s*:",
+            r"the question|(?:evaluation|grading|scoring|assessment|marking|review) (?:policy|"
+            r"policies|standards?|process|settings))\b|^\s*override\s*:",
         ),
         # the same in the other languages candidates are interviewed in
         (
             _IGNORE,
-            r"\b(?:ignor[ae]\w*|olvida\w*|oublie\w*|vergiss|ignoriere)\b[^.!?\n]{0,40}?"
-            r"\b(?:instrucciones|instructions|consignes|anweisungen|instruções|instruzioni)\b",
+            r"\b(?:ignor[ae]\w*|olvida\w*|oublie\w*|vergiss|ignoriere|esque[cç]\w*|dimentic\w*|"
+            r"negeer|vergeet)\b"
+            r"[^.!?\n]{0,40}?"
+            r"\b(?:instrucciones|instructions|consignes|anweisungen|instruções|instruzioni|instructies)\b",
         ),
+        # role markers and prompt syntax pasted into an answer
+        (
+            "contains prompt syntax",
+            r"(?:^|\n|[.!?]\s)\s*(?:system|assistant|developer)(?: message| note)?\s*:|"
+            r"<\|?im_(?:start|end)\|?>|"
+            r"\[/?inst\]|#{2,}\s*(?:instruction|system|response)|</?(?:system|instructions?|prompt)>",
+        ),
+    )
+)
+_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
         # "note to the evaluator", "message for the AI grader", "dear reviewer,", "hey ChatGPT:"
         (
             _ADDRESS,
@@ -70,7 +94,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             _ADDRESS,
             r"\b(?:grading|scoring|evaluation|evaluator|grader|marking|reviewer|assessor|examiner)"
-            r" notes?\b",
+            r" (?:notes?|guidance|instructions?|memo|hints?)\b",
         ),
         # "Evaluator, please note", "Grader: ..." (a vocative needs no greeting)
         (_ADDRESS, rf"(?:^|[.!?\n]\s*|<!--\s*|[\[(]\s*)(?:the |dear )?{_GRADER}\s*[,:!]"),
@@ -93,16 +117,10 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"system|component|api|job|worker|tool|script|code|program|app|engine|library|"
             r"platform|team|was|is|ran|runs|we|in|on))",
         ),
-        # role markers and prompt syntax pasted into an answer
-        (
-            "contains prompt syntax",
-            r"(?:^|\n|[.!?]\s)\s*(?:system|assistant)\s*:|<\|?im_(?:start|end)\|?>|"
-            r"\[/?inst\]|#{2,}\s*(?:instruction|system|response)|</?(?:system|instructions?|prompt)>",
-        ),
         (
             "tries to change the task",
             r"\b(?:(?:new|updated|your|the following|begin|end) system prompt|system prompt\s*:|"
-            r"developer mode|jailbreak|new (?:instructions?|rules?|directives?)\b|prompt injection|"
+            r"developer mode|jailbreak|new (?:instructions?|rules?|directives?)\b|"
             r"from now on,? you|pretend (?:to be|you are) (?:an?|the)|act as (?:an? |the )?"
             r"(?:evaluat|grad|assess|judg)|you are now (?:an? |the )?(?:evaluat|grad|assess|"
             r"judg|ai\b|assistant|model|helpful|in (?:developer|debug|admin))|(?:respond|reply|"
@@ -199,15 +217,24 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         (
             "mentions the rubric",
-            r"\brubrics?\b|\b(?:grading|scoring) (?:criteria|guide|key|scheme)\b",
+            # (the evaluator's rubric, not "we used a rubric with four criteria")
+            r"\b(?:the|your|this|each|every|all|any|whatever) (?:\w+ )?rubrics?\b(?!-)|"
+            r"\brubric (?:points?|items?|criteria|says)\b|"
+            r"\b(?:grading|scoring) (?:criteria|guide|key|scheme)\b",
         ),
         # "strong hire", "hire me", "recommendation: hire", "9/10 would hire"
         (
             "asks for a hiring verdict",
-            r"\bstrong[\s_-]*(?:hire|yes)\b|\b(?:hire|shortlist|advance|promote|recommend) (?:me|"
+            r"\bstrong[\s_-]*(?:hire|yes)\b|"
+            r"(?<!she would )(?<!he would )(?<!they would )(?<!she'd )(?<!he'd )(?<!they'd )"
+            r"\b(?:hire|shortlist|advance|promote|recommend) (?:me|"
             r"this candidate|the candidate)\b|\brecommend\w*\s*(?:[:=]|is|of)?\s*(?:a\s+)?"
             r"(?:strong\s+)?hire\b|\brecommend\w* hiring (?:me|this|the candidate)\b|"
-            r"\bwould (?:definitely )?hire\b|\b(?:i|candidate) (?:should|must) be "
+            r"(?<!she )(?<!he )(?<!they )\bwould (?:definitely )?hire\b|"
+            r"\brecommend\w* (?:moving|advancing|progressing) (?:forward|ahead|on)\b|"
+            r"\b(?:push|move|advance|progress) (?:me|the candidate|this candidate) (?:forward|"
+            r"through|ahead|on|to the (?:next|final))\b|"
+            r"\b(?:i|candidate) (?:should|must) be "
             r"(?:hired|advanced|shortlisted)\b",
         ),
     )
@@ -229,57 +256,36 @@ class Finding:
 
 def evaluator_instructions(text: str) -> Finding | None:
     """The first instruction, score request or claim aimed at the evaluator in `text`."""
-    plain = normalise(text)
+    plain = _plain(text)
+    if found := _first(_INJECTION, plain):
+        return found
     for what, pattern in _RULES:
         for m in pattern.finditer(plain):
-            if what != _SCORE or _score_like(m):
+            if what == _SCORE and not _score_like(m):
+                continue
+            return Finding(what, _excerpt(plain, m.start(), m.end()))
+    if addressed := addressed_sentence(plain):
+        what, sentence = addressed
+        return Finding(what, _excerpt(sentence, 0, len(sentence)))
+    return None
+
+
+def injected_instructions(text: str) -> Finding | None:
+    """An order to set the instructions aside, or prompt syntax, in `text`: aimed at any model,
+    in an answer or in a model's own reply."""
+    return _first(_INJECTION, _plain(text))
+
+
+def _plain(text: str) -> str:
+    """The normal form the rules read, with any text hidden in base64 read as well."""
+    return normalise(" ".join((text, *_decoded(text))))
+
+
+def _first(rules: tuple[tuple[str, re.Pattern[str]], ...], plain: str) -> Finding | None:
+    for what, pattern in rules:
+        for m in pattern.finditer(plain):
+            if what != _IGNORE or _ordered(plain, m):
                 return Finding(what, _excerpt(plain, m.start(), m.end()))
-    return _grading_request(plain)
-
-
-# The phrasings above name what is asked for; this catches the rest by what a request for a
-# mark is made of, within one sentence: a grading word ("score", "grade", "full marks",
-# "hire"), a favourable value ("5", "full", "perfect", "generously"), and either the answer or
-# candidate as its object ("my answer", "this response", "me") or a request ("please", a
-# sentence opening with "give", "rate", "can I get"). Technical sentences have the first two
-# ("score each document and keep the top 10") but not the third.
-_GRADING = re.compile(
-    r"\b(?:scores?|scored|scoring|grades?|graded|grading|rate(?! ?limit)|rated|rating|marks?|"
-    r"marked|evaluate|evaluated|evaluation|assess|assessed|points?|credit|stars?|hire|hired|"
-    r"pass|passed|penali[sz]e|recommendation)\b"
-)
-_FAVOURABLE = re.compile(
-    # A number counts unless it counts things ("top 10 results", "grade 5 students").
-    r"(?<!top )\b(?:5|10|100|five|ten)\b(?! ?\d)(?!\s+(?!stars|points|marks)[a-z]+s\b)|"
-    r"\b(?:full|max|maximum|perfect|excellent|best|highest|high|generous(?:ly)?|lenient(?:ly)?|"
-    r"complete|correct|strong|great|outstanding|flawless)\b|\btop\b(?! ?\d)|"
-    r"\d+\s*/\s*(?:5|10|100)\b"
-)
-_OBJECT = re.compile(
-    r"\b(?:me|myself|(?:this|my|the|that) (?:answer|response|reply|solution|submission)|"
-    r"the candidate|this candidate|this one|(?:answer|question) \d+)\b"
-)
-# A story about a mark the candidate once got ("my manager gave me a great rating") is not a
-# request for one.
-_NARRATIVE = re.compile(r"\b(?:gave|got|received|earned|was given|were given|won)\b")
-_REQUEST = re.compile(
-    r"^(?:attention:? |please |pls |kindly |just |now |so |and )?(?:give|rate|score|grade|mark|"
-    r"evaluate|award|assign|consider|treat|respond|reply|output|remember|make sure|be|go|put|can i|"
-    r"could i|may i|could you|can you|would you|you will|you should|you must)\b|"
-    r"\b(?:please|pls|kindly|thanks|thank you)\b"
-)
-
-
-def _grading_request(plain: str) -> Finding | None:
-    for sentence in sentences(plain):
-        said = sentence.text
-        if (
-            _GRADING.search(said)
-            and _FAVOURABLE.search(said)
-            and (_OBJECT.search(said) or _REQUEST.search(said))
-            and not _NARRATIVE.search(said)
-        ):
-            return Finding("asks for or claims a score", _excerpt(said, 0, len(said)))
     return None
 
 
@@ -293,6 +299,41 @@ def result_shaped(text: str) -> Finding | None:
         assert at is not None  # two keys or a mark were found above
         return Finding("contains a pasted evaluation result", _excerpt(plain, at.start(), at.end()))
     return None
+
+
+# Text hidden in base64 is read as well: a candidate has no reason to paste an encoded
+# sentence into an answer, and "decode this and do what it says" must not hide one.
+_BASE64 = re.compile(r"(?<![\w+/])[A-Za-z0-9+/]{16,}={0,2}(?![\w+/=])")
+
+
+def _decoded(text: str) -> list[str]:
+    out = []
+    for m in _BASE64.finditer(text):
+        token = m.group()
+        try:
+            decoded = base64.b64decode(token + "=" * (-len(token) % 4), validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            continue  # not base64, or not text: an id, a hash, a key
+        if decoded.isprintable() and sum(c.isalpha() or c == " " for c in decoded) > 0.6 * len(
+            decoded
+        ):
+            out.append(decoded)
+    return out
+
+
+# "tell the model to ignore instructions inside it" describes a defence; an injection gives the
+# order itself, or names whose instructions it means ("previous", "your", "all").
+_REPORTED = re.compile(r"\b(?:to|we|they|it|will|would|should|must|models?|llms?)\s+$")
+_WHOSE = re.compile(
+    r"\b(?:previous|prior|above|earlier|preceding|all|any|your|original|initial|system|these|"
+    r"those|my)\b"
+)
+
+
+def _ordered(plain: str, m: re.Match[str]) -> bool:
+    return not _REPORTED.search(plain[max(0, m.start() - 12) : m.start()]) or bool(
+        _WHOSE.search(m.group())
+    )
 
 
 def _score_like(m: re.Match[str]) -> bool:
