@@ -3,28 +3,24 @@ pile up behind a stopped worker. Staff can change it under Periodic tasks in the
 
 from django.db import migrations
 
+from interviewsite.periodic_tasks import periodic_task_install, periodic_task_remove
+
 TASK_NAME = "Stuck interviews and evaluations sweep"
 
 
 def schedule(apps, schema_editor):  # type: ignore[no-untyped-def]
-    interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
-    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_5_min, _ = interval_model.objects.get_or_create(every=5, period="minutes")
-    task_model.objects.get_or_create(
+    periodic_task_install(
+        apps,
         name=TASK_NAME,
-        defaults={
-            "task": "interviews.tasks.sweep_stuck",
-            "interval": every_5_min,
-            "queue": "maintenance",
-            "exchange": "maintenance",
-            "routing_key": "maintenance",
-            "expire_seconds": 240,
-        },
+        task="interviews.tasks.sweep_stuck",
+        every=5,
+        period="minutes",
+        expire_seconds=240,
     )
 
 
 def unschedule(apps, schema_editor):  # type: ignore[no-untyped-def]
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+    periodic_task_remove(apps, name=TASK_NAME)
 
 
 class Migration(migrations.Migration):

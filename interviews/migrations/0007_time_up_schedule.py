@@ -3,37 +3,28 @@
 and grace whether or not a socket is open. Staff can change it under Periodic tasks."""
 
 from django.db import migrations
-from django.utils import timezone
+
+from interviewsite.periodic_tasks import periodic_task_install, periodic_task_remove
 
 NAME = "Timed interviews: complete at the limit"
 TASK = "interviews.tasks.complete_timed_out"
 
 
 def schedule(apps, schema_editor):  # type: ignore[no-untyped-def]
-    interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
-    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_15_s, _ = interval_model.objects.get_or_create(every=15, period="seconds")
-    task_model.objects.update_or_create(
+    periodic_task_install(
+        apps,
         name=NAME,
-        defaults={
-            "task": TASK,
-            "interval": every_15_s,
-            "queue": "maintenance",
-            "exchange": "maintenance",
-            "routing_key": "maintenance",
-            "expire_seconds": 12,
-            "enabled": True,
-            "description": "Completes timed interviews past their limit (reason time_up).",
-        },
-    )
-    # Historical models send no signals: tell a running beat that its schedule changed.
-    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
-        ident=1, defaults={"last_update": timezone.now()}
+        task=TASK,
+        every=15,
+        period="seconds",
+        expire_seconds=12,
+        description="Completes timed interviews past their limit (reason time_up).",
+        replace=True,
     )
 
 
 def unschedule(apps, schema_editor):  # type: ignore[no-untyped-def]
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+    periodic_task_remove(apps, name=NAME)
 
 
 class Migration(migrations.Migration):

@@ -3,34 +3,25 @@ never pile up. Each link gets one reminder whatever runs it (a unique constraint
 doubled run sends nothing twice. Staff can change it under Periodic tasks in the admin."""
 
 from django.db import migrations
-from django.utils import timezone
+
+from interviewsite.periodic_tasks import periodic_task_install, periodic_task_remove
 
 TASK_NAME = "Invite reminders before expiry"
 
 
 def schedule(apps, schema_editor):  # type: ignore[no-untyped-def]
-    interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
-    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    hourly, _ = interval_model.objects.get_or_create(every=1, period="hours")
-    task_model.objects.get_or_create(
+    periodic_task_install(
+        apps,
         name=TASK_NAME,
-        defaults={
-            "task": "interviews.tasks.send_invite_reminders",
-            "interval": hourly,
-            "queue": "maintenance",
-            "exchange": "maintenance",
-            "routing_key": "maintenance",
-            "expire_seconds": 3000,
-        },
-    )
-    # Historical models send no signals: tell a running beat that its schedule changed.
-    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
-        ident=1, defaults={"last_update": timezone.now()}
+        task="interviews.tasks.send_invite_reminders",
+        every=1,
+        period="hours",
+        expire_seconds=3000,
     )
 
 
 def unschedule(apps, schema_editor):  # type: ignore[no-untyped-def]
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=TASK_NAME).delete()
+    periodic_task_remove(apps, name=TASK_NAME)
 
 
 class Migration(migrations.Migration):

@@ -1,36 +1,28 @@
 """Schedule the beat heartbeat: every 60 s on `maintenance`, dropped if not run within 50 s."""
 
 from django.db import migrations
-from django.utils import timezone
+
+from interviewsite.periodic_tasks import periodic_task_install, periodic_task_remove
 
 NAME = "monitoring: beat heartbeat"
 TASK = "monitoring.tasks.beat_heartbeat"
 
 
-def install(apps, schema_editor):
-    IntervalSchedule = apps.get_model("django_celery_beat", "IntervalSchedule")
-    PeriodicTask = apps.get_model("django_celery_beat", "PeriodicTask")
-    PeriodicTasks = apps.get_model("django_celery_beat", "PeriodicTasks")
-    every_minute, _ = IntervalSchedule.objects.get_or_create(every=60, period="seconds")
-    PeriodicTask.objects.update_or_create(
+def install(apps, schema_editor):  # type: ignore[no-untyped-def]
+    periodic_task_install(
+        apps,
         name=NAME,
-        defaults={
-            "task": TASK,
-            "interval": every_minute,
-            "queue": "maintenance",
-            "exchange": "maintenance",
-            "routing_key": "maintenance",
-            "expire_seconds": 50,
-            "enabled": True,
-            "description": "Proves beat and a maintenance worker are alive (see /health/).",
-        },
+        task=TASK,
+        every=60,
+        period="seconds",
+        expire_seconds=50,
+        description="Proves beat and a maintenance worker are alive (see /health/).",
+        replace=True,
     )
-    # Historical models send no signals: tell a running beat that its schedule changed.
-    PeriodicTasks.objects.update_or_create(ident=1, defaults={"last_update": timezone.now()})
 
 
-def uninstall(apps, schema_editor):
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+def uninstall(apps, schema_editor):  # type: ignore[no-untyped-def]
+    periodic_task_remove(apps, name=NAME)
 
 
 class Migration(migrations.Migration):

@@ -5,6 +5,8 @@
 
 from django.db import migrations, models
 
+from interviewsite.periodic_tasks import periodic_task_install, periodic_task_remove
+
 # name -> (task, every N minutes, expire_seconds)
 SCHEDULES = {
     "Question cache: purge expired questions": (
@@ -21,26 +23,20 @@ SCHEDULES = {
 
 
 def schedule(apps, schema_editor):  # type: ignore[no-untyped-def]
-    interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
-    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
     for name, (task, minutes, expire_seconds) in SCHEDULES.items():
-        interval, _ = interval_model.objects.get_or_create(every=minutes, period="minutes")
-        task_model.objects.get_or_create(
+        periodic_task_install(
+            apps,
             name=name,
-            defaults={
-                "task": task,
-                "interval": interval,
-                "queue": "maintenance",
-                "exchange": "maintenance",
-                "routing_key": "maintenance",
-                "expire_seconds": expire_seconds,
-            },
+            task=task,
+            every=minutes,
+            period="minutes",
+            expire_seconds=expire_seconds,
         )
 
 
 def unschedule(apps, schema_editor):  # type: ignore[no-untyped-def]
-    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    task_model.objects.filter(name__in=SCHEDULES).delete()
+    for name in SCHEDULES:
+        periodic_task_remove(apps, name=name)
 
 
 class Migration(migrations.Migration):

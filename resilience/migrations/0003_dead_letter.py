@@ -4,32 +4,25 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+from interviewsite.periodic_tasks import periodic_task_install, periodic_task_remove
+
 RETENTION_TASK_NAME = "Dead-letter queue retention"
 
 
 def schedule(apps, schema_editor):  # type: ignore[no-untyped-def]
-    """Purge hourly, expiring after 50 minutes so missed runs never pile up behind a stopped
-    worker. Staff can change it under Periodic tasks in the admin."""
-    interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
-    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    hourly, _ = interval_model.objects.get_or_create(every=1, period="hours")
-    task_model.objects.get_or_create(
+    """Purge hourly, expiring after 50 minutes."""
+    periodic_task_install(
+        apps,
         name=RETENTION_TASK_NAME,
-        defaults={
-            "task": "resilience.tasks.dead_letters.purge_dead_letters",
-            "interval": hourly,
-            "queue": "maintenance",
-            "exchange": "maintenance",
-            "routing_key": "maintenance",
-            "expire_seconds": 3000,
-        },
+        task="resilience.tasks.dead_letters.purge_dead_letters",
+        every=1,
+        period="hours",
+        expire_seconds=3000,
     )
 
 
 def unschedule(apps, schema_editor):  # type: ignore[no-untyped-def]
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(
-        name=RETENTION_TASK_NAME
-    ).delete()
+    periodic_task_remove(apps, name=RETENTION_TASK_NAME)
 
 
 class Migration(migrations.Migration):
