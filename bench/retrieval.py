@@ -20,6 +20,7 @@ Without DATABASE_URL only SQLite runs.
 """
 
 import argparse
+import importlib.util
 import json
 import os
 import subprocess
@@ -102,10 +103,18 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
     from interviews.fake_llm.embeddings import fake_vector
     from retrieval.lexical import engine_name, lexical_search
     from retrieval.models import Passage
-    from retrieval.services.search import fuse, retrieval_search
+    from retrieval.services.search import fuse, retrieval_search, search_mode
+    from retrieval.vectors import nearest, vectors_store
 
+    hybrid_mode = search_mode() == "hybrid"
     started = time.perf_counter()
     ids = _build(args.owners)
+    if hybrid_mode:
+        # The vectors the endpoint would return (the fake's), computed here rather than
+        # through 300 HTTP calls: the build is not what is measured.
+        rows = list(Passage.objects.values_list("id", "text"))
+        for first in range(0, len(rows), 1000):
+            vectors_store([(pid, fake_vector(text)) for pid, text in rows[first : first + 1000]])
     build_seconds = time.perf_counter() - started
     queries = labelled_queries(args.owners, args.queries)
     rng = random.Random(5)
@@ -129,13 +138,16 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
             pid for pid, _ in lexical_search(knowledge_base_id=kb_id, query=query.text, limit=20)
         ]
         qv = fake_vector(query.text)
-        rows = Passage.objects.filter(knowledge_base_id=kb_id).values_list("id", "text")
-        semantic = [
-            pid for _, pid in sorted(
-                ((-sum(a * b for a, b in zip(qv, fake_vector(text), strict=True)), pid)
-                 for pid, text in rows)
-            )
-        ][:20]  # fmt: skip
+        if hybrid_mode:  # pgvector's own scan
+            semantic = [pid for pid, _ in nearest(knowledge_base_id=kb_id, vector=qv, limit=20)]
+        else:  # the exact cosine that scan computes
+            rows = Passage.objects.filter(knowledge_base_id=kb_id).values_list("id", "text")
+            semantic = [
+                pid for _, pid in sorted(
+                    ((-sum(a * b for a, b in zip(qv, fake_vector(text), strict=True)), pid)
+                     for pid, text in rows)
+                )
+            ][:20]  # fmt: skip
         hybrid = [pid for pid, _ in fuse([lexical, semantic])]
         for name, ranking in (("lexical", lexical), ("semantic", semantic), ("hybrid", hybrid)):
             hits[name][query.kind] += target in ranking[:5]
@@ -148,7 +160,7 @@ def _measure(args: argparse.Namespace) -> dict[str, Any]:
         for name, counts in hits.items()
     }
     return {
-        "engine": engine_name(),
+        "engine": engine_name() + ("+pgvector" if hybrid_mode else ""),
         "passages": Passage.objects.count(),
         "build_seconds": round(build_seconds, 1),
         "search_ms": _ms(times),
@@ -208,30 +220,49 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args)))
         return
-    runs = []
-    engines = [("sqlite", "")] + (
-        [("postgres", os.environ["DATABASE_URL"])] if os.environ.get("DATABASE_URL") else []
-    )
-    for _name, url in engines:
-        with tempfile.TemporaryDirectory() as var:
-            env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": "", "VAR_DIR": var,
-                   "PROMETHEUS_MULTIPROC_DIR": "", "LOG_LEVEL": "WARNING"}  # fmt: skip
-            env.pop("PROMETHEUS_MULTIPROC_DIR")
-            out = subprocess.run(
-                [sys.executable, __file__, "--child", "--owners", str(args.owners),
-                 "--searches", str(args.searches), "--queries", str(args.queries)],
-                env=env, capture_output=True, text=True,
-            )  # fmt: skip
-            if out.returncode != 0:
-                sys.exit(f"the {_name} run failed:\n{out.stderr[-4000:]}")
-            runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    runs = [_run_child(args, "sqlite", {"DATABASE_URL": ""})]
+    if os.environ.get("DATABASE_URL"):
+        runs.append(_run_child(args, "postgres", {"DATABASE_URL": os.environ["DATABASE_URL"]}))
+        if importlib.util.find_spec("pgserver") is not None:
+            runs.append(_pgvector_run(args))
     _report(runs, args)
+
+
+def _pgvector_run(args: argparse.Namespace) -> dict[str, Any]:
+    """PostgreSQL 16 with pgvector (the pgserver wheel, as its tests use), hybrid search with
+    the query embedded by the fake LLM's /v1/embeddings over HTTP, as production does."""
+    from interviews.fake_llm.server import run_fake_llm_in_thread
+    from tests.retrieval.pgvector_server import pgvector_postgres
+
+    with pgvector_postgres() as url, run_fake_llm_in_thread(port=0) as fake:
+        return _run_child(
+            args,
+            "pgvector",
+            {"DATABASE_URL": url, "EMBEDDINGS_BASE_URL": f"{fake.base_url}/v1",
+             "EMBEDDINGS_API_KEY": "bench", "EMBEDDINGS_MODEL": "fake-embedding"},
+        )  # fmt: skip
+
+
+def _run_child(args: argparse.Namespace, name: str, overrides: dict[str, str]) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as var:
+        env = {**os.environ, "REDIS_URL": "", "VAR_DIR": var, "LOG_LEVEL": "WARNING",
+               **overrides}  # fmt: skip
+        env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", "--owners", str(args.owners),
+             "--searches", str(args.searches), "--queries", str(args.queries)],
+            env=env, capture_output=True, text=True,
+        )  # fmt: skip
+        if out.returncode != 0:
+            sys.exit(f"the {name} run failed:\n{out.stderr[-4000:]}")
+        result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+        return result
 
 
 def _report(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
     print(f"corpus: {args.owners} owners x 20 passages; {args.searches} searches; "
           f"{runs[0]['queries']} labelled queries (half close, half paraphrased)")  # fmt: skip
-    print(f"{'':34}" + "".join(f"{r['engine']:>16}" for r in runs))
+    print(f"{'':34}" + "".join(f"{r['engine']:>22}" for r in runs))
     rows = [
         ("passages", lambda r: r["passages"]),
         ("search p50 ms", lambda r: r["search_ms"]["p50"]),
@@ -248,7 +279,7 @@ def _report(runs: list[dict[str, Any]], args: argparse.Namespace) -> None:
                      "added_ms": "added by retrieval"}[key]  # fmt: skip
             rows.append((f"{label} {q} ms", lambda r, k=key, q=q: r["question"][k][q]))
     for label, get in rows:
-        print(f"{label:34}" + "".join(f"{get(r)!s:>16}" for r in runs))
+        print(f"{label:34}" + "".join(f"{get(r)!s:>22}" for r in runs))
 
 
 if __name__ == "__main__":
