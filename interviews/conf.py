@@ -14,6 +14,9 @@ class InterviewsSettings:
     celery_task_time_limit: int = 300
     openai_api_key: str = field(default="", repr=False)  # required when LLM_PROVIDERS has openai
     anthropic_api_key: str = field(default="", repr=False)  # likewise for anthropic
+    # "Run tests" and "Submit" per interview per window, across all its sockets.
+    code_runs_per_window: int = 10
+    code_runs_window_seconds: float = 60.0
 
 
 @cache

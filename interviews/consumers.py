@@ -31,6 +31,7 @@ from redis.exceptions import RedisError
 
 from interviews import metrics, shutdown
 from interviews import socket_calls as calls
+from interviews.consumers_code import CodeFrames
 from interviews.frames import (
     FrameError,
     RateLimiter,
@@ -83,7 +84,7 @@ class UnknownPathConsumer(AsyncWebsocketConsumer):
         await self.close(code=CLOSE_UNKNOWN)
 
 
-class InterviewConsumer(AsyncWebsocketConsumer):
+class InterviewConsumer(CodeFrames, AsyncWebsocketConsumer):
     interview_id: int | None = None
     room_id: str = ""
     token: str = ""  # what this socket opened with, checked again when the invite changes
@@ -319,14 +320,18 @@ class InterviewConsumer(AsyncWebsocketConsumer):
                 )
             return self.limiter.hit()
 
-    def _wake_after(self, name: str, delay: float, message_type: str) -> None:
+    def _wake_after(
+        self, name: str, delay: float, message_type: str, *, payload: dict[str, Any] | None = None
+    ) -> None:
         # Through the channel layer, so the check runs in turn with this socket's other
         # messages rather than alongside one of them.
+        message = {**(payload or {}), "type": message_type}
+
         async def wake() -> None:
             await asyncio.sleep(max(delay, 0))
             while True:
                 try:
-                    await self.channel_layer.send(self.channel_name, {"type": message_type})
+                    await self.channel_layer.send(self.channel_name, message)
                     return
                 except ChannelFull:
                     # The process's inbox is full (a burst): a late idle or deadline check is
@@ -368,11 +373,19 @@ class InterviewConsumer(AsyncWebsocketConsumer):
         self.last_sent_seq = event["seq"]
 
     async def _error(
-        self, code: str, message: str, *, retryable: bool, client_msg_id: str | None = None
+        self,
+        code: str,
+        message: str,
+        *,
+        retryable: bool,
+        client_msg_id: str | None = None,
+        client_id: str | None = None,
     ) -> None:
         frame: Event = {"type": "error", "code": code, "message": message, "retryable": retryable}
         if client_msg_id is not None:
             frame["client_msg_id"] = client_msg_id
+        if client_id is not None:
+            frame["client_id"] = client_id  # the coding run it refuses
         await self._send(frame)
 
     async def _close_with(

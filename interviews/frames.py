@@ -79,3 +79,18 @@ class RateLimiter:
             self.started, self.count = now, 0
         self.count += 1
         return self.count
+
+
+def code_fields(frame: dict[str, Any]) -> tuple[object, object, uuid.UUID]:
+    """`run_tests` / `submit_code`: (code, language, client_id). The code and the language are
+    checked by the submissions service, which says what is wrong with them."""
+    raw_id = frame.get("client_id")
+    if not isinstance(raw_id, str):
+        raise FrameError("invalid_client_id", "'client_id' must be a UUID string.")
+    try:
+        client_id = uuid.UUID(raw_id)
+    except ValueError as exc:
+        raise FrameError("invalid_client_id", "'client_id' must be a UUID.") from exc
+    if not isinstance(frame.get("code"), str):
+        raise FrameError("invalid_code", "'code' must be a string.")
+    return frame["code"], frame.get("language"), client_id

@@ -18,7 +18,8 @@ from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 
 from interviews import selectors
-from interviews.models import Interview
+from interviews.models import Interview, Submission
+from interviews.selectors_code import submission_event
 from interviews.services.guessing import invite_authenticate
 from interviews.services.interviews import (
     interview_advance,
@@ -26,6 +27,7 @@ from interviews.services.interviews import (
     interview_start,
 )
 from interviews.services.rate_limits import window_count
+from interviews.services.submissions import submission_create
 from interviews.services.tokens import InviteProblem, InviteRejected, interview_authenticate
 from interviews.shutdown import DaemonThreadPool, default_workers
 
@@ -129,6 +131,46 @@ def submit(interview_id: int, text: str, client_msg_id: uuid.UUID, seen_seq: int
         replies=[selectors.turn_event(turn, total=total) for turn in outcome.replies],
         interviewers_move=outcome.interviewers_move,
     )
+
+
+@dataclass(frozen=True)
+class CodeQueued:
+    queued: Event  # the submission's state (code_queued, or where a re-sent one got to)
+    submission_id: int
+    answer: Submitted | None  # a submit is also the question's answer
+
+
+@db_call
+def code_submit(
+    interview_id: int, kind: str, code: object, language: object, client_id: uuid.UUID
+) -> CodeQueued:
+    """Store the code and queue its test; for a submit, store it as the answer too and, where
+    the interviewer needs no network, its reply (as `submit` does for a text answer)."""
+    outcome = submission_create(
+        interview_id=interview_id,
+        kind=kind,
+        code=code,
+        language=language,
+        client_id=client_id,
+        reply=True,
+        broadcast=False,
+    )
+    answer = None
+    if outcome.answer is not None:
+        total = outcome.answer.answer.interview.question_count
+        answer = Submitted(
+            ack=selectors.turn_event(outcome.answer.answer, total=0),
+            duplicate=outcome.answer.duplicate,
+            replies=[selectors.turn_event(t, total=total) for t in outcome.answer.replies],
+            interviewers_move=outcome.answer.interviewers_move,
+        )
+    return CodeQueued(submission_event(outcome.submission), outcome.submission.pk, answer)
+
+
+@db_call
+def code_state(interview_id: int, submission_id: int) -> Event:
+    submission = Submission.objects.get(pk=submission_id, interview_id=interview_id)
+    return submission_event(submission)
 
 
 # Off the thread-sensitive thread every socket's database work queues on: a cache round trip

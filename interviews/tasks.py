@@ -6,7 +6,7 @@ from typing import Any
 from celery import shared_task
 from django.conf import settings
 
-from interviews.models import Interview, InviteEmail
+from interviews.models import Interview, InviteEmail, Submission
 from interviews.services.evaluation import evaluation_fail, evaluation_run
 from interviews.services.evaluation_retry import RetryKind, evaluation_retry_step
 from interviews.services.invite_emails import (
@@ -16,6 +16,7 @@ from interviews.services.invite_emails import (
 )
 from interviews.services.journey import interviews_time_up_sweep
 from interviews.services.maintenance import stuck_sweep
+from interviews.services.submissions import submission_test, submissions_retest
 
 logger = logging.getLogger(__name__)
 
@@ -82,3 +83,20 @@ def send_invite_email(self: Any, email_id: int) -> str:
 @shared_task(acks_late=True)
 def send_invite_reminders() -> dict[str, int]:
     return {"queued": invite_reminders_queue()}
+
+
+@shared_task(acks_late=True)
+def test_submission(submission_id: int) -> str:
+    """On the `sandbox` queue: run a submission's tests. An unavailable engine is no task
+    failure: the submission is `not_run` and `retest_submissions` sends it again."""
+    try:
+        return submission_test(submission_id=submission_id).status
+    except Submission.DoesNotExist:
+        logger.warning("submission %s no longer exists; not tested", submission_id)
+        return "missing"
+
+
+@shared_task(acks_late=True)
+def retest_submissions() -> int:
+    """Beat, every minute: submissions the engine could not run are sent again."""
+    return submissions_retest()

@@ -53,6 +53,11 @@ app.conf.update(
             "exchange": "sandbox",
             "routing_key": "sandbox",
         },
+        "interviews.tasks.test_submission": {
+            "queue": "sandbox",
+            "exchange": "sandbox",
+            "routing_key": "sandbox",
+        },
     },
     task_create_missing_queues=False,
     # A task is acknowledged after it finishes, so a crashed worker's task is redelivered;

@@ -18,6 +18,9 @@ SERVER_TYPES = {
     "status",
     "pong",
     "error",
+    "code_queued",
+    "code_running",
+    "code_result",
 }
 CLOSE_CODES = {4401, 4404, 4408, 4409, 4410, 4413, 4429}
 
