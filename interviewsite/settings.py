@@ -72,8 +72,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: it answers a locked-out login after the view ran.
+    # Last but for the marker below, as django-axes asks: it answers a locked-out login
+    # after the view ran.
     "axes.middleware.AxesMiddleware",
+    # Does nothing; sync-only and last, so the whole chain runs in sync mode (see the function).
+    "monitoring.middleware.sync_middleware_chain",
 ]
 
 ROOT_URLCONF = "interviewsite.urls"
