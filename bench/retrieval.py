@@ -16,7 +16,9 @@ PostgreSQL as `<name>_retrieval_bench`, dropped afterwards), filled with a gener
 * per question, retrieval on vs off: `question_grounding` plus the offline interviewer's
   grounded choice, against the offline interviewer alone, on 100 positions with job
   descriptions.
-Without DATABASE_URL only SQLite runs.
+Without DATABASE_URL only SQLite runs. With it, and the `pgserver` wheel installed (a dev
+dependency), a third run uses PostgreSQL 16 with pgvector from that wheel, in hybrid mode: the
+query embedded over HTTP by the fake LLM's /v1/embeddings, semantic ranking by pgvector's scan.
 """
 
 import argparse
