@@ -452,4 +452,10 @@ class InterviewConsumer(CodeFrames, AsyncWebsocketConsumer):
             metrics.ERROR_CLOSES.labels(code=metrics.close_code(1011)).inc()
             await self.disconnect(code=1011)
             raise StopConsumer() from None
+        except OSError:
+            # The client is gone (uvicorn raises ClientDisconnected, an OSError, as the ASGI
+            # spec asks of a send on a closed connection): nothing more reaches it, its
+            # disconnect message follows, and the page resumes from the transcript.
+            self.closed = True
+            return
         metrics.FRAMES_OUT.labels(type=payload.get("type", "")).inc()
