@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 
 from interviews.models import Evaluation, EvaluationStatus, Interview
 from interviews.selectors import interview_ending, interview_question_labels
+from interviews.selectors_code import interview_coding_answers
 from interviews.services.answer_flags import FLAG_LABELS
 from interviews.services.evaluation import EvaluationRerunRefused, evaluation_rerun
 
@@ -18,10 +19,17 @@ def render_report(evaluation: Evaluation) -> str:
     report = evaluation.report if done else {}
     # Who wrote each question, read from its turns: the report itself does not say.
     labels = interview_question_labels(interview=evaluation.interview) if done else {}
+    # Coding questions: every run and submit, with the code and each test's result.
+    coding = (
+        interview_coding_answers(interview=evaluation.interview)
+        if done and report.get("coding_questions")
+        else {}
+    )
     questions = [
         {
             **q,
             "labels": labels.get(q.get("index", 0), []),
+            "submissions": coding[q["index"]].submissions if q.get("index") in coding else (),
             # Reports stored before schema 2 keep bare quotes and bare flag codes.
             "evidence": [e if isinstance(e, dict) else {"text": e} for e in q.get("evidence", [])],
             "flag_reasons": q.get("flag_reasons")

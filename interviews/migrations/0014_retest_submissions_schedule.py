@@ -1,39 +1,29 @@
-"""Schedule the retest of untested submissions on beat: every minute on `maintenance`, dropped
-if not run within 50 s (the next run does the same work). Submissions the code engine could not
-run (down, breaker open) are tested once it is back. Staff can change it under Periodic tasks."""
+"""Schedule the retest of untested submissions on beat: every minute, dropped if not run within
+50 s (the next run does the same work). Submissions the code engine could not run (down,
+breaker open) are tested once it is back."""
 
 from django.db import migrations
-from django.utils import timezone
+
+from interviewsite.periodic_tasks import periodic_task_install, periodic_task_remove
 
 NAME = "Coding submissions: test the ones not run yet"
 TASK = "interviews.tasks.retest_submissions"
 
 
 def schedule(apps, schema_editor):  # type: ignore[no-untyped-def]
-    interval_model = apps.get_model("django_celery_beat", "IntervalSchedule")
-    task_model = apps.get_model("django_celery_beat", "PeriodicTask")
-    every_minute, _ = interval_model.objects.get_or_create(every=60, period="seconds")
-    task_model.objects.update_or_create(
+    periodic_task_install(
+        apps,
         name=NAME,
-        defaults={
-            "task": TASK,
-            "interval": every_minute,
-            "queue": "maintenance",
-            "exchange": "maintenance",
-            "routing_key": "maintenance",
-            "expire_seconds": 50,
-            "enabled": True,
-            "description": "Sends coding submissions the engine could not run to be tested.",
-        },
-    )
-    # Historical models send no signals: tell a running beat that its schedule changed.
-    apps.get_model("django_celery_beat", "PeriodicTasks").objects.update_or_create(
-        ident=1, defaults={"last_update": timezone.now()}
+        task=TASK,
+        every=60,
+        period="seconds",
+        expire_seconds=50,
+        description="Sends coding submissions the engine could not run to be tested.",
     )
 
 
 def unschedule(apps, schema_editor):  # type: ignore[no-untyped-def]
-    apps.get_model("django_celery_beat", "PeriodicTask").objects.filter(name=NAME).delete()
+    periodic_task_remove(apps, name=NAME)
 
 
 class Migration(migrations.Migration):

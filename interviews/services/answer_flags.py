@@ -40,6 +40,7 @@ FLAG_CAPS = {
     "instructions": 2,
     "result_json": 2,
     "score_request": 2,  # reports stored before "instructions" replaced it
+    "fits_examples_only": 2,  # code: set by its tests (interviews/services/coding_evaluation.py)
 }
 FLAG_LABELS = {
     "empty": "blank or too short to assess",
@@ -52,6 +53,7 @@ FLAG_LABELS = {
     "instructions": "addresses the evaluator (instructions or a score request)",
     "result_json": "contains a pasted evaluation result",
     "score_request": "asks the evaluator for a score",
+    "fits_examples_only": "code that passes the visible examples and no hidden test",
 }
 # Flags that mean the candidate tried to game the evaluation rather than simply answer badly:
 # any one of them keeps the whole interview from a hire recommendation.

@@ -27,6 +27,7 @@ from interviews.conf import interviews_settings
 from interviews.llm.base import AnsweredQuestion
 from interviews.llm.gateway import get_interviewer
 from interviews.models import Evaluation, EvaluationStatus, Interview, TurnKind
+from interviews.services.coding_evaluation import coding_merge, coding_scores
 from interviews.services.decisions import evaluation_rerun_audit
 from interviews.services.effects import enqueue_on_commit
 from interviews.services.evidence import (
@@ -180,13 +181,22 @@ def evaluation_run(*, interview_id: int) -> Evaluation:
     attempt = evaluation.attempts
     try:
         transcript = interview_transcript(interview=interview)
-        result = get_interviewer().evaluate(
-            role=interview.role,
-            topic=interview.topic,
-            difficulty=interview.difficulty,
-            answers=tuple(q.answered() for q in transcript),
-        )
-        checked = evaluation_check(result=result, transcript=transcript, topic=interview.topic)
+        # Coding questions are scored by their tests, the same on every provider; the
+        # provider scores the discussion questions.
+        coding = coding_scores(interview=interview, transcript=transcript)
+        discussion = tuple(q for q in transcript if q.index not in coding)
+        checked = None
+        if discussion or not coding:
+            result = get_interviewer().evaluate(
+                role=interview.role,
+                topic=interview.topic,
+                difficulty=interview.difficulty,
+                answers=tuple(q.answered() for q in discussion),
+            )
+            checked = evaluation_check(result=result, transcript=discussion, topic=interview.topic)
+        if coding:
+            checked = coding_merge(checked, coding, transcript)
+        assert checked is not None
     except Exception as exc:
         # Not swallowed: re-raised below for the task to retry; only the claim is handed back.
         _release(evaluation.pk, attempt, f"Attempt {attempt} failed: {type(exc).__name__}: {exc}")

@@ -30,6 +30,7 @@ from interviews.models import (
 )
 from interviews.moves import CompleteReason, MoveKind
 from interviews.selectors import interview_move, interview_recent
+from interviews.services.coding_evaluation import coding_evaluations_refresh
 from interviews.services.effects import enqueue_on_commit
 from interviews.services.rate_limits import CounterUnavailable, window_count
 from interviews.services.turns import AnswerOutcome, AnswerRejected, interview_answer_submit
@@ -216,7 +217,10 @@ def submission_test(*, submission_id: int) -> Submission:
     except InvalidRunRequest as exc:
         # Checked at submit; only a settings change since can bring this: the code's to fix.
         result = RunResult(status=RunStatus.ERROR, message=str(exc))
-    return _store(submission, result, hidden={c.name for c in spec.hidden})
+    stored = _store(submission, result, hidden={c.name for c in spec.hidden})
+    # An evaluation that said "not run" for this code scores it now.
+    coding_evaluations_refresh(interview_id=stored.interview_id)
+    return stored
 
 
 def _not_run(submission: Submission, reason: str) -> Submission:
@@ -275,4 +279,5 @@ def submissions_retest() -> int:
             _enqueue(submission_id)
     if ids:
         logger.info("%s untested submissions sent again", len(ids))
+    coding_evaluations_refresh()  # any a finished test could not re-run (one was running)
     return len(ids)

@@ -80,6 +80,8 @@ def piston(settings: Any) -> Iterator[FakePiston]:
     settings.SANDBOX_ENGINE = "sandbox.engines.piston.PistonEngine"
     settings.SANDBOX_PISTON_URL = server.url
     settings.SANDBOX_PISTON_TIMEOUT_SECONDS = 1.0
+    settings.SANDBOX_WALL_SECONDS = 2.5  # within the fake Piston's own run_timeout (3 s)
+    settings.SANDBOX_CPU_SECONDS = 2.0
     settings.MAX_RETRY_ATTEMPTS = 1
     settings.RETRY_BASE_DELAY = 0.01
     settings.RETRY_MAX_DELAY = 0.05
@@ -87,7 +89,7 @@ def piston(settings: Any) -> Iterator[FakePiston]:
     settings.BREAKERS = {
         "sandbox": {
             "failure_threshold": 2,
-            "recovery_timeout": 60,
+            "recovery_timeout": 1,
             "minimum_calls": 100,
             "window_size": 100,
         }
