@@ -248,12 +248,12 @@ def cache_hits(requests: int, deployed: str) -> tuple[list[float], list[float], 
     from interviews.llm.base import QuestionContext
     from interviews.llm.gateway import get_interviewer
     from resilience.breakers import State, get_breaker
+    from resilience.breakers.services import breaker_force_open, breaker_restore_normal
     from resilience.question_cache.services import (
         question_cache_clear,
         question_cache_get,
         question_cache_put,
     )
-    from resilience.services.breakers import breaker_force_open, breaker_restore_normal
 
     question_cache_clear(language=CACHE_KEY["language"])
     for n in range(settings.QUESTION_CACHE_MAX_PER_KEY):

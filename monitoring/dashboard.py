@@ -28,14 +28,14 @@ from monitoring import health
 from monitoring.operations import BreakerRow, breaker_rows, stuck_work
 from monitoring.selectors import evaluations_by_status
 from resilience.breakers.config import NAME_PATTERN, Mode
-from resilience.models import BreakerConfig
-from resilience.models.dead_letters import DeadLetter
-from resilience.models.question_cache import CachedQuestion
-from resilience.services.breakers import (
+from resilience.breakers.services import (
     breaker_force_closed,
     breaker_force_open,
     breaker_restore_normal,
 )
+from resilience.dlq.models import DeadLetter
+from resilience.models import BreakerConfig
+from resilience.question_cache.models import CachedQuestion
 
 logger = logging.getLogger(__name__)
 

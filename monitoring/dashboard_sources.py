@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils.timesince import timesince
 from redis.exceptions import RedisError
 
+from resilience.dlq.models import DeadLetterStatus
 from resilience.dlq.selectors import dead_letter_stats
-from resilience.models.dead_letters import DeadLetterStatus
 from resilience.question_cache.selectors import question_cache_stats
 
 logger = logging.getLogger(__name__)

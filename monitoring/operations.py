@@ -17,8 +17,8 @@ from prometheus_client import CollectorRegistry
 from interviews.selectors import stuck_counts
 from monitoring.metrics import counted_registry
 from resilience.breakers.config import Mode
+from resilience.breakers.selectors import breaker_snapshots
 from resilience.breakers.state import State
-from resilience.selectors import breaker_snapshots
 
 logger = logging.getLogger(__name__)
 

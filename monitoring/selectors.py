@@ -3,7 +3,7 @@
 from django.db.models import Count
 
 from interviews.models import Evaluation, EvaluationStatus
-from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
+from resilience.dlq.models import DeadLetter, DeadLetterStatus
 
 
 def pending_dead_letters_by_queue() -> dict[str, int]:

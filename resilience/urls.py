@@ -2,6 +2,6 @@
 
 from django.urls import path
 
-from resilience.api import DeadLetterApi
+from resilience.dlq.api import DeadLetterApi
 
 urlpatterns = [path("api/admin/dlq/", DeadLetterApi.as_view(), name="dead-letter-api")]

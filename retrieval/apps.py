@@ -20,7 +20,7 @@ class RetrievalConfig(AppConfig):
 
 
 def rag_breaker_ensure(**kwargs: object) -> None:
-    from resilience.services.breakers import breaker_config_ensure
+    from resilience.breakers.services import breaker_config_ensure
     from retrieval.embeddings import BREAKER
 
     breaker_config_ensure(name=BREAKER)

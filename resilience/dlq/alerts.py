@@ -5,10 +5,10 @@ reported with the next alert)."""
 import logging
 from typing import TYPE_CHECKING
 
-from resilience.alerts import alert_claim, alert_deliver
+from resilience.alerts.services import alert_claim, alert_deliver
 
 if TYPE_CHECKING:
-    from resilience.models.dead_letters import DeadLetter
+    from resilience.dlq.models import DeadLetter
 
 logger = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Min, QuerySet
 from django.utils import timezone
 
-from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
+from resilience.dlq.models import DeadLetter, DeadLetterStatus
 
 
 @dataclass(frozen=True)

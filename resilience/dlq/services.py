@@ -19,10 +19,10 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from resilience.alerts import Actor, actor_user
+from resilience.alerts.services import Actor, actor_user
 from resilience.conf import resilience_settings
 from resilience.dlq.alerts import dead_letter_alert_send
-from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
+from resilience.dlq.models import DeadLetter, DeadLetterStatus
 
 logger = logging.getLogger(__name__)
 

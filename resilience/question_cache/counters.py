@@ -14,7 +14,7 @@ import operator
 
 from django.core.cache import cache
 
-from resilience.services.background import BackgroundWorker, Batch
+from resilience.background import BackgroundWorker, Batch
 
 logger = logging.getLogger(__name__)
 

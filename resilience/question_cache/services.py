@@ -19,6 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
+from resilience.background import BackgroundWorker, Batch
 from resilience.breakers import State, get_breaker
 from resilience.question_cache import counters, metrics
 from resilience.question_cache.backends import CacheEntry, get_backend
@@ -32,7 +33,6 @@ from resilience.question_cache.keys import (
     fingerprint,
 )
 from resilience.question_cache.prewarm import PrewarmItem, QuestionSource
-from resilience.services.background import BackgroundWorker, Batch
 
 logger = logging.getLogger(__name__)
 

@@ -13,8 +13,8 @@ from playwright.sync_api import Dialog, Page, expect
 
 from interviews.services.evaluation import evaluation_run
 from resilience.breakers import get_breaker, registry
+from resilience.breakers.services import breaker_reset
 from resilience.models import BreakerConfig
-from resilience.services.breakers import breaker_reset
 from tests.e2e.browser import artifact
 from tests.e2e.staff_browser import PASSWORD, staff_page
 from tests.factories import STRONG_ANSWER, make_interview, run_to_completion

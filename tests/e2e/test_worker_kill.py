@@ -19,7 +19,7 @@ import redis
 
 from interviews.models import Evaluation, EvaluationStatus
 from interviewsite.celery import app
-from resilience.models.dead_letters import DeadLetter
+from resilience.dlq.models import DeadLetter
 from tests.e2e.stack import BIN, base_env, database_url, free_port, stack, stop, wait_http
 from tests.factories import make_interview, run_to_completion
 from tests.resilience.dlq_helpers import start_worker

@@ -26,7 +26,7 @@ from interviews.services.invites import InvitesRefused, invite_rows_parse, invit
 from interviews.services.positions import position_create
 from interviews.services.tokens import interview_by_invite
 from interviews.tasks import send_invite_email
-from resilience.models.dead_letters import DeadLetter
+from resilience.dlq.models import DeadLetter
 from tests.interviews.test_evaluation_support import eager_celery
 
 

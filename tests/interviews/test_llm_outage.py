@@ -18,14 +18,14 @@ from interviews.services.interviews import (
     interview_answer_submit,
     interview_start,
 )
+from resilience.background import breaker_side_effects
 from resilience.breakers import State, get_breaker
 from resilience.breakers.registry import reset_registry
-from resilience.models.question_cache import CachedQuestion
 from resilience.question_cache.backends import reset_backends
+from resilience.question_cache.models import CachedQuestion
 from resilience.question_cache.selectors import question_cache_stats
 from resilience.question_cache.services import question_cache_counters_reset
-from resilience.services.background import breaker_side_effects
-from resilience.tasks.question_cache import prewarm_questions
+from resilience.question_cache.tasks import prewarm_questions
 from tests.factories import STRONG_ANSWER, make_interview
 from tests.interviews.test_evaluation_support import eager_celery
 from tests.interviews.test_llm_support import KEY, start_fake

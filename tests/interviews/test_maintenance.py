@@ -18,7 +18,7 @@ from interviews.services.interviews import (
 )
 from interviews.services.maintenance import STUCK_EXCEPTION_TYPE, stuck_sweep
 from interviewsite.celery import app
-from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
+from resilience.dlq.models import DeadLetter, DeadLetterStatus
 from tests.factories import STRONG_ANSWER, make_interview, run_to_completion
 from tests.migration_rows import ensure_migration_rows
 

@@ -6,8 +6,8 @@ from interviews.fake_llm.server import FakeLLMHandle
 from interviews.models import Evaluation, EvaluationStatus
 from interviews.services.evaluation_retry import evaluation_retry_delay
 from interviews.tasks import evaluate_interview
+from resilience.background import breaker_side_effects
 from resilience.breakers.registry import reset_registry
-from resilience.services.background import breaker_side_effects
 from tests.factories import STRONG_ANSWER
 from tests.interviews.test_evaluation_support import (
     eager_celery,

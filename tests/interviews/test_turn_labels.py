@@ -22,8 +22,8 @@ from interviews.services.interviews import (
     interview_answer_submit,
     interview_start,
 )
+from resilience.background import breaker_side_effects
 from resilience.breakers.registry import reset_registry
-from resilience.services.background import breaker_side_effects
 from tests.factories import STRONG_ANSWER, make_interview
 from tests.interviews.test_llm_support import KEY, start_fake
 from tests.interviews.ws import connect, until

@@ -14,10 +14,10 @@ from django.test import Client
 from prometheus_client.parser import text_string_to_metric_families
 
 from resilience.breakers import Breaker, BreakerOpen, BreakerPolicy, get_breaker, registry
+from resilience.breakers.services import breaker_reset
 from resilience.breakers.state import Outcome
 from resilience.breakers.stores.redis import RedisStore
 from resilience.models import BreakerConfig
-from resilience.services.breakers import breaker_reset
 from tests.waiting import wait_for
 
 # transaction=True: /health/ runs its checks on other threads, which use their own connections.

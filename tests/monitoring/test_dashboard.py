@@ -9,9 +9,9 @@ from django.test import Client
 
 from interviews.models import Evaluation, EvaluationStatus
 from resilience.breakers import get_breaker, registry
+from resilience.breakers.services import breaker_reset
 from resilience.models import BreakerConfig, BreakerEvent, BreakerEventKind
 from resilience.question_cache.services import question_cache_put
-from resilience.services.breakers import breaker_reset
 from tests.factories import make_interview, run_to_completion
 
 # transaction=True: the page's worker report runs checks that read on other connections.

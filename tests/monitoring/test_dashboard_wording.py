@@ -13,7 +13,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from resilience.breakers import get_breaker, registry
-from resilience.services.breakers import breaker_force_closed, breaker_force_open, breaker_reset
+from resilience.breakers.services import breaker_force_closed, breaker_force_open, breaker_reset
 from tests.factories import make_interview, run_to_completion
 from tests.monitoring.test_dashboard import DASHBOARD
 

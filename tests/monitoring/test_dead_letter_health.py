@@ -9,8 +9,8 @@ from django.contrib.auth.models import Permission, User
 from django.test import Client
 from django.utils import timezone
 
+from resilience.dlq.models import DeadLetter
 from resilience.dlq.services import dead_letter_capture
-from resilience.models.dead_letters import DeadLetter
 
 # transaction=True: /health/ runs its checks on other threads, which use their own connections.
 pytestmark = pytest.mark.django_db(transaction=True)

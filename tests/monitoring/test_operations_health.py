@@ -16,8 +16,8 @@ from django.utils import timezone
 
 from interviews.models import Evaluation, EvaluationStatus, Interview, InterviewStatus
 from resilience.breakers import BreakerOpen, get_breaker, registry
+from resilience.breakers.services import breaker_force_open, breaker_reset
 from resilience.models import BreakerConfig
-from resilience.services.breakers import breaker_force_open, breaker_reset
 from tests.factories import make_interview
 
 # transaction=True: /health/ runs its checks on other threads, which use their own connections.

@@ -15,7 +15,7 @@ from tests.e2e.stack import BIN, Proc, Stack
 from tests.waiting import wait_for
 
 if TYPE_CHECKING:
-    from resilience.models.dead_letters import DeadLetter
+    from resilience.dlq.models import DeadLetter
 
 T = TypeVar("T")
 

@@ -1,5 +1,5 @@
 """Breaker alerts and dead-letter alerts go through one module: one throttle table, one sender,
-one interval and one webhook timeout (resilience/alerts.py)."""
+one interval and one webhook timeout (resilience/alerts/services.py)."""
 
 from datetime import timedelta
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def breaker_opens() -> bool:
-    from resilience.services.breakers import breaker_alert_send
+    from resilience.breakers.services import breaker_alert_send
 
     opened = Transition(
         "llm.openai", State.CLOSED, State.OPEN, Reason.FAILURE_RATE, 2, 20, 12, 0, 3, 1, 5.0
@@ -42,7 +42,7 @@ def test_alerts__breakers_and_dead_letters_share_one_throttle_table(webhook: Web
 def test_alerts__one_interval_rules_both_kinds(
     webhook: Webhook, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from resilience import alerts
+    from resilience.alerts import services as alerts
 
     # One constant decides how often either kind may alert: with no interval, every breaker
     # opening and every critical failure alerts.

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from resilience.services.background import BackgroundWorker, Batch
+from resilience.background import BackgroundWorker, Batch
 from tests.waiting import wait_for
 
 

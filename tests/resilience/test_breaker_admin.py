@@ -12,8 +12,8 @@ from django.urls import reverse
 
 from resilience.breakers import BreakerOpen, State, get_breaker
 from resilience.breakers.registry import expire_policies
+from resilience.breakers.selectors import breaker_snapshots
 from resilience.models import BreakerConfig, BreakerEvent, BreakerEventKind
-from resilience.selectors import breaker_snapshots
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.resilience.urls")]
 

@@ -11,8 +11,10 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
+from resilience.background import breaker_side_effects
 from resilience.breakers import Breaker, State
-from resilience.breakers.policies import DatabasePolicies
+from resilience.breakers.selectors import DatabasePolicies
+from resilience.breakers.services import breaker_alert_send, breaker_transition_notify
 from resilience.breakers.state import Reason, Transition
 from resilience.breakers.stores.memory import MemoryStore
 from resilience.models import (
@@ -22,8 +24,6 @@ from resilience.models import (
     BreakerEventKind,
     BreakerState,
 )
-from resilience.services.background import breaker_side_effects
-from resilience.services.breakers import breaker_alert_send, breaker_transition_notify
 
 from .conftest import FakeClock
 from .dlq_helpers import Webhook

@@ -7,8 +7,8 @@ import pytest
 from django.contrib.auth.models import User
 from django.test import Client
 
+from resilience.dlq.models import DeadLetter, DeadLetterStatus
 from resilience.dlq.services import dead_letter_capture
-from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("tests.resilience.urls")]
 

@@ -10,7 +10,8 @@ from django.core import mail
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
 
-from resilience import alerts
+from resilience.alerts import services as alerts
+from resilience.dlq.models import DeadLetter, DeadLetterStatus
 from resilience.dlq.selectors import dead_letter_stats
 from resilience.dlq.services import (
     dead_letter_resolve,
@@ -19,7 +20,6 @@ from resilience.dlq.services import (
     dead_letters_retry,
 )
 from resilience.models import AlertThrottle
-from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 from tests.migration_rows import ensure_migration_rows
 from tests.resilience.dlq_helpers import CRITICAL_TASK, Webhook, capture
 

@@ -17,7 +17,7 @@ from django.core.cache import cache
 from django.test import Client
 
 from interviewsite.celery import app
-from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
+from resilience.dlq.models import DeadLetter, DeadLetterStatus
 from tests.e2e.stack import Stack, base_env, database_url, stack
 from tests.resilience import dlq_tasks
 from tests.resilience.dlq_helpers import start_worker

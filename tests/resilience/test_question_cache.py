@@ -13,10 +13,10 @@ import pytest
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
-from resilience.models.question_cache import CachedQuestion
 from resilience.question_cache.backends import CacheEntry, get_backend, reset_backends
 from resilience.question_cache.backends.memory import MemoryBackend
 from resilience.question_cache.keys import InvalidCacheInput, cache_key
+from resilience.question_cache.models import CachedQuestion
 from resilience.question_cache.selectors import question_cache_stats
 from resilience.question_cache.services import (
     question_cache_clear,
@@ -25,7 +25,7 @@ from resilience.question_cache.services import (
     question_cache_purge_expired,
     question_cache_put,
 )
-from resilience.tasks.question_cache import prewarm_questions, purge_expired_questions
+from resilience.question_cache.tasks import prewarm_questions, purge_expired_questions
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("postgres_required", "redis_url")]
 

@@ -9,8 +9,8 @@ from django.contrib.auth.models import User
 from django.test import Client
 from django.urls import reverse
 
-from resilience.models.question_cache import CachedQuestion
 from resilience.question_cache.backends import reset_backends
+from resilience.question_cache.models import CachedQuestion
 from resilience.question_cache.services import (
     question_cache_counters_reset,
     question_cache_get,

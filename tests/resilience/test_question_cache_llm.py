@@ -17,21 +17,21 @@ from django.utils import timezone
 from interviews.fake_llm.server import FakeLLMHandle
 from interviews.llm.base import QuestionContext
 from interviews.llm.gateway import get_interviewer, reset_interviewer
+from resilience.background import breaker_side_effects
 from resilience.breakers import State, get_breaker
 from resilience.breakers.registry import reset_registry
-from resilience.models.question_cache import CachedQuestion
 from resilience.question_cache.backends import CacheEntry, get_backend, reset_backends
 from resilience.question_cache.backends.memory import MemoryBackend
 from resilience.question_cache.checks import check_question_cache_settings
 from resilience.question_cache.keys import cache_key
+from resilience.question_cache.models import CachedQuestion
 from resilience.question_cache.selectors import question_cache_stats
 from resilience.question_cache.services import (
     question_cache_counters_reset,
     question_cache_offers_drain,
     question_cache_put,
 )
-from resilience.services.background import breaker_side_effects
-from resilience.tasks.question_cache import prewarm_questions, purge_expired_questions
+from resilience.question_cache.tasks import prewarm_questions, purge_expired_questions
 from tests.interviews.test_llm_support import KEY, start_fake
 
 # Transactional: the breaker writes its transitions from a background thread.

@@ -16,6 +16,7 @@ from resilience.breakers import Breaker, BreakerOpen, BreakerPolicy
 from resilience.breakers.policies import StaticPolicies
 from resilience.breakers.stores.memory import MemoryStore
 from resilience.retry import parse_retry_after, retry_after_of, retrying
+from resilience.retry.checks import check_retry_settings
 
 
 def http_error(code: int, retry_after: str | None = None) -> httpx.HTTPStatusError:
@@ -160,3 +161,8 @@ def test_block_form__works_with_tenacity_attempts() -> None:
     assert result == "ok"
     assert isinstance(attempt, tenacity.AttemptManager)
     assert attempts == [1, 2]
+
+
+@override_settings(RETRY_BASE_DELAY=5.0, RETRY_MAX_DELAY=1.0)
+def test_system_check__reports_retry_cap_below_base_delay() -> None:
+    assert [e.id for e in check_retry_settings()] == ["resilience.E009"]

@@ -5,11 +5,11 @@ from typing import Any
 import pytest
 
 from interviews.fake_llm.server import FakeLLMHandle
+from resilience.background import breaker_side_effects
 from resilience.breakers import get_breaker
 from resilience.breakers.registry import expire_policies, reset_registry
+from resilience.breakers.services import breaker_config_ensure
 from resilience.models import BreakerConfig
-from resilience.services.background import breaker_side_effects
-from resilience.services.breakers import breaker_config_ensure
 from tests.interviews.test_llm_support import KEY, reset, start_fake
 
 RECOVERY_SECONDS = 1.0

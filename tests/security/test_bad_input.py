@@ -13,8 +13,8 @@ from django.test import Client
 
 from interviews.services.interviews import interview_revoke_token
 from interviewsite.asgi import application
+from resilience.dlq.models import DeadLetter, DeadLetterStatus
 from resilience.dlq.services import dead_letter_capture
-from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 from tests.factories import make_interview
 from tests.security.helpers import fresh_address
 

@@ -14,6 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from resilience.breakers.machine import Machine
+from resilience.breakers.models import BreakerStoreRecord
 from resilience.breakers.stores.base import BreakerStore, Clock, Operation, T, to_ms, wall_clock
 
 
@@ -24,8 +25,6 @@ class DatabaseStore(BreakerStore):
         self._clock = clock
 
     def read(self, name: str) -> tuple[Machine, int]:
-        from resilience.models import BreakerStoreRecord
-
         rows = BreakerStoreRecord.objects.filter(name=name)
         data = rows.values_list("data", flat=True).first()
         return Machine.from_dict(data), to_ms(self._clock())
@@ -45,8 +44,6 @@ class DatabaseStore(BreakerStore):
             connection.close()
 
     def _apply_here(self, name: str, operation: Operation[T]) -> T:
-        from resilience.models import BreakerStoreRecord
-
         # Plain SQL on one JSON column; only the table's quoted name enters the text.
         table = connection.ops.quote_name(BreakerStoreRecord._meta.db_table)
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""

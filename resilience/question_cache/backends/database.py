@@ -16,8 +16,8 @@ from django.db import connection, transaction
 from django.db.models import Count
 from django.utils.dateparse import parse_datetime
 
-from resilience.models.question_cache import CachedQuestion
 from resilience.question_cache.backends.base import BackendStats, CacheEntry, QuestionCacheBackend
+from resilience.question_cache.models import CachedQuestion
 
 FIELDS = (
     "key",

@@ -1,6 +1,6 @@
 """The dead-letter queue's staff JSON API: `GET /api/admin/dlq/`, `POST /api/admin/dlq/`.
 
-It asks the dead-letter admin (resilience/admin/dead_letters.py) who may do what, so the API
+It asks the dead-letter admin (resilience/dlq/admin.py) who may do what, so the API
 and the admin never disagree: view (or change) to list, change to retry or discard, delete to
 clear. Staff without the permission get 403, as they do on the admin page.
 
@@ -18,6 +18,7 @@ from django.http import HttpRequest, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views import View
 
+from resilience.dlq.models import DeadLetter, DeadLetterStatus
 from resilience.dlq.selectors import dead_letter_stats, dead_letters_filter
 from resilience.dlq.services import (
     RETRYABLE,
@@ -25,7 +26,6 @@ from resilience.dlq.services import (
     dead_letters_discard,
     dead_letters_retry,
 )
-from resilience.models.dead_letters import DeadLetter, DeadLetterStatus
 from resilience.text import first_text_problem, json_strings
 
 DEFAULT_LIMIT = 50

@@ -14,13 +14,13 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+from resilience.dlq.models import DeadLetter
 from resilience.dlq.selectors import (
     dead_letter_stats,
     dead_letter_task_names,
     dead_letters_count_by_task,
 )
 from resilience.dlq.services import RETRYABLE, RetryReport, dead_letters_discard, dead_letters_retry
-from resilience.models.dead_letters import DeadLetter
 
 PREVIEW_CHARS = 80
 

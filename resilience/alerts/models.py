@@ -1,4 +1,4 @@
-"""The alert throttle shared by every subsystem that alerts staff (resilience/alerts.py)."""
+"""The alert throttle shared by every subsystem that alerts staff (alerts/services.py)."""
 
 from django.db import models
 

@@ -1,4 +1,4 @@
-"""System checks: breaker and retry settings at start-up, stored breaker configs with --database.
+"""System checks: breaker settings at start-up, stored breaker configs with --database.
 
 Registered in ResilienceConfig.ready(). The settings check runs with every management command
 and server start; the configuration rows are checked by `manage.py check --database default`
@@ -15,6 +15,7 @@ from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
 from resilience.breakers.config import NAME_PATTERN, InvalidPolicy, policy_from_mapping
+from resilience.breakers.models import BreakerConfig
 from resilience.breakers.stores.base import BreakerStore
 from resilience.conf import resilience_settings
 
@@ -22,7 +23,7 @@ from resilience.conf import resilience_settings
 def check_breaker_settings(
     app_configs: Sequence[AppConfig] | None = None, **kwargs: Any
 ) -> list[CheckMessage]:
-    return [*_store_errors(), *_default_errors(), *_retry_errors()]
+    return [*_store_errors(), *_default_errors()]
 
 
 def check_breaker_configs(
@@ -30,8 +31,6 @@ def check_breaker_configs(
     databases: Sequence[str] | None = None,
     **kwargs: Any,
 ) -> list[CheckMessage]:
-    from resilience.models import BreakerConfig
-
     errors: list[CheckMessage] = []
     for alias in databases or ():
         try:
@@ -119,19 +118,4 @@ def _default_errors() -> list[CheckMessage]:
             )
         except TypeError as exc:
             errors.append(Error(f"{label}: {exc}.", id="resilience.E005"))
-    return errors
-
-
-def _retry_errors() -> list[CheckMessage]:
-    conf = resilience_settings()
-    attempts, base, cap = conf.max_retry_attempts, conf.retry_base_delay, conf.retry_max_delay
-    errors: list[CheckMessage] = []
-    if not isinstance(attempts, int) or attempts < 1:
-        errors.append(Error("MAX_RETRY_ATTEMPTS must be at least 1.", id="resilience.E007"))
-    if not isinstance(base, int | float) or base <= 0:
-        errors.append(Error("RETRY_BASE_DELAY must be more than 0 seconds.", id="resilience.E008"))
-    elif not isinstance(cap, int | float) or cap < base:
-        errors.append(
-            Error("RETRY_MAX_DELAY must be at least RETRY_BASE_DELAY.", id="resilience.E009")
-        )
     return errors

@@ -8,16 +8,16 @@ from django.forms import ModelForm
 from django.http import HttpRequest
 
 from resilience.breakers.config import Mode
-from resilience.breakers.state import Snapshot, State
-from resilience.models import BreakerConfig, BreakerEvent, BreakerState
-from resilience.selectors import breaker_live_snapshot
-from resilience.services.breakers import (
+from resilience.breakers.models import BreakerConfig, BreakerEvent, BreakerState
+from resilience.breakers.selectors import breaker_live_snapshot
+from resilience.breakers.services import (
     breaker_config_update,
     breaker_force_closed,
     breaker_force_open,
     breaker_reset,
     breaker_restore_normal,
 )
+from resilience.breakers.state import Snapshot, State
 
 DASH = "—"
 

@@ -15,8 +15,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from resilience.models.question_cache import CachedQuestion
 from resilience.question_cache.keys import Difficulty, InvalidCacheInput
+from resilience.question_cache.models import CachedQuestion
 from resilience.question_cache.selectors import QuestionCacheStats, question_cache_stats
 from resilience.question_cache.services import (
     question_cache_clear,

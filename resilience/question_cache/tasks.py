@@ -19,12 +19,13 @@ from resilience.question_cache.services import (
 logger = logging.getLogger(__name__)
 
 
-@shared_task(acks_late=True)
+# Names from before this module: the periodic task rows (migration 0002) refer to them.
+@shared_task(name="resilience.tasks.question_cache.purge_expired_questions", acks_late=True)
 def purge_expired_questions() -> int:
     return question_cache_purge_expired()
 
 
-@shared_task(acks_late=True)
+@shared_task(name="resilience.tasks.question_cache.prewarm_questions", acks_late=True)
 def prewarm_questions() -> dict[str, Any]:
     items = prewarm_items()  # ImproperlyConfigured names every malformed item
     if not items:

@@ -18,8 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from prometheus_client import Counter
 
+from resilience.alerts.models import AlertThrottle
 from resilience.conf import resilience_settings
-from resilience.models.alerts import AlertThrottle
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User as AuthUser

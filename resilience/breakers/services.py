@@ -13,20 +13,20 @@ from django.db import DEFAULT_DB_ALIAS, DatabaseError, IntegrityError, connectio
 from django.utils import timezone
 
 from resilience import metrics
-from resilience.alerts import Actor, actor_user, alert_claim, alert_deliver
+from resilience.alerts.services import Actor, actor_user, alert_claim, alert_deliver
+from resilience.background import breaker_side_effects
 from resilience.breakers.config import EDITABLE_FIELDS, Mode
-from resilience.breakers.policies import default_policy
-from resilience.breakers.registry import expire_policies, get_breaker
-from resilience.breakers.state import Reason, State, Transition
-from resilience.breakers.stores.base import BreakerStore
-from resilience.models import (
+from resilience.breakers.models import (
     BreakerConfig,
     BreakerEvent,
     BreakerEventKind,
     BreakerState,
     BreakerStateChoice,
 )
-from resilience.services.background import breaker_side_effects
+from resilience.breakers.policies import default_policy
+from resilience.breakers.registry import expire_policies, get_breaker
+from resilience.breakers.state import Reason, State, Transition
+from resilience.breakers.stores.base import BreakerStore
 
 logger = logging.getLogger(__name__)
 

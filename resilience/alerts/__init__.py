@@ -1,0 +1,1 @@
+"""Staff alerts shared by every subsystem: the sender in `services`, the throttle in `models`."""
