@@ -72,8 +72,8 @@ def type_problems(conf: Any) -> list[str]:
     problems = []
     for f in fields(conf):
         expected = typing.get_origin(f.type) or f.type
-        if isinstance(expected, types.UnionType):
-            continue
+        if expected in (types.UnionType, typing.Union):
+            continue  # e.g. `str | None`: None has a meaning the app's code gives it
         accepted = _ACCEPTED.get(expected) or (typing.cast(type, expected),)
         value = getattr(conf, f.name)
         wrong_bool = isinstance(value, bool) and bool not in accepted

@@ -1,6 +1,5 @@
 from django.apps import AppConfig
 from django.core import checks
-from django.core.signals import setting_changed
 from django.db.models.signals import post_migrate
 
 
@@ -9,11 +8,9 @@ class RetrievalConfig(AppConfig):
     verbose_name = "Knowledge bases"
 
     def ready(self) -> None:
-        from retrieval.conf import check_retrieval_settings, reset_retrieval_settings
+        from retrieval.conf import check_retrieval_settings
 
         checks.register(check_retrieval_settings)
-        # Tests override RETRIEVAL_* and EMBEDDINGS_* settings; the next call must see them.
-        setting_changed.connect(reset_retrieval_settings, dispatch_uid="retrieval.reset_settings")
         # The rag breaker's row exists from the start, so operators see it (health, dashboard)
         # even while search is lexical and nothing has called out yet.
         post_migrate.connect(rag_breaker_ensure, sender=self, dispatch_uid="retrieval.breaker")

@@ -1,12 +1,36 @@
-"""The retrieval settings as one typed value, read once per process (docs/operations.md,
-"Knowledge bases")."""
+"""The retrieval settings, read once per process (docs/settings.md; docs/retrieval.md).
+
+`RetrievalDeclared` is the settings as written: field names are the settings' names in lower
+case, and their defaults, applied when a setting is absent, are the only ones in the code
+(interviewsite/appconf.py). `RetrievalSettings` is what the services use, derived from it.
+"""
 
 from dataclasses import dataclass, field
 from functools import cache
-from typing import Any
 
-from django.conf import settings
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
+
+from interviewsite.appconf import (
+    register_type_check,
+    reset_on_change,
+    settings_from,
+    type_problems,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalDeclared:
+    retrieval_max_document_bytes: int = 5 * 1024 * 1024
+    retrieval_max_text_chars: int = 500_000
+    retrieval_max_pdf_pages: int = 200
+    retrieval_max_documents: int = 50
+    retrieval_passage_chars: int = 800
+    retrieval_top_k: int = 4
+    embeddings_base_url: str = ""  # "" = lexical search only
+    embeddings_api_key: str = field(default="", repr=False)
+    embeddings_model: str = "text-embedding-3-small"
+    embeddings_timeout_seconds: float = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,8 +43,8 @@ class RetrievalSettings:
     top_k: int  # passages a search returns by default
     embeddings_base_url: str  # OpenAI-compatible API root; "" = lexical search only
     embeddings_api_key: str = field(repr=False)
-    embeddings_model: str = "text-embedding-3-small"
-    embeddings_timeout: float = 1.0  # seconds per attempt, and the retries' deadline
+    embeddings_model: str
+    embeddings_timeout: float  # seconds per attempt, and the retries' deadline
 
     @property
     def embeddings_enabled(self) -> bool:
@@ -28,18 +52,22 @@ class RetrievalSettings:
 
 
 def _read() -> RetrievalSettings:
-    get = getattr
+    """The settings; ImproperlyConfigured naming each setting of the wrong type."""
+    declared = settings_from(RetrievalDeclared)
+    problems = type_problems(declared)
+    if problems:
+        raise ImproperlyConfigured(" ".join(problems))
     return RetrievalSettings(
-        max_document_bytes=int(get(settings, "RETRIEVAL_MAX_DOCUMENT_BYTES", 5 * 1024 * 1024)),
-        max_text_chars=int(get(settings, "RETRIEVAL_MAX_TEXT_CHARS", 500_000)),
-        max_pdf_pages=int(get(settings, "RETRIEVAL_MAX_PDF_PAGES", 200)),
-        max_documents=int(get(settings, "RETRIEVAL_MAX_DOCUMENTS", 50)),
-        passage_chars=int(get(settings, "RETRIEVAL_PASSAGE_CHARS", 800)),
-        top_k=int(get(settings, "RETRIEVAL_TOP_K", 4)),
-        embeddings_base_url=str(get(settings, "EMBEDDINGS_BASE_URL", "")).rstrip("/"),
-        embeddings_api_key=str(get(settings, "EMBEDDINGS_API_KEY", "")),
-        embeddings_model=str(get(settings, "EMBEDDINGS_MODEL", "text-embedding-3-small")),
-        embeddings_timeout=float(get(settings, "EMBEDDINGS_TIMEOUT_SECONDS", 1.0)),
+        max_document_bytes=declared.retrieval_max_document_bytes,
+        max_text_chars=declared.retrieval_max_text_chars,
+        max_pdf_pages=declared.retrieval_max_pdf_pages,
+        max_documents=declared.retrieval_max_documents,
+        passage_chars=declared.retrieval_passage_chars,
+        top_k=declared.retrieval_top_k,
+        embeddings_base_url=declared.embeddings_base_url.rstrip("/"),
+        embeddings_api_key=declared.embeddings_api_key,
+        embeddings_model=declared.embeddings_model,
+        embeddings_timeout=float(declared.embeddings_timeout_seconds),
     )
 
 
@@ -48,12 +76,15 @@ def retrieval_settings() -> RetrievalSettings:
     return _read()
 
 
-def reset_retrieval_settings(**kwargs: Any) -> None:
-    retrieval_settings.cache_clear()
+reset_retrieval_settings = reset_on_change(retrieval_settings, "retrieval.conf")
+register_type_check(lambda: settings_from(RetrievalDeclared), "retrieval.E050")
 
 
-def check_retrieval_settings(**kwargs: Any) -> list[checks.CheckMessage]:
-    conf = _read()
+def check_retrieval_settings(**kwargs: object) -> list[checks.CheckMessage]:
+    try:
+        conf = _read()
+    except ImproperlyConfigured:
+        return []  # a value of the wrong type: the type check (retrieval.E050) names it
     errors: list[checks.CheckMessage] = []
     positive = {
         "RETRIEVAL_MAX_DOCUMENT_BYTES": conf.max_document_bytes,

@@ -3,6 +3,7 @@ import shutil
 from typing import Any
 
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 from sandbox.conf import _read, sandbox_settings, settings_problems
 
@@ -10,7 +11,11 @@ logger = logging.getLogger(__name__)
 
 
 def check_sandbox_settings(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    return [checks.Error(p, id="sandbox.E001") for p in settings_problems(_read())]
+    try:
+        conf = _read()
+    except ImproperlyConfigured:
+        return []  # a value of the wrong type: the type check (sandbox.E050) names it
+    return [checks.Error(p, id="sandbox.E001") for p in settings_problems(conf)]
 
 
 def unisolated_worker_warn(sender: Any = None, instance: Any = None, **kwargs: Any) -> bool:

@@ -11,9 +11,38 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from interviewsite.appconf import register_type_check, settings_from, type_problems
 from sandbox.types import Limits
 
 ISOLATION_MODES = ("auto", "namespaces", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class SandboxDeclared:
+    """The settings as written: field names are the settings' names in lower case, and their
+    defaults, applied when a setting is absent, are the only ones in the code
+    (interviewsite/appconf.py). SandboxSettings is what the engines use, derived from them."""
+
+    sandbox_engine: str = "sandbox.engines.local.LocalEngine"
+    sandbox_cpu_seconds: float = 5.0
+    sandbox_wall_seconds: float = 10.0
+    sandbox_memory_mb: int = 256
+    sandbox_processes: int = 32
+    sandbox_file_mb: int = 16
+    sandbox_output_kb: int = 64
+    sandbox_max_code_bytes: int = 65536
+    sandbox_max_tests: int = 50
+    sandbox_max_tests_bytes: int = 262144
+    sandbox_python: str = ""  # "": the system's python3
+    sandbox_node: str | None = None  # None: node on PATH; "": no JavaScript
+    sandbox_isolation: str = "auto"
+    sandbox_uid_base: int = 200000
+    sandbox_uid_count: int = 256
+    sandbox_hide_paths: list[str] = field(default_factory=list)
+    sandbox_state_dir: str = ""  # "": VAR_DIR/sandbox
+    sandbox_piston_url: str = ""
+    sandbox_piston_runtimes: dict[str, str] = field(default_factory=dict)
+    sandbox_piston_timeout_seconds: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,35 +78,39 @@ def _interpreter() -> str:
 
 
 def _read() -> SandboxSettings:
-    get = getattr
+    """The settings; ImproperlyConfigured naming each setting of the wrong type."""
+    declared = settings_from(SandboxDeclared)
+    problems = type_problems(declared)
+    if problems:
+        raise ImproperlyConfigured(" ".join(problems))
     limits = Limits(
-        cpu_seconds=float(get(settings, "SANDBOX_CPU_SECONDS", 5.0)),
-        wall_seconds=float(get(settings, "SANDBOX_WALL_SECONDS", 10.0)),
-        memory_bytes=int(get(settings, "SANDBOX_MEMORY_MB", 256)) * 1024 * 1024,
-        processes=int(get(settings, "SANDBOX_PROCESSES", 32)),
-        file_bytes=int(get(settings, "SANDBOX_FILE_MB", 16)) * 1024 * 1024,
-        output_bytes=int(get(settings, "SANDBOX_OUTPUT_KB", 64)) * 1024,
+        cpu_seconds=float(declared.sandbox_cpu_seconds),
+        wall_seconds=float(declared.sandbox_wall_seconds),
+        memory_bytes=declared.sandbox_memory_mb * 1024 * 1024,
+        processes=declared.sandbox_processes,
+        file_bytes=declared.sandbox_file_mb * 1024 * 1024,
+        output_bytes=declared.sandbox_output_kb * 1024,
     )
-    node = get(settings, "SANDBOX_NODE", None)
-    hide = [str(settings.BASE_DIR), str(get(settings, "VAR_DIR", settings.BASE_DIR))]
-    hide += list(get(settings, "SANDBOX_HIDE_PATHS", []))
-    runtimes: Any = get(settings, "SANDBOX_PISTON_RUNTIMES", {})
+    node = declared.sandbox_node
+    # The project's own directories are never visible to a run.
+    var_dir = settings.VAR_DIR
+    hide = [str(settings.BASE_DIR), str(var_dir), *declared.sandbox_hide_paths]
     return SandboxSettings(
-        engine=get(settings, "SANDBOX_ENGINE", "sandbox.engines.local.LocalEngine"),
+        engine=declared.sandbox_engine,
         limits=limits,
-        max_code_bytes=int(get(settings, "SANDBOX_MAX_CODE_BYTES", 65536)),
-        max_tests=int(get(settings, "SANDBOX_MAX_TESTS", 50)),
-        max_tests_bytes=int(get(settings, "SANDBOX_MAX_TESTS_BYTES", 262144)),
-        python=get(settings, "SANDBOX_PYTHON", "") or _interpreter(),
+        max_code_bytes=declared.sandbox_max_code_bytes,
+        max_tests=declared.sandbox_max_tests,
+        max_tests_bytes=declared.sandbox_max_tests_bytes,
+        python=declared.sandbox_python or _interpreter(),
         node=(shutil.which("node") or "") if node is None else node,
-        isolation=get(settings, "SANDBOX_ISOLATION", "auto"),
-        uid_base=int(get(settings, "SANDBOX_UID_BASE", 200000)),
-        uid_count=int(get(settings, "SANDBOX_UID_COUNT", 256)),
+        isolation=declared.sandbox_isolation,
+        uid_base=declared.sandbox_uid_base,
+        uid_count=declared.sandbox_uid_count,
         hide_paths=tuple(dict.fromkeys(hide)),
-        state_dir=str(get(settings, "SANDBOX_STATE_DIR", "") or f"{settings.VAR_DIR}/sandbox"),
-        piston_url=str(get(settings, "SANDBOX_PISTON_URL", "")).rstrip("/"),
-        piston_runtimes=dict(runtimes),
-        piston_timeout_seconds=float(get(settings, "SANDBOX_PISTON_TIMEOUT_SECONDS", 5.0)),
+        state_dir=declared.sandbox_state_dir or f"{var_dir}/sandbox",
+        piston_url=declared.sandbox_piston_url.rstrip("/"),
+        piston_runtimes=dict(declared.sandbox_piston_runtimes),
+        piston_timeout_seconds=float(declared.sandbox_piston_timeout_seconds),
     )
 
 
@@ -116,3 +149,6 @@ def reset_sandbox_settings(**kwargs: Any) -> None:
     from sandbox.engines import reset_engine
 
     reset_engine()
+
+
+register_type_check(lambda: settings_from(SandboxDeclared), "sandbox.E050")

@@ -11,6 +11,8 @@ from django.test import override_settings
 from interviews.conf import interviews_settings
 from monitoring.conf import monitoring_settings
 from resilience.conf import resilience_settings
+from retrieval.conf import retrieval_settings
+from sandbox.conf import sandbox_settings
 from tests.e2e.stack import ROOT
 
 APPS = ("interviews", "resilience", "monitoring", "sandbox", "retrieval", "interviewsite")
@@ -47,6 +49,8 @@ def test_app_code__no_module_repeats_a_setting_default_with_getattr() -> None:
         (resilience_settings, "CRITICAL_TASKS", "critical_tasks", ["a.task"]),
         (interviews_settings, "CELERY_TASK_TIME_LIMIT", "celery_task_time_limit", 42),
         (monitoring_settings, "LOG_FORMAT", "log_format", "json"),
+        (retrieval_settings, "RETRIEVAL_TOP_K", "top_k", 9),
+        (sandbox_settings, "SANDBOX_MAX_TESTS", "max_tests", 7),
     ],
 )
 def test_app_settings__read_once_and_read_again_when_a_setting_changes(
@@ -68,6 +72,10 @@ def test_app_settings__read_once_and_read_again_when_a_setting_changes(
         ("CELERY_TASK_TIME_LIMIT", "300", "CELERY_TASK_TIME_LIMIT must be int, not str '300'."),
         ("LOG_FORMAT", True, "LOG_FORMAT must be str, not bool True."),
         ("RETRY_BASE_DELAY", True, "RETRY_BASE_DELAY must be float, not bool True."),
+        ("RETRIEVAL_TOP_K", "4", "RETRIEVAL_TOP_K must be int, not str '4'."),
+        ("EMBEDDINGS_BASE_URL", 42, "EMBEDDINGS_BASE_URL must be str, not int 42."),
+        ("SANDBOX_MEMORY_MB", "256", "SANDBOX_MEMORY_MB must be int, not str '256'."),
+        ("SANDBOX_HIDE_PATHS", "/srv", "SANDBOX_HIDE_PATHS must be list, not str '/srv'."),
     ],
 )
 def test_app_settings__a_value_of_the_wrong_type_is_a_check_error_naming_it(

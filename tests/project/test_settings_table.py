@@ -17,11 +17,19 @@ from interviews.conf import InterviewsSettings
 from interviewsite.appconf import defaults_of
 from monitoring.conf import MonitoringSettings
 from resilience.conf import ResilienceSettings
+from retrieval.conf import RetrievalDeclared
+from sandbox.conf import SandboxDeclared
 from tests.e2e.stack import ROOT
 
 # Where the settings tables live (a header row "| variable | default |" or "| setting | ...").
 REFERENCES = tuple(ROOT / "docs" / name for name in ("settings.md", "architecture.md"))
-CONF_CLASSES = (InterviewsSettings, MonitoringSettings, ResilienceSettings)
+CONF_CLASSES = (
+    InterviewsSettings,
+    MonitoringSettings,
+    ResilienceSettings,
+    RetrievalDeclared,
+    SandboxDeclared,
+)
 # Read by the processes and the Makefile rather than by settings.py.
 PROCESS_VARIABLES = {"PROMETHEUS_MULTIPROC_DIR", "WEB_PORT", "FORWARDED_ALLOW_IPS"}
 _EMPTY = ("empty", "unset", "none")
