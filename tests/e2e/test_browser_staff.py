@@ -23,7 +23,7 @@ from interviews.services.positions import position_create
 from tests.e2e.browser import artifact
 from tests.e2e.staff_browser import PASSWORD, staff_page
 from tests.factories import STRONG_ANSWER, make_interview, run_to_completion
-from tests.interviews.test_evaluation_support import eager_celery
+from tests.interviews.evaluation_support import eager_celery
 from tests.migration_rows import ensure_migration_rows
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 import pytest
 
 from interviews.fake_llm.server import FakeLLMHandle
-from tests.interviews.test_llm_support import reset, start_fake
+from tests.interviews.llm_support import reset, start_fake
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from interviews.llm.offline_bank import (
     load_bank,
 )
 from interviews.services.evidence import QuestionTranscript, evaluation_check
-from tests.interviews.test_llm_support import context
+from tests.interviews.llm_support import context
 
 TOPICS = {"python", "javascript", "sql", "system_design", "data_structures", "behavioural"}
 DIFFICULTIES = ("easy", "medium", "hard")

@@ -13,7 +13,7 @@ from interviews.models import Evaluation, EvaluationStatus, Interview
 from interviews.services.evaluation import evaluation_fail, evaluation_run
 from interviews.services.positions import position_create
 from tests.factories import STRONG_ANSWER, make_interview, run_to_completion
-from tests.interviews.test_evaluation_support import eager_celery
+from tests.interviews.evaluation_support import eager_celery
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from channels.db import database_sync_to_async
 from interviews.fake_llm.server import FakeLLMHandle
 from resilience.breakers.registry import reset_registry
 from tests.factories import make_interview
-from tests.interviews.test_llm_support import KEY, start_fake
+from tests.interviews.llm_support import KEY, start_fake
 from tests.interviews.ws import connect, recv, until
 
 pytestmark = pytest.mark.django_db(transaction=True)

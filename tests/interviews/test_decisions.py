@@ -24,7 +24,7 @@ from interviews.models import (
 from interviews.services.decisions import DecisionRefused, decision_record
 from interviews.services.evaluation import evaluation_rerun, evaluation_run
 from tests.interviews.evaluation_corpus import GENUINE
-from tests.interviews.test_evaluation_support import eager_celery, interview_answering
+from tests.interviews.evaluation_support import eager_celery, interview_answering
 
 STRONG = next(s for s in GENUINE if s.kind == "strong")
 

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from interviews.prose import sentences
 from interviews.services.evaluation import evaluation_run
-from tests.interviews.test_evaluation_support import interview_answering
+from tests.interviews.evaluation_support import interview_answering
 
 pytestmark = pytest.mark.django_db
 

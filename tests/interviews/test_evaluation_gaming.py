@@ -14,7 +14,7 @@ from interviews.fake_llm.server import FakeLLMHandle
 from interviews.models import Evaluation
 from interviews.services.evaluation import evaluation_run
 from tests.interviews.evaluation_corpus import GAMING, GENUINE, INSTRUCTIONS, STRATEGIES, Sample
-from tests.interviews.test_evaluation_support import interview_answering, use_provider_at
+from tests.interviews.evaluation_support import interview_answering, use_provider_at
 
 pytestmark = pytest.mark.django_db
 

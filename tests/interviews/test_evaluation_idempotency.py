@@ -20,7 +20,7 @@ from interviews.services.evaluation import (
 )
 from interviews.tasks import evaluate_interview
 from tests.factories import STRONG_ANSWER
-from tests.interviews.test_evaluation_support import (
+from tests.interviews.evaluation_support import (
     eager_celery,
     finished_interview,
     use_openai_at,

@@ -14,7 +14,7 @@ from interviews.models import Evaluation, EvaluationStatus
 from interviews.services.evaluation import evaluation_run
 from interviews.tasks import evaluate_interview
 from tests.factories import STRONG_ANSWER
-from tests.interviews.test_evaluation_support import (
+from tests.interviews.evaluation_support import (
     ScriptedLLM,
     finished_interview,
     use_openai_at,

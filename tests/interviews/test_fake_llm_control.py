@@ -24,7 +24,7 @@ from tests.interviews.fake_llm_client import (
     question_prompt,
     reply_text,
 )
-from tests.interviews.test_llm_support import TEST_PORTS
+from tests.interviews.llm_support import TEST_PORTS
 from tests.waiting import wait_for
 
 # --- the control endpoint -------------------------------------------------------------------

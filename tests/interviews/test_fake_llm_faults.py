@@ -16,7 +16,7 @@ from tests.interviews.fake_llm_client import (
     question_prompt,
     reply_text,
 )
-from tests.interviews.test_llm_support import start_fake
+from tests.interviews.llm_support import start_fake
 from tests.waiting import wait_for
 
 # --- fault modes ----------------------------------------------------------------------------

@@ -30,7 +30,7 @@ from interviews.services.interviews import (
 from interviews.services.positions import position_create
 from retrieval.services.documents import document_upload
 from tests.factories import STRONG_ANSWER, run_to_completion
-from tests.interviews.test_llm_support import KEY
+from tests.interviews.llm_support import KEY
 
 DATA_JOB = """Senior data engineer
 

@@ -27,7 +27,7 @@ from interviews.services.positions import position_create
 from interviews.services.tokens import interview_by_invite
 from interviews.tasks import send_invite_email
 from resilience.dlq.models import DeadLetter
-from tests.interviews.test_evaluation_support import eager_celery
+from tests.interviews.evaluation_support import eager_celery
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from interviews.llm.budget import llm_step
 from interviews.llm.errors import ProvidersUnavailable
 from interviews.llm.fallback import EXPERIENCE_QUESTIONS, fallback_question
 from resilience.breakers import State
-from tests.interviews.test_llm_support import (
+from tests.interviews.llm_support import (
     MemoryBreakers,
     anthropic_at,
     context,

@@ -17,7 +17,7 @@ from interviews.llm.budget import Deadline
 from interviews.llm.errors import ProvidersUnavailable
 from interviews.llm.providers.remote import RemoteInterviewer
 from resilience.breakers import State
-from tests.interviews.test_llm_support import (
+from tests.interviews.llm_support import (
     MemoryBreakers,
     anthropic_at,
     context,

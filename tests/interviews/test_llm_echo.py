@@ -10,7 +10,7 @@ from interviews.fake_llm.server import FakeLLMHandle
 from interviews.llm.errors import MalformedReply
 from interviews.llm.prompts import FOLLOW_UP_SYSTEM, QUESTION_SYSTEM
 from interviews.llm.schemas import parse_follow_up, parse_question
-from tests.interviews.test_llm_support import (
+from tests.interviews.llm_support import (
     anthropic_at,
     context,
     make_chain,

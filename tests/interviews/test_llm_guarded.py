@@ -19,7 +19,7 @@ from interviews.llm.budget import Deadline
 from interviews.llm.errors import ProvidersUnavailable, ProviderUnavailable
 from interviews.llm.guarded import GuardedProvider, RetryPolicy
 from resilience.breakers import State
-from tests.interviews.test_llm_support import (
+from tests.interviews.llm_support import (
     MemoryBreakers,
     context,
     make_chain,

@@ -27,8 +27,8 @@ from resilience.question_cache.selectors import question_cache_stats
 from resilience.question_cache.services import question_cache_counters_reset
 from resilience.question_cache.tasks import prewarm_questions
 from tests.factories import STRONG_ANSWER, make_interview
-from tests.interviews.test_evaluation_support import eager_celery
-from tests.interviews.test_llm_support import KEY, start_fake
+from tests.interviews.evaluation_support import eager_celery
+from tests.interviews.llm_support import KEY, start_fake
 
 # Transactional: the breaker writes its transitions from a background thread, which must not
 # wait on a test transaction that never commits.

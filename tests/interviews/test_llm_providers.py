@@ -18,7 +18,7 @@ from interviews.llm.pool import ProviderPool
 from interviews.llm.prompts import EVALUATION_SYSTEM, FOLLOW_UP_SYSTEM, QUESTION_SYSTEM
 from interviews.llm.providers.anthropic import AnthropicInterviewer
 from interviews.llm.providers.remote import RemoteInterviewer
-from tests.interviews.test_llm_support import (
+from tests.interviews.llm_support import (
     RecordingTransport,
     anthropic_at,
     context,

@@ -22,7 +22,7 @@ from interviews.llm.providers.openai import OpenAIInterviewer
 from interviews.llm.providers.remote import RemoteInterviewer
 from resilience.breakers import State
 from resilience.breakers.stores.redis import RedisStore
-from tests.interviews.test_llm_support import (
+from tests.interviews.llm_support import (
     KEY,
     MemoryBreakers,
     anthropic_at,

@@ -24,7 +24,7 @@ from interviews.services.evidence import (
 from interviews.services.instructions import evaluator_instructions
 from tests.factories import STRONG_ANSWER, make_interview, run_to_completion
 from tests.interviews.evaluation_corpus import GENUINE
-from tests.interviews.test_evaluation_support import eager_celery, interview_answering
+from tests.interviews.evaluation_support import eager_celery, interview_answering
 
 pytestmark = pytest.mark.django_db
 

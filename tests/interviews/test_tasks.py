@@ -9,7 +9,7 @@ from interviews.tasks import evaluate_interview
 from resilience.background import breaker_side_effects
 from resilience.breakers.registry import reset_registry
 from tests.factories import STRONG_ANSWER
-from tests.interviews.test_evaluation_support import (
+from tests.interviews.evaluation_support import (
     eager_celery,
     finished_interview,
     use_openai_at,

@@ -25,7 +25,7 @@ from interviews.services.interviews import (
 from resilience.background import breaker_side_effects
 from resilience.breakers.registry import reset_registry
 from tests.factories import STRONG_ANSWER, make_interview
-from tests.interviews.test_llm_support import KEY, start_fake
+from tests.interviews.llm_support import KEY, start_fake
 from tests.interviews.ws import connect, until
 
 # Transactional: the breaker writes its transitions from a background thread.

@@ -32,7 +32,7 @@ from resilience.question_cache.services import (
     question_cache_put,
 )
 from resilience.question_cache.tasks import prewarm_questions, purge_expired_questions
-from tests.interviews.test_llm_support import KEY, start_fake
+from tests.interviews.llm_support import KEY, start_fake
 
 # Transactional: the breaker writes its transitions from a background thread.
 pytestmark = [

@@ -10,7 +10,7 @@ from resilience.breakers import get_breaker
 from resilience.breakers.registry import expire_policies, reset_registry
 from resilience.breakers.services import breaker_config_ensure
 from resilience.models import BreakerConfig
-from tests.interviews.test_llm_support import KEY, reset, start_fake
+from tests.interviews.llm_support import KEY, reset, start_fake
 
 RECOVERY_SECONDS = 1.0
 

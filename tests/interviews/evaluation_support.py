@@ -25,7 +25,7 @@ from interviews.services.interviews import (
 )
 from resilience.breakers.registry import reset_registry
 from tests.factories import make_interview
-from tests.interviews.test_llm_support import KEY
+from tests.interviews.llm_support import KEY
 
 Reply = Callable[[dict[str, Any]], dict[str, Any]]
 
