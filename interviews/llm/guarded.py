@@ -15,14 +15,13 @@ already logged when it opened; a bug is logged with its traceback), and the chai
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 import httpx
 from django.conf import settings
 
 from interviews.llm import metrics
 from interviews.llm.base import (
-    AnsweredQuestion,
     EvaluationResult,
     GeneratedQuestion,
     QuestionContext,
@@ -106,21 +105,9 @@ class GuardedProvider:
             lambda d: self.provider.follow_up(ctx, question, answer, deadline=d), deadline
         )
 
-    def evaluate(
-        self,
-        *,
-        role: str,
-        topic: str,
-        difficulty: str,
-        answers: tuple[AnsweredQuestion, ...],
-        deadline: Deadline | None = None,
-    ) -> EvaluationResult:
-        return self._call(
-            lambda d: self.provider.evaluate(
-                role=role, topic=topic, difficulty=difficulty, answers=answers, deadline=d
-            ),
-            deadline,
-        )
+    def evaluate(self, *, deadline: Deadline | None = None, **interview: Any) -> EvaluationResult:
+        # What is scored is defined once, by InterviewerProvider.evaluate: passed on as given.
+        return self._call(lambda d: self.provider.evaluate(**interview, deadline=d), deadline)
 
     def _call(self, call: Callable[[Deadline], T], deadline: Deadline | None) -> T:
         """The provider's answer within `deadline`, or ProviderUnavailable saying why not."""

@@ -4,6 +4,8 @@ and the chain treats every provider alike, by what it says it is rather than by 
 
 import contextlib
 from collections.abc import Collection, Iterator
+from dataclasses import replace
+from typing import Any
 
 import pytest
 
@@ -18,8 +20,10 @@ from interviews.llm.base import (
 from interviews.llm.budget import Deadline
 from interviews.llm.errors import ProvidersUnavailable, ProviderUnavailable
 from interviews.llm.guarded import GuardedProvider, RetryPolicy
+from interviews.llm.providers.openai import OpenAIInterviewer
 from resilience.breakers import State
 from tests.interviews.llm_support import (
+    KEY,
     MemoryBreakers,
     context,
     make_chain,
@@ -109,6 +113,36 @@ def test_guarded_provider__answers_with_the_offline_interface(fake: FakeLLMHandl
         guarded.generate_question(context())
     assert (rejected.value.retry_after or 0) > 0
     assert fake.status()["requests"] == 3, "the open breaker sent nothing"
+
+
+class PositionedOpenAI(OpenAIInterviewer):
+    """A provider whose interface grew an argument (the position being interviewed for)."""
+
+    def evaluate(self, *, deadline: Deadline | None = None, **interview: Any) -> EvaluationResult:
+        position = interview.pop("position")
+        result = super().evaluate(deadline=deadline, **interview)
+        return replace(result, details={**result.details, "position": position})
+
+
+def test_guarded_provider__evaluate_passes_the_interfaces_arguments_on_as_given(
+    fake: FakeLLMHandle,
+) -> None:
+    provider = openai_at(fake)
+    positioned = PositionedOpenAI(
+        base_url=provider.base_url, api_key=KEY, model="gpt-test", timeout=1.0, pool=provider.pool
+    )
+    guarded = GuardedProvider(
+        positioned, retry=RetryPolicy(attempts=1, base_delay=0.01, max_delay=0.1),
+        breakers=MemoryBreakers(failure_threshold=2),
+    )  # fmt: skip
+    question = AnsweredQuestion(index=0, question="How?", rubric=("measure",), answer=ANSWER)
+    answers = (question,)
+    result = guarded.evaluate(
+        role="Backend", topic="performance", difficulty="medium", answers=answers,
+        position="Platform engineer",
+    )  # fmt: skip
+    assert (result.method, result.details["position"]) == ("llm:openai", "Platform engineer")
+    assert [q.index for q in result.questions] == [0]
 
 
 def test_chain__labels_and_caches_any_llm_provider_by_what_it_is() -> None:
