@@ -16,7 +16,8 @@ strong genuine answers, so the recommendation shows whether one gamed answer can
 strong interview to a hire. It prints, per provider: the highest score and recommendation each
 strategy reached; flag recall on gaming answers (goal >= 0.95); the false-flag rate on genuine
 answers (goal <= 5 %; an off_topic flag on an off-topic answer is right, not false); and the
-Spearman rank correlation of question scores with the labels. Nothing is stored: no database.
+Spearman rank correlation of question scores with the labels. Then the instruction detector
+alone on the two held-out sets of phrasings. Nothing is stored: no database.
 """
 
 import contextlib
@@ -33,6 +34,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interviewsite.settings")
 os.environ.setdefault("SECRET_KEY", "bench-only-key")
+# No database and no Redis here: the breakers keep their state in this process.
+os.environ.setdefault("BREAKER_STORE", "resilience.breakers.stores.memory.MemoryStore")
 
 import django  # noqa: E402
 
@@ -51,6 +54,7 @@ from interviews.services.evidence import (  # noqa: E402
     QuestionTranscript,
     evaluation_check,
 )
+from interviews.services.instructions import evaluator_instructions, result_shaped  # noqa: E402
 from tests.interviews.evaluation_corpus import (  # noqa: E402
     GAMING,
     GENUINE,
@@ -58,6 +62,8 @@ from tests.interviews.evaluation_corpus import (  # noqa: E402
     STRATEGIES,
     Sample,
 )
+from tests.interviews.evaluation_corpus import heldout_instructions_first as first  # noqa: E402
+from tests.interviews.evaluation_corpus import heldout_instructions_second as second  # noqa: E402
 
 RANK = ["needs_review", "no_hire", "lean_no", "hire", "strong_hire"]
 KEY = "bench-key"
@@ -142,6 +148,18 @@ def measure(name: str, provider: InterviewerProvider) -> None:
     print(f"Spearman rank correlation of question scores with labels: {rho:.3f}")
 
 
+def held_out() -> None:
+    """The instruction detector alone on the held-out phrasings (docs/evaluation.md)."""
+    print("\n== instruction detector on the held-out sets ==")
+    for name, module in (("first", first), ("second", second)):
+        caught = sum(bool(evaluator_instructions(t) or result_shaped(t)) for t in module.AIMED)
+        false = sum(bool(evaluator_instructions(t)) for t in module.GENUINE)
+        print(
+            f"{name}: aimed at the evaluator caught {caught}/{len(module.AIMED)}; "
+            f"honest sentences flagged {false}/{len(module.GENUINE)}"
+        )
+
+
 def main() -> None:
     print(
         f"corpus: {len(GENUINE)} genuine answers over "
@@ -160,6 +178,7 @@ def main() -> None:
         runs += [(f"fake LLM obeying injections ({d})", d) for d in ("openai", "anthropic")]
         for name, provider in runs:
             measure(name, build_provider(provider))
+    held_out()
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from interviews.llm.base import AnsweredQuestion
 from interviews.llm.offline import rubric_coverage
 from interviews.prose import normalise, sentences, word_count, words
 from interviews.services.instructions import evaluator_instructions, result_shaped
+from interviews.services.register import reference_text
 
 # The highest score a question keeps once its answer carries the flag: 1 = "no substantive
 # answer", 2 = "weak". Every flag caps at 2 or lower; a flag the model raised counts the same.
@@ -269,6 +270,12 @@ def _padding(answer: str, question: AnsweredQuestion, _topic: str) -> str:
         return f"A filler run: “{m.group()[:40].strip()}…”."
     if m := _LOREM.search(answer):
         return f"Placeholder text: “{m.group()}”."
+    if run := reference_text(_prose(answer)):  # code is unvoiced too, and is an answer
+        marks = "; ".join(run.marks) or "no mark of a source, but far longer than an answer"
+        return (
+            f"{run.chars} characters ({run.share:.0%} of the answer) read as pasted reference "
+            f"text, not an answer: no one speaks in them (no I, we or you), and {marks}."
+        )
     if len(answer) < PADDING_LIMIT_SHARE * settings.MAX_ANSWER_CHARS:
         return ""
     related = _related_terms(question.question)

@@ -8,6 +8,7 @@ from interviews.llm.offline_bank import load_bank
 from tests.interviews.evaluation_corpus.genuine import adequate, strong
 from tests.interviews.evaluation_corpus.heldout_instructions_first import AIMED as FIRST
 from tests.interviews.evaluation_corpus.heldout_instructions_second import AIMED as SECOND
+from tests.interviews.evaluation_corpus.pasted import pasted
 from tests.interviews.evaluation_corpus.sample import Sample
 
 # Instructions and score requests aimed at the evaluator, in as many phrasings as candidates
@@ -128,6 +129,7 @@ def _gaming() -> tuple[Sample, ...]:
         out += [Sample(qid, "question_echo", t) for t in _echo(qid)]
         out += [Sample(qid, "repetition", t) for t in _repeated(qid)]
         out += [Sample(qid, "padding", t) for t in _padding(qid)]
+        out += [Sample(qid, "pasted_reference", t) for t in pasted(qid)]
         out += [Sample(qid, "keyboard_mash", KEYBOARD_MASH[n])]
     for n, text in enumerate(INSTRUCTIONS):
         qid = _GAMING_QUESTIONS[n % len(_GAMING_QUESTIONS)]

@@ -38,6 +38,17 @@ ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "python-medium-01": {
         "strong": (
+            # Impersonal and dated, as a candidate who knows the history writes: not a paste.
+            "The GIL is a mutex in CPython that allows only one thread to execute Python "
+            "bytecode at a time. It exists because reference counting is not thread-safe, so "
+            "without it every object would need its own lock. The current GIL was introduced in "
+            "Python 3.2 in 2010 and forces a switch every 5 ms, so a busy thread cannot starve "
+            "the others. Threads are still useful for I/O bound work, because blocking calls "
+            "release the GIL while they wait on the network or the disk. For CPU-bound work the "
+            "usual workaround is multiprocessing or a ProcessPoolExecutor, which runs separate "
+            "interpreters with separate GILs, or moving the hot loop into numpy or a C extension "
+            "that releases the lock. PEP 703 was accepted in 2023, and Python 3.13 ships an "
+            "experimental free-threaded build without the GIL.",
             "The GIL is a mutex in CPython that lets only one thread execute Python bytecode at "
             "a time. For I/O bound work threads still help, because the GIL is released while a "
             "thread is blocked waiting on the network or disk, so a thread pool for HTTP calls "
@@ -209,6 +220,19 @@ ANSWERS: dict[str, dict[str, tuple[str, ...]]] = {
     },
     "system_design-hard-01": {
         "strong": (
+            "Partitioning is done with consistent hashing: keys are hashed onto a ring and each "
+            "node owns the range up to its position, with many virtual nodes per server so that "
+            "load evens out and adding a node moves only a small share of the keys. Replication "
+            "copies each key to the next N nodes on the ring, with N = 3 as a common replication "
+            "factor, and the replicas sit in different availability zones or regions. "
+            "Consistency is tunable with quorums: with N = 3, writing to W = 2 and reading from "
+            "R = 2 means every read overlaps the latest write, while W = 1 and R = 1 favour "
+            "latency and give eventual consistency. Conflicts from concurrent writes are "
+            "detected with vector clocks or settled by last-write-wins timestamps, and "
+            "anti-entropy with Merkle trees repairs replicas in the background. This is the "
+            "design described in the Dynamo paper from 2007 and used by Cassandra and Riak. "
+            "Across regions a write is acknowledged locally and replicated asynchronously, so a "
+            "regional outage loses at most the last few hundred milliseconds of writes.",
             "I'd partition keys with consistent hashing on a ring, with virtual nodes so load "
             "spreads evenly and rebalancing moves little data. Each key is replicated to N "
             "nodes (replication factor 3, across regions); either leader-based per partition or "
