@@ -20,7 +20,7 @@ from tests.interviews.coding_support import (
     piston,
     spec_of,
 )
-from tests.interviews.test_evaluation_support import ScriptedLLM, use_openai_at
+from tests.interviews.evaluation_support import ScriptedLLM, use_openai_at
 from tests.sandbox.fake_piston import FakePiston
 
 pytestmark = pytest.mark.django_db(transaction=True)
