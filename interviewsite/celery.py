@@ -1,6 +1,6 @@
 """The Celery app. Queues are declared explicitly so a worker never silently creates one.
 
-Every setting here and in settings.py's Celery block is explained, with its default, in
+Every setting here and in interviewsite/settings/workers.py is explained, with its default, in
 docs/architecture.md ("Celery"). The broker timings are validated when a worker starts (it
 refuses to start) and by `manage.py check`.
 """

@@ -1,6 +1,6 @@
 """Which logical Redis databases REDIS_URL stands for, and whether a server has them all.
 
-REDIS_URL's database number is the first of four consecutive ones (interviewsite/settings.py:
+REDIS_URL's database number is the first of four consecutive ones (interviewsite/settings/data.py:
 broker, channel layer, cache, breaker state). A server has a fixed number of databases (its
 `databases` setting, 16 by default), and selecting one beyond it fails; a REDIS_URL of /14
 on a default server started fine and then failed every cache and breaker-store call. The

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from django.conf import settings
 
-# The file broker's folders (settings.py, embedded default); absent with a Redis broker.
+# The file broker's folders (settings/workers.py, embedded default); none with a Redis broker.
 _BROKER_FOLDERS = ("data_folder_in", "data_folder_out", "processed_folder", "control_folder")
 
 

@@ -2,7 +2,7 @@
 Redis.
 
 REDIS_URL's database number is the first of four that the app uses (broker, channel layer,
-cache, breaker state: interviewsite/settings.py). Under pytest-xdist, worker gwN takes the N-th
+cache, breaker state: interviewsite/settings/data.py). Under pytest-xdist, worker gwN takes the N-th
 four after it, so parallel workers never share a queue, a group, a cache key or a breaker;
 PostgreSQL test databases get a per-worker suffix from pytest-django itself. The environment
 is rewritten, not only the setting, so the servers and workers a test starts share its Redis.

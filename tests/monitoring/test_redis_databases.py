@@ -1,7 +1,7 @@
 """A REDIS_URL whose four databases do not all exist stops the web and the worker at start-up
 with a message naming them, and /health/ready/ reports it.
 
-REDIS_URL's database number is the first of four (interviewsite/settings.py). On a server
+REDIS_URL's database number is the first of four (interviewsite/settings/data.py). On a server
 with 16 databases, `/14` once started fine and then failed every cache call (databases 16 and
 17 do not exist): the guessing limit and the breaker store failed open, silently.
 """

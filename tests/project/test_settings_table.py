@@ -1,4 +1,4 @@
-"""The settings reference in docs/ is the truth: every variable settings.py reads from the
+"""The settings reference in docs/ is the truth: every variable the settings read from the
 environment and every field of an app's conf.py is documented, and every documented setting
 exists with the documented default (what a process gets with the variable unset)."""
 
@@ -59,10 +59,12 @@ def documented() -> dict[str, str]:
 
 
 def environment_reads() -> dict[str, Any]:
-    """{NAME: literal default or ...} of every env.<type>("NAME", ...) call in settings.py."""
-    tree = ast.parse((ROOT / "interviewsite" / "settings.py").read_text())
+    """{NAME: literal default or ...} of every env.<type>("NAME", ...) call in the settings."""
+    modules = sorted((ROOT / "interviewsite" / "settings").glob("*.py"))
+    assert modules, "the settings package has moved"
+    nodes = [node for path in modules for node in ast.walk(ast.parse(path.read_text()))]
     reads: dict[str, Any] = {}
-    for node in ast.walk(tree):
+    for node in nodes:
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Attribute)

@@ -62,11 +62,11 @@ async def _asgi_get(path: str) -> tuple[int, dict[bytes, bytes], bytes]:
 @pytest.mark.parametrize(
     "path",
     [
-        "/static/../interviewsite/settings.py",  # /static/%2e%2e/… once uvicorn decodes it
+        "/static/../interviewsite/settings/base.py",  # /static/%2e%2e/… once uvicorn decodes it
         "/static/../../etc/passwd",
         "/static/interviews/../../manage.py",
         "/static//etc/passwd",
-        "/static/..\\interviewsite\\settings.py",
+        "/static/..\\interviewsite\\settings\\base.py",
     ],
 )
 def test_static_path_outside_the_static_dirs__404_page_and_no_error_logged(
