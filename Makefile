@@ -13,7 +13,7 @@ PYTEST_ARGS ?=
 # worker, so a module's servers start once.
 TEST_WORKERS ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: install run test test-fast lint format bench lock clean chaos
+.PHONY: install run test test-fast lint format bench lock clean chaos editor
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -59,6 +59,11 @@ lock: install
 	$(BIN)/python -m pip install --quiet uv
 	$(BIN)/uv pip compile pyproject.toml --extra dev --python-version 3.11 --generate-hashes \
 		--no-header -o requirements.lock
+
+# The candidate page's code editor (CodeMirror 6), rebuilt from static_src/editor's lock into
+# the committed static/interviews/editor.bundle.js. Needs node and npm; `make run` does not.
+editor:
+	cd static_src/editor && npm ci --no-audit --no-fund && npm run build
 
 clean:
 	rm -rf $(VENV) var

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET, require_POST
 from interviews.models import Interview, InterviewStatus
 from interviews.services.guessing import invite_open
 from interviews.services.journey import ConsentRefused, interview_consent_start, notice_current
+from interviews.services.submissions import code_bytes_limit
 from interviews.services.tokens import InviteProblem, InviteRejected
 
 
@@ -62,6 +63,7 @@ def candidate_page(request: HttpRequest, token: str) -> HttpResponse:
         "ws_path": ws_path,
         "notice": notice_current(),
         "max_chars": settings.MAX_ANSWER_CHARS,
+        "max_code_bytes": code_bytes_limit(),
     }
     return render(request, "interviews/candidate.html", context)
 

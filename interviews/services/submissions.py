@@ -14,6 +14,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
@@ -70,6 +71,19 @@ class SubmissionOutcome:
     answer: AnswerOutcome | None = None  # a submit is the question's answer
 
 
+# Room in a frame for everything but the code (type, language, client_id, JSON escapes of a
+# typical program).
+FRAME_OVERHEAD_BYTES = 1024
+
+
+def code_bytes_limit() -> int:
+    """The most code (UTF-8 bytes) a candidate can send: what the sandbox runs, and what fits
+    in one socket frame. The page checks it before sending (a larger frame closes the socket)."""
+    return min(
+        sandbox_settings().max_code_bytes, settings.WS_MAX_FRAME_BYTES - FRAME_OVERHEAD_BYTES
+    )
+
+
 def submission_code_checked(*, code: object, language: object) -> tuple[str, str]:
     """The code and language as they will be stored, or SubmissionRejected saying why not:
     text the database can store (no NUL, no lone surrogate), within the sandbox's size limit,
@@ -82,10 +96,10 @@ def submission_code_checked(*, code: object, language: object) -> tuple[str, str
         text = code_text(code)  # type: ignore[arg-type]
     except InvalidRunRequest as exc:
         raise SubmissionRejected("invalid_code", str(exc)) from None
-    size = len(text.encode("utf-8"))
-    if size > conf.max_code_bytes:
+    size, limit = len(text.encode("utf-8")), code_bytes_limit()
+    if size > limit:
         raise SubmissionRejected(
-            "code_too_long", f"The code is {size} bytes; at most {conf.max_code_bytes} can be run."
+            "code_too_long", f"The code is {size} bytes; at most {limit} can be run."
         )
     if not text.strip():
         raise SubmissionRejected("empty_code", "There is no code to run.")

@@ -74,7 +74,7 @@
     // Transcript: seqs already rendered, question numbering.
     lastSeq: 0, seen: new Set(), total: parseInt(root.dataset.total, 10) || 0, index: null, zeroBased: false,
     // Answering: awaiting = a question waits for an answer; pending = {client_msg_id, text} not yet acked.
-    awaiting: false, pending: null, pendingEl: null, resendTimer: null, resendAttempt: 0, refocus: false,
+    awaiting: false, coding: false, pending: null, pendingEl: null, resendTimer: null, resendAttempt: 0, refocus: false,
     focusAnswer: false, offline: navigator.onLine === false, sendTimedOut: false,
     // Texts the server never stored, shown as "not saved" when the interview ends.
     unsaved: [],
@@ -247,6 +247,8 @@
     if (typeof m.total === 'number' && m.total > 0) state.total = m.total;
     setIndex(m.index);
     var isQuestion = m.type === 'question';
+    // A coding question is answered in the code panel (coding.js), not in the answer box.
+    state.coding = isQuestion && !!m.coding;
     var label = isQuestion ? 'Interviewer · Question ' + displayIndex() : 'Interviewer · Follow-up';
     var tag = m.degraded ? 'backup question' : '';
     appendMsg(makeMsg(m.type, m.seq, String(m.text || ''), label, tag, m.html));
@@ -316,11 +318,17 @@
 
   function dispatch(m) {
     var handler = HANDLERS[m.type];
-    if (!handler) return; // unknown frame types are ignored so the server can evolve
-    handler(m);
-    render();
-    if (m.type !== 'pong' && m.type !== 'status') scrollToEnd();
+    if (handler) {
+      handler(m);
+      render();
+      if (m.type !== 'pong' && m.type !== 'status') scrollToEnd();
+    }
+    // Every frame, known here or not (code_*: coding.js), for the page's other modules.
+    root.dispatchEvent(new CustomEvent('interview:frame', { detail: m }));
   }
+
+  // coding.js sends its frames through this socket; `sent` says whether it was open.
+  root.addEventListener('interview:send', function (e) { e.detail.sent = send(e.detail.frame); });
 
   function markCompleted() {
     // Text still in the box never reached the server: name it in the summary.
@@ -633,7 +641,7 @@
   function renderInput() {
     var on = canAnswer();
     // Once the interview is over the composer only takes space from the transcript.
-    els.form.hidden = state.completed;
+    els.form.hidden = state.completed || (state.coding && state.awaiting);
     var active = document.activeElement;
     if (!on && (active === els.answer || active === els.send)) state.refocus = true;
     els.answer.disabled = !on;
