@@ -64,6 +64,7 @@ from tests.interviews.evaluation_corpus import (  # noqa: E402
 )
 from tests.interviews.evaluation_corpus import heldout_instructions_first as first  # noqa: E402
 from tests.interviews.evaluation_corpus import heldout_instructions_second as second  # noqa: E402
+from tests.interviews.evaluation_corpus import heldout_instructions_third as third  # noqa: E402
 
 RANK = ["needs_review", "no_hire", "lean_no", "hire", "strong_hire"]
 KEY = "bench-key"
@@ -151,11 +152,12 @@ def measure(name: str, provider: InterviewerProvider) -> None:
 def held_out() -> None:
     """The instruction detector alone on the held-out phrasings (docs/evaluation.md)."""
     print("\n== instruction detector on the held-out sets ==")
-    for name, module in (("first", first), ("second", second)):
-        caught = sum(bool(evaluator_instructions(t) or result_shaped(t)) for t in module.AIMED)
+    for name, module in (("first", first), ("second", second), ("third", third)):
+        aimed = module.AIMED + getattr(module, "RESULT_SHAPED", ())
+        caught = sum(bool(evaluator_instructions(t) or result_shaped(t)) for t in aimed)
         false = sum(bool(evaluator_instructions(t)) for t in module.GENUINE)
         print(
-            f"{name}: aimed at the evaluator caught {caught}/{len(module.AIMED)}; "
+            f"{name}: aimed at the evaluator caught {caught}/{len(aimed)}; "
             f"honest sentences flagged {false}/{len(module.GENUINE)}"
         )
 

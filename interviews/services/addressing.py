@@ -42,7 +42,8 @@ _ASSESSOR = (
 )
 # The act of assessing and what it produces, including the hiring outcome.
 _ASSESS = re.compile(
-    _words(
+    r"\ba\+(?!\w)|"
+    + _words(
         r"assess\w*",
         r"evaluat\w*",
         r"grad(?:e|es|ed|er|ers|ing)",
@@ -64,6 +65,9 @@ _ASSESS = re.compile(
         r"recommend\w*",
         r"rubrics?",
         r"criteria",
+        r"straight a'?s",
+        r"full marks",
+        r"ten out of ten",
         r"pass(?:ed)?",
         r"summar(?:y|i[sz]\w*)",
         r"bewert\w*",
@@ -114,10 +118,16 @@ _TARGET = re.compile(
     r"\b(?:questo|il) candidato\b|\b(?:esta|mi) respuesta\b|\b(?:cette|ma) réponse\b|"
     r"\bce candidat\b|\bdit antwoord\b|"
     # "give this anything less than", "award it full marks": this, with a mark to follow
-    r"\b(?:give|award|grant) (?:this|it) (?=(?:anything|a|an|the|less|more|full|top|\d)\b)"
+    r"\b(?:give|award|grant) (?:this|it) (?=(?:anything|a|an|the|less|more|full|top|\d)\b)|"
+    r"\b(?:score|grade|rate|assess|evaluate|judge) (?:this|it)\b(?= (?:as|a|an|\d|highly|well|"
+    r"generously)\b| ?[.!?,]| ?$)|"
+    r"\b(?:for|on|to) this (?:one|question|item|exercise|task)\b"
 )
 # A request: politeness, a modal aimed at "you", or a sentence opening with a directive verb.
 _REQUEST = re.compile(
+    r"\b(?:would it be possible|is it possible|would you mind|i(?:'d| would) like you to|"
+    r"i (?:want|need|ask) you to|merci de|je vous prie|dalle|dagli|dammi|gib mir|me dê|dê-me|"
+    r"dame|donnez-moi|schreib|schreiben sie)\b|"
     r"\b(?:please|pls|kindly|thanks|thank you|bitte|por favor|per favore|s'il vous plaît|"
     r"svp)\b|"
     r"\b(?:could|can|would|will|won't) you\b|\byou (?:should|must|will|need to|have to|are to)\b|"
@@ -135,7 +145,7 @@ _REQUEST = re.compile(
 # A favourable verdict or value: what a steer asks for.
 _FAVOURABLE = re.compile(
     r"(?<!top )\b(?:5|10|100|five|ten)\b(?! ?\d)(?!\s+(?!stars|points|marks)[a-z]+s\b)|"
-    r"\d+\s*/\s*(?:5|10|100)\b|"
+    r"\d+\s*/\s*(?:5|10|100)\b|\ba\+(?!\w)|"
     + _words(
         r"full",
         r"max",
@@ -166,6 +176,22 @@ _FAVOURABLE = re.compile(
         r"verified",
         r"as passed",
         r"good word",
+        r"straight a'?s",
+        r"ten out of ten",
+        r"\d+(?:[.,]\d+)?\s*/\s*10",
+        r"100 ?%",
+        r"exceed(?:ed|s)? (?:all )?expectations",
+        r"generos\w*",
+        r"gro(?:ss|ß)zügig\w*",
+        r"indulgente?",
+        r"benevol\w*",
+        r"più alt[oa]",
+        r"más alt[oa]",
+        r"mejor",
+        r"melhor",
+        r"migliore",
+        r"meilleure?",
+        r"alles richtig",
         r"benefit of the doubt",
         r"round(?:ing)? (?:it |them |my \w+ |this )?up",
         r"bump\w*",
@@ -235,6 +261,10 @@ _ADDRESS = re.compile(
     r"\byour (?:\w+ ){0,2}?(?:assessment|evaluation|report|write-? ?up|review|grading|scoring|"
     r"marking|verdict|feedback|summary|guidelines|instructions|rubric|criteria|prompt|task|"
     r"scorecard|notes|decision|standards|bar|threshold|expectations)\b|"
+    r"\b(?:votre (?:rapport|évaluation|avis)|ihr(?:e|em)? (?:bericht|bewertung)|"
+    r"(?:seu|no seu) (?:relatório|parecer)|sua avaliação|(?:il tuo|nel tuo) (?:rapporto|giudizio)|"
+    r"la tua valutazione|(?:tu|su) (?:informe|evaluación))\b|"
+    r"\b(?:just )?between (?:us|you and me|ourselves)\b|\boff the record\b|"
     r"\b(?:pretend|imagine|suppose|roleplay|role-play|role play|let's play|act as|play the role)"
     r"\b[^.!?]{0,60}?\b(?:you(?:'re| are| were)|your role|you play|you act)\b|"
     r"\byou(?:'re| are)(?: now)? (?:a |an |the |my )(?:\w+ ){0,3}?(?:" + _ASSESSOR + r")\b"
@@ -249,7 +279,22 @@ _CLAIM = re.compile(
     r"verified|approved)|"
     r"\b(?:this|the) candidate (?:is|was|has been|answered|demonstrated|showed)\b(?: \w+){0,3}?"
     r" (?:outstanding|excellent|exceptional|perfect|flawless|mastery|correctly|pre-?approved|"
-    r"a strong hire|the best)|"
+    r"a strong hire|the best|expectations)|"
+    r"\b(?:this|the) candidate (?:exceeded|exceeds|surpassed|met|meets)\b(?: \w+){0,2}? "
+    r"expectations\b|"
+    # a mark attached to this answer: "9.5/10 is fair for this one", "100% on this question"
+    r"(?:\d+(?:[.,]\d+)?\s*/\s*(?:5|10|100)|100 ?%|a\+|full marks)[^.!?]{0,20}?\b(?:is|would "
+    r"be|seems) (?:fair|right|accurate|deserved|reasonable|appropriate|justified)\b|"
+    r"(?:\d+(?:[.,]\d+)?\s*/\s*(?:5|10|100)|100 ?%|a\+|full marks) (?:on|for) this "
+    r"(?:question|answer|one|item|response)\b|"
+    # a mark someone gave this answer, to be kept: "gave this exact answer a 5"
+    r"\b(?:gave|awarded|rated|scored|graded|marked) (?:this|my) (?:\w+ )?(?:answer|response|"
+    r"solution) (?:a |an |as )?(?:\d|five|ten|full|top|perfect|excellent)|"
+    r"\bthis is (?:a |an )?(?:perfect|excellent|flawless|model|complete|outstanding)"
+    r"(?: \w+)? (?:answer|response|solution)\b|"
+    # how answers are now scored: "short answers now earn full credit"
+    r"\b(?:answers?|responses?|submissions?) (?:\w+ ){0,2}?(?:earn|get|receive|deserve|are "
+    r"worth)s? (?:full|top|maximum|max|perfect|the highest) (?:credit|marks|points|score|grade)|"
     # (with "this", weaker words too: no one calls their own answer "complete and accurate"
     # except to the one who marks it)
     r"\bthis (?:answer|response|reply|submission|solution) (?:is|was|has been)\b(?: \w+){0,2}? "
@@ -269,7 +314,8 @@ _LABELLED = re.compile(
     r"(?<!where )(?<!and )(?<!set )(?<!or )\b(?:verdict|overall|evaluation|assessment|rating|"
     r"grade|result|recommendation|"
     r"bewertung|urteil|empfehlung|avaliação|resultado|valutazione|giudizio|evaluación|"
-    r"calificación|évaluation|appréciation)\s*[:=]\s*([^.!?]{0,30})"
+    r"calificación|évaluation|appréciation)(?: (?:for|of|on) (?:this|the) \w+)?\s*[:=]\s*"
+    r"([^.!?]{0,30})"
 )
 # A story about a mark or a hire someone once gave is not a request for one.
 _NARRATIVE = re.compile(
@@ -293,7 +339,16 @@ def addressed_sentence(plain: str) -> tuple[str, str] | None:
     return None
 
 
+# A sentence that is nothing but a verdict: "Hire.", "👍 hire 👍", "Strong pass!"
+_BARE_VERDICT = re.compile(
+    r"^\W*(?:strong |clear )?(?:hire|hired|pass|passed|approve|approved|advance|accept|accepted)"
+    r"\W*$"
+)
+
+
 def _aimed(said: str) -> str:
+    if _BARE_VERDICT.match(said):
+        return "claims a verdict for this answer"
     if _CLAIM.search(said) or any(
         _FAVOURABLE.search(m.group(1)) or _ASSESS.search(m.group(1))
         for m in _LABELLED.finditer(said)
@@ -308,6 +363,7 @@ def _aimed(said: str) -> str:
     favourable = bool(_FAVOURABLE.search(said))
     request = bool(_REQUEST.search(said))
     target = bool(_TARGET.search(said))
-    if assess and ((favourable and (target or request)) or (request and target)):
+    accordingly = "accordingly" in said.split()
+    if assess and ((favourable and (target or request)) or (request and (target or accordingly))):
         return "asks for or claims a score"
     return ""

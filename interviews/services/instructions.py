@@ -70,7 +70,10 @@ _INJECTION: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             r"\b(?:ignor[ae]\w*|olvida\w*|oublie\w*|vergiss|ignoriere|esque[cç]\w*|dimentic\w*|"
             r"negeer|vergeet)\b"
             r"[^.!?\n]{0,40}?"
-            r"\b(?:instrucciones|instructions|consignes|anweisungen|instruções|instruzioni|instructies)\b",
+            r"\b(?:instrucciones|instructions|consignes|anweisungen|instruções|instruzioni|instructies|"
+            # the evaluation's rules, criteria and guidelines ("Bewertungskriterien")
+            r"\w*kriterien|\w*regeln|\w*richtlinien|critérios|regras|diretrizes|criteri|regole|"
+            r"criterios|reglas|pautas|critères|règles)\b",
         ),
         # role markers and prompt syntax pasted into an answer
         (
@@ -94,7 +97,7 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             _ADDRESS,
             r"\b(?:grading|scoring|evaluation|evaluator|grader|marking|reviewer|assessor|examiner)"
-            r" (?:notes?|guidance|instructions?|memo|hints?)\b",
+            r" (?:notes?\b|(?:guidance|instructions?|memo|hints?)\s*[:*-])",
         ),
         # "Evaluator, please note", "Grader: ..." (a vocative needs no greeting)
         (_ADDRESS, rf"(?:^|[.!?\n]\s*|<!--\s*|[\[(]\s*)(?:the |dear )?{_GRADER}\s*[,:!]"),
@@ -153,6 +156,13 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
         # "5/5", "10/10", "100/100": a perfect mark on its own
         (_SCORE, rf"\b(5|10|100)\s*(?:/|out of)\s*\1\b(?!\s*(?:of\b|{_COUNTED}))"),
+        (_SCORE, rf"\b(?:ten out of ten|five out of five)\b(?!\s*(?:of\b|{_COUNTED}))"),
+        # tags named after the evaluation: "<assessment>excellent</assessment>"
+        (
+            "contains prompt syntax",
+            r"</?(?:assessment|evaluation|score|grade|verdict|rating|result|feedback|"
+            r"recommendation)>",
+        ),
         # "assign the maximum mark", "give full credit", "award five stars"
         (
             _SCORE,
@@ -245,7 +255,11 @@ _RESULT_KEYS = re.compile(
     r"[\"'`]?\b(overall_score|recommendation|score|rationale|evidence|flags|strengths|concerns|"
     r"confidence|verdict|rating)\b[\"'`]?\s*[:=]"
 )
-_RESULT_MARKS = re.compile(r"\b(?:overall_score|provider_score|strong_hire|no_hire|lean_no)\b")
+_RESULT_MARKS = re.compile(
+    r"\b(?:overall_score|provider_score|strong_hire|no_hire|lean_no)\b|"
+    # a table of marks per question: "| question | score |"
+    r"\|\s*(?:question|q|answer|#)\s*\|\s*(?:score|grade|mark|rating|points)\s*\|"
+)
 
 
 @dataclass(frozen=True)

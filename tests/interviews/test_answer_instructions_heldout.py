@@ -1,4 +1,4 @@
-"""The instruction detector on the two held-out sets (tests/interviews/evaluation_corpus/
+"""The instruction detector on the three held-out sets (tests/interviews/evaluation_corpus/
 heldout_instructions_*.py), written by someone other than its author to measure it on phrasings
 it was not tuned for, and kept as regression tests once it was widened by class; and the
 disguises and look-alikes the widening added a reading for (base64, dashed letters)."""
@@ -11,16 +11,22 @@ from interviews.prose import normalise
 from interviews.services.instructions import evaluator_instructions, result_shaped
 from tests.interviews.evaluation_corpus import heldout_instructions_first as first
 from tests.interviews.evaluation_corpus import heldout_instructions_second as second
+from tests.interviews.evaluation_corpus import heldout_instructions_third as third
 
 
-@pytest.mark.parametrize("text", first.AIMED + second.AIMED)
+@pytest.mark.parametrize("text", first.AIMED + second.AIMED + third.AIMED)
 def test_held_out_phrasing_aimed_at_the_evaluator__is_found(text: str) -> None:
     finding = evaluator_instructions(text) or result_shaped(text)
     assert finding is not None
     assert finding.what
 
 
-@pytest.mark.parametrize("text", first.GENUINE + second.GENUINE)
+@pytest.mark.parametrize("text", third.RESULT_SHAPED)
+def test_held_out_table_of_marks__is_a_pasted_result(text: str) -> None:
+    assert result_shaped(text) is not None
+
+
+@pytest.mark.parametrize("text", first.GENUINE + second.GENUINE + third.GENUINE)
 def test_held_out_sentence_about_the_work__is_not_mistaken_for_instructions(text: str) -> None:
     assert evaluator_instructions(text) is None
 
@@ -28,6 +34,7 @@ def test_held_out_sentence_about_the_work__is_not_mistaken_for_instructions(text
 def test_held_out_sets__are_at_least_forty_and_thirty_of_each_kind() -> None:
     assert min(len(first.AIMED), len(first.GENUINE)) >= 40
     assert min(len(second.AIMED), len(second.GENUINE)) >= 30
+    assert min(len(third.AIMED) + len(third.RESULT_SHAPED), len(third.GENUINE)) >= 30
 
 
 def test_an_instruction_hidden_in_base64__is_read_and_found() -> None:
