@@ -12,9 +12,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from interviews.fake_llm.coding import generate_coding_question
 from interviews.llm.schemas import recommendation_for
 
-TASKS = ("generate_question", "follow_up", "evaluate")
+TASKS = ("generate_question", "generate_coding_question", "follow_up", "evaluate")
 FOLLOW_UP_WORD_LIMIT = 25  # answers shorter than this get a follow-up question
 MAX_QUOTE_CHARS = 200
 
@@ -212,13 +213,18 @@ def task_name(prompt: Mapping[str, Any] | None) -> str:
     return "other"
 
 
-def reply_for(messages: object, *, obey_injections: bool = False) -> tuple[str, str]:
+def reply_for(
+    messages: object, *, obey_injections: bool = False, broken_code: bool = False
+) -> tuple[str, str]:
     """(task name, reply content) for a request's messages."""
     text = last_user_text(messages)
     prompt = parse_task(text)
     task = task_name(prompt)
     if prompt is None or task == "other":
         return task, chat_reply(text)
+    if task == "generate_coding_question":
+        reply = generate_coding_question(prompt, broken=broken_code)
+        return task, json.dumps(reply, ensure_ascii=False)
     if task == "evaluate" and obey_injections:
         return task, json.dumps(evaluate_obeying(prompt), ensure_ascii=False)
     return task, json.dumps(_HANDLERS[task](prompt), ensure_ascii=False)

@@ -31,6 +31,7 @@ CONTROL_FIELDS = (
     "seed",
     "reset_counts",
     "obey_injections",
+    "broken_code",
 )
 TRICKLE_BYTES = 8  # bytes per trickle chunk; a slow provider's stream looks the same
 
@@ -85,6 +86,10 @@ def validate_settings(changes: Mapping[str, object]) -> dict[str, Any]:
         if not isinstance(changes["obey_injections"], bool):
             raise ControlError("obey_injections", "obey_injections must be true or false")
         checked["obey_injections"] = changes["obey_injections"]
+    if "broken_code" in changes:
+        if not isinstance(changes["broken_code"], bool):
+            raise ControlError("broken_code", "broken_code must be true or false")
+        checked["broken_code"] = changes["broken_code"]
     if "reset_counts" in changes:
         if not isinstance(changes["reset_counts"], bool):
             raise ControlError("reset_counts", "reset_counts must be true or false")
@@ -103,6 +108,8 @@ class FakeLLMState:
     # The worst-case model: it does what instructions inside a candidate's answer say
     # (fake_content.evaluate), so tests can prove the server's caps hold without its help.
     obey_injections: bool = False
+    # Coding questions whose reference solution fails its own tests (fake_llm/coding.py).
+    broken_code: bool = False
     requests: int = 0
     by_path: Counter[str] = field(default_factory=Counter)
     by_task: Counter[str] = field(default_factory=Counter)
@@ -121,6 +128,7 @@ class FakeLLMState:
             "retry_after",
             "trickle_ms",
             "obey_injections",
+            "broken_code",
         ):
             if name in checked:
                 setattr(self, name, checked[name])
@@ -141,6 +149,7 @@ class FakeLLMState:
             "trickle_ms": self.trickle_ms,
             "seed": self.seed,
             "obey_injections": self.obey_injections,
+            "broken_code": self.broken_code,
             "requests": self.requests,
             "by_path": dict(self.by_path),
             "by_task": dict(self.by_task),

@@ -160,7 +160,9 @@ class FakeLLMApp:
         except ValueError:
             payload = None
         messages = payload.get("messages") if isinstance(payload, dict) else None
-        task, reply = fake_content.reply_for(messages, obey_injections=state.obey_injections)
+        task, reply = fake_content.reply_for(
+            messages, obey_injections=state.obey_injections, broken_code=state.broken_code
+        )
         state.requests += 1
         state.by_path[scope["path"]] += 1
         state.by_task[task] += 1

@@ -104,6 +104,42 @@ class InterviewerChain:
         logger.warning("question %s: no provider answered; fallback question used", ctx.index)
         return dataclasses.replace(question, degraded=True)
 
+    def generate_coding_question(
+        self,
+        ctx: QuestionContext,
+        *,
+        language: str,
+        asked_keys: frozenset[str] = frozenset(),
+        titles: tuple[str, ...] = (),
+    ) -> GeneratedQuestion:
+        """The LLM providers in order, each question used only if its reference solution
+        passes its own tests in the sandbox; else the offline bank's (LookupError when it has
+        none left). A question that fails its check is a failed question: the next one is
+        asked, and the one used says who wrote it."""
+        from interviews.coding.questions import coding_question_generate
+        from interviews.coding.verify import coding_reference_problem
+
+        deadline = self._step_deadline()
+        for position, provider in enumerate(self.providers):
+            if provider.source != "llm":
+                break  # the offline interviewer's coding questions are the bank's, below
+            question = self._ask(
+                provider,
+                lambda p: p.generate_coding_question(  # type: ignore[attr-defined]
+                    ctx, language=language, titles=titles, deadline=deadline
+                ),
+            )
+            if question is None or question.coding is None:
+                continue
+            problem = coding_reference_problem(question.coding, deadline=deadline)
+            if problem is None:
+                return dataclasses.replace(question, degraded=position > 0)
+            logger.warning("%s: coding question not used: %s", provider.name, problem)
+        question = coding_question_generate(ctx, language=language, asked_keys=asked_keys)
+        if self.remote_first:
+            metrics.FALLBACKS.labels(kind=FallbackKind.CODING_BANK).inc()
+        return dataclasses.replace(question, degraded=self.remote_first)
+
     def follow_up(
         self, ctx: QuestionContext, question: GeneratedQuestion, answer: str
     ) -> str | None:

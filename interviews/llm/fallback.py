@@ -17,6 +17,7 @@ PROVIDER = "fallback"
 class FallbackKind(enum.StrEnum):
     QUESTION_GENERATION = "question_generation"
     DEFAULT = "default"
+    CODING_BANK = "coding_bank"  # an LLM's coding question failed or failed its own tests
 
 
 # (question, rubric). "{topic}" is filled in with the interview's topic.

@@ -105,6 +105,13 @@ class GuardedProvider:
             lambda d: self.provider.follow_up(ctx, question, answer, deadline=d), deadline
         )
 
+    def generate_coding_question(
+        self, ctx: QuestionContext, *, deadline: Deadline | None = None, **kwargs: Any
+    ) -> GeneratedQuestion:
+        return self._call(
+            lambda d: self.provider.generate_coding_question(ctx, deadline=d, **kwargs), deadline
+        )
+
     def evaluate(self, *, deadline: Deadline | None = None, **interview: Any) -> EvaluationResult:
         # What is scored is defined once, by InterviewerProvider.evaluate: passed on as given.
         return self._call(lambda d: self.provider.evaluate(**interview, deadline=d), deadline)

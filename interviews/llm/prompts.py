@@ -2,10 +2,10 @@
 
 The contract (shared with the fake LLM, interviews/fake_llm/content.py): the system prompt
 holds all the instructions; the last user message is a JSON document whose "task" key is
-generate_question, follow_up or evaluate, and whose other keys are data. Candidate text only
-ever travels as a JSON string inside that document, so it can neither end the data early nor
-reach the instructions, and the system prompt for a task is a constant: byte-identical
-whatever the candidate wrote.
+generate_question, generate_coding_question, follow_up or evaluate, and whose other keys are
+data. Candidate text only ever travels as a JSON string inside that document, so it can
+neither end the data early nor reach the instructions, and the system prompt for a task is a
+constant: byte-identical whatever the candidate wrote.
 """
 
 import json
@@ -104,8 +104,28 @@ Schema: {"questions": [{"index": <the entry's index>, "score": <1-5>, "rationale
 """
 )
 
+CODING_SYSTEM = (
+    _PREAMBLE
+    + """
+Task "generate_coding_question": write one programming exercise for the given role, topic and \
+difficulty, in the programming language named by "programming_language" ("python" or \
+"javascript"), different from every entry of "previous_titles". The candidate writes one \
+function, "entry_point", that tests call with JSON arguments and whose return value is compared \
+with the expected JSON value. Give starter code (the function's signature and a comment, which \
+must not solve it), a reference solution that passes every test (it is run against them before \
+the question is used; a question whose solution fails is thrown away), 2 or 3 visible examples \
+and 3 to 5 hidden tests covering edge cases. Test names are unique short phrases.
+
+Schema: {"title": "<short title>", "statement": "<what to write, in Markdown>", \
+"entry_point": "<function name>", "starter": "<code>", "solution": "<code>", \
+"examples": [{"name": "<name>", "args": [<JSON>, ...], "expected": <JSON>}], \
+"hidden": [{"name": "<name>", "args": [<JSON>, ...], "expected": <JSON>}]}
+"""
+)
+
 SYSTEM_PROMPTS = {
     "generate_question": QUESTION_SYSTEM,
+    "generate_coding_question": CODING_SYSTEM,
     "follow_up": FOLLOW_UP_SYSTEM,
     "evaluate": EVALUATION_SYSTEM,
 }
@@ -161,6 +181,21 @@ def question_prompt(ctx: QuestionContext) -> Prompt:
             "previous_questions": list(ctx.previous_questions),
             # Quoted passages travel as JSON strings, like answers: data, never instructions.
             **({"job_context": list(ctx.grounding)} if ctx.grounding else {}),
+        },
+    )
+
+
+def coding_question_prompt(ctx: QuestionContext, *, language: str, titles: Sequence[str]) -> Prompt:
+    return Prompt(
+        "generate_coding_question",
+        CODING_SYSTEM,
+        {
+            "task": "generate_coding_question",
+            "role": ctx.role,
+            "topic": ctx.topic,
+            "difficulty": ctx.difficulty,
+            "programming_language": language,
+            "previous_titles": list(titles),
         },
     )
 

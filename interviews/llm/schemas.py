@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
+from interviews.coding.spec import CodingSpec, CodingSpecInvalid, coding_spec_parse
 from interviews.llm.base import QuestionScore, Recommendation
 from interviews.llm.errors import MalformedReply
 from interviews.prose import fold
@@ -258,3 +259,13 @@ def parse_evaluation(text: str, *, indexes: Collection[int]) -> EvaluationReply:
         strengths=_texts(data.get("strengths", []), '"strengths"'),
         concerns=_texts(data.get("concerns", []), '"concerns"'),
     )
+
+
+def parse_coding_question(text: str, *, language: str) -> CodingSpec:
+    """A coding question with its reference solution; whether the solution passes its tests is
+    checked in the sandbox afterwards (interviews/coding/verify.py)."""
+    data = parse_object(text)
+    try:
+        return coding_spec_parse({**data, "key": "", "language": language}, where="the reply")
+    except CodingSpecInvalid as exc:
+        raise MalformedReply(str(exc)) from None

@@ -24,7 +24,6 @@ from django.db import transaction
 from django.db.models import Q
 
 from interviews.coding.plan import coding_slot
-from interviews.coding.questions import coding_question_generate
 from interviews.llm.base import GeneratedQuestion, QuestionContext
 from interviews.llm.gateway import get_interviewer, interviewer_step
 from interviews.llm.grounding import Grounding, grounded_context, question_grounding
@@ -288,11 +287,13 @@ def _plan_move(interview: Interview, move: Move, asked: tuple[str, ...] | None) 
         question_count=interview.question_count,
         coding_count=interview.coding_count,
     ):
+        keys, titles = _asked_coding(interview)
         try:
-            question = coding_question_generate(
+            question = get_interviewer().generate_coding_question(
                 _context(interview, move.index, asked),
                 language=interview.coding_language,
-                asked_keys=_asked_keys(interview),
+                asked_keys=keys,
+                titles=titles,
             )
         except LookupError:
             logger.warning("interview %s: no coding question left; asking another kind",
@@ -310,9 +311,12 @@ def _plan_move(interview: Interview, move: Move, asked: tuple[str, ...] | None) 
     return None
 
 
-def _asked_keys(interview: Interview) -> frozenset[str]:
-    keys = interview.turns.filter(kind=TurnKind.QUESTION).values_list("meta__key", flat=True)
-    return frozenset(k for k in keys if isinstance(k, str) and k)
+def _asked_coding(interview: Interview) -> tuple[frozenset[str], tuple[str, ...]]:
+    """The bank keys and the titles of the coding questions asked so far."""
+    rows = interview.turns.filter(kind=TurnKind.QUESTION, meta__has_key="coding")
+    specs = [m for m in rows.values_list("meta__coding", flat=True) if isinstance(m, dict)]
+    keys = frozenset(str(m.get("key")) for m in specs if m.get("key"))
+    return keys, tuple(str(m.get("title", "")) for m in specs)
 
 
 def _grounding(interview: Interview) -> Grounding:

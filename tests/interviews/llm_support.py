@@ -59,6 +59,7 @@ def reset(fake: FakeLLMHandle) -> FakeLLMHandle:
         retry_after=1,
         trickle_ms=500,
         seed=None,
+        broken_code=False,
         reset_counts=True,
     )
     return fake

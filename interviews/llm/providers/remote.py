@@ -17,6 +17,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from interviews.coding.questions import coding_generated
 from interviews.llm import metrics
 from interviews.llm.base import (
     AnsweredQuestion,
@@ -30,16 +31,27 @@ from interviews.llm.pool import CONNECTION_ERRORS, ProviderPool, shared_pool
 from interviews.llm.prompts import (
     Message,
     Prompt,
+    coding_question_prompt,
     evaluation_prompt,
     follow_up_prompt,
     question_prompt,
 )
-from interviews.llm.schemas import parse_evaluation, parse_follow_up, parse_question
+from interviews.llm.schemas import (
+    parse_coding_question,
+    parse_evaluation,
+    parse_follow_up,
+    parse_question,
+)
 
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-MAX_TOKENS = {"generate_question": 1024, "follow_up": 300, "evaluate": 4096}
+MAX_TOKENS = {
+    "generate_question": 1024,
+    "generate_coding_question": 3000,
+    "follow_up": 300,
+    "evaluate": 4096,
+}
 # The model's own view of its evaluation is worth less when it needed a second try.
 CONFIDENCE = 0.8
 CONFIDENCE_REPAIRED = 0.7
@@ -93,6 +105,23 @@ class RemoteInterviewer(ABC):
             self._candidate_deadline(deadline),
         )
         return GeneratedQuestion(reply.question, reply.rubric, "llm", self.name)
+
+    def generate_coding_question(
+        self,
+        ctx: QuestionContext,
+        *,
+        language: str,
+        titles: tuple[str, ...] = (),
+        deadline: Deadline | None = None,
+    ) -> GeneratedQuestion:
+        """Not yet usable: the chain runs its reference solution in the sandbox first."""
+        prompt = coding_question_prompt(ctx, language=language, titles=titles)
+        spec, _ = self.ask(
+            prompt,
+            lambda text: parse_coding_question(text, language=language),
+            self._candidate_deadline(deadline),
+        )
+        return coding_generated(spec, source="llm", provider=self.name)
 
     def follow_up(
         self,
