@@ -23,7 +23,8 @@ Scenarios (defaults are the issue's sizes; tests/chaos/ runs them smaller):
   storm             every candidate's socket is aborted at once; all resume
 
 Each prints its record: load held, faults injected, what was checked, lost (must be 0),
-recovery times, and a verdict. Exit status 1 if any scenario failed.
+recovery times, and a verdict (with --json, also written there; tests/chaos/ reads it). Exit
+status 1 if any scenario failed, 3 if redis-server or PostgreSQL's binaries are missing.
 
 This module is the command line; the scenarios are in _chaos_llm.py (llm-down, llm-slow) and
 _chaos_restarts.py (worker-kill, redis-restart, postgres-restart, storm), their world in
@@ -59,7 +60,7 @@ from _chaos_world import Cluster, World
 from _procfs import load1
 from _ws_stack import raise_nofile
 
-# What tests/chaos/ and tests/e2e/test_scale_out.py reach as `chaos.…`.
+# What tests/e2e/test_scale_out.py reaches as `chaos.…`.
 __all__ = [
     "Cluster",
     "Record",
@@ -75,6 +76,7 @@ __all__ = [
 
 # One line per HTTP request the driver makes (health, control) would drown the records.
 logging.getLogger("httpx").setLevel(logging.WARNING)
+MISSING_SERVERS = 3  # exit status when redis-server or PostgreSQL's binaries are missing
 SCENARIOS = ("llm-down", "worker-kill", "redis-restart", "storm", "postgres-restart", "llm-slow")
 
 
@@ -124,8 +126,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--interviews", type=int)
     parser.add_argument("--outage", type=float, help="seconds the fault lasts")
     parser.add_argument("--warm", type=float, help="seconds of healthy load first (20)")
+    parser.add_argument("--after", type=float, help="seconds of load after the fault, at least")
+    parser.add_argument("--ramp", type=float, help="seconds over which candidates join (5)")
+    parser.add_argument("--think-min", type=float, help="a candidate's shortest pause (2)")
+    parser.add_argument("--think-max", type=float, help="a candidate's longest pause (4)")
     parser.add_argument("--questions", type=int, help="per interview (0: outlast the fault)")
     parser.add_argument("--kills", type=int, help="worker-kill: workers killed (2)")
+    parser.add_argument(
+        "--task-time-limit", type=int, help="worker-kill: CELERY_TASK_TIME_LIMIT (30)"
+    )
     parser.add_argument("--latency-ms", type=float, help="llm-slow: the LLM's delay (4000)")
     parser.add_argument("--llm-timeout", type=float, help="LLM_TIMEOUT_SECONDS (15)")
     parser.add_argument("--fault", choices=("error500", "drop", "hang", "rate_limit", "malformed"))
@@ -140,12 +149,25 @@ def main(argv: list[str] | None = None) -> int:
         "interviews": args.interviews,
         "outage": args.outage,
         "warm": args.warm,
+        "after": args.after,
+        "ramp": args.ramp,
+        "think_min": args.think_min,
+        "think_max": args.think_max,
         "questions": args.questions,
         "kills": args.kills,
+        "task_time_limit": args.task_time_limit,
         "latency_ms": args.latency_ms,
         "llm_timeout": args.llm_timeout,
         "fault": args.fault,
     }
+    if shutil.which("redis-server") is None:
+        print("chaos: no redis-server (each run starts its own)", file=sys.stderr)
+        return MISSING_SERVERS
+    try:
+        infra.postgres_bindir()
+    except RuntimeError as exc:
+        print(f"chaos: {exc} (each run starts its own cluster)", file=sys.stderr)
+        return MISSING_SERVERS
     raise_nofile(8192)
     workdir = Path(tempfile.mkdtemp(prefix="chaos-"))
     records: list[Record] = []
