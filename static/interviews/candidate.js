@@ -8,20 +8,21 @@
  * (the server treats client_msg_id as an idempotency key). The draft in the box is kept by
  * composer.js. Questions arrive with `html`: the server's rendering of their Markdown subset,
  * sanitised there (interviews/markup.py), rebuilt here element by element (markupFragment).
+ *
+ * This file is the page's core (its state, the transcript, answering, rendering); the socket is
+ * connection.js, the countdown clock.js, coding questions coding.js, the answer box's drafts
+ * composer.js.
  */
 (function () {
   'use strict';
 
   var root = document.getElementById('interview');
-  if (!root || typeof window.WebSocket !== 'function') return;
+  if (!root || typeof window.WebSocket !== 'function' || !window.InterviewModules) return;
 
   var DEFAULT_PING_SECONDS = 20;
   // An answer not acknowledged this long after it was sent means the link is dead even if the
   // browser has not noticed: reconnect (the answer is re-sent, same id, after welcome).
   var SEND_TIMEOUT_MS = 10000;
-  var BACKOFF_BASE_MS = 500;
-  var BACKOFF_CAP_MS = 30000;
-  var RATE_LIMIT_EXTRA_MS = 5000;
   // A connection counts as a success only once it has stayed up this long: one the server
   // drops right after welcome must not reset the back-off, or the page reconnects in a loop.
   var STABLE_MS = 5000;
@@ -108,17 +109,6 @@
     b[8] = (b[8] & 0x3f) | 0x80;
     var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
     return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join('-');
-  }
-
-  // Full jitter: spreads reconnecting tabs out instead of having them retry in lockstep.
-  function backoff(attempt) {
-    return Math.random() * Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * Math.pow(2, attempt));
-  }
-
-  function formatClock(ms) {
-    var s = Math.max(0, Math.ceil(ms / 1000));
-    var m = Math.floor(s / 60);
-    return (m < 10 ? '0' : '') + m + ':' + (s % 60 < 10 ? '0' : '') + (s % 60);
   }
 
   function loadPending() {
@@ -469,123 +459,6 @@
     state.refocus = true;
   }
 
-  /* ---------- connection ---------- */
-
-  function wsUrl() {
-    return (window.location.protocol === 'https:' ? 'wss://' : 'ws://') + window.location.host + root.dataset.wsPath;
-  }
-
-  function send(obj) {
-    var ws = state.socket;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
-    ws.send(JSON.stringify(obj));
-    return true;
-  }
-
-  function connect() {
-    clearTimeout(state.reconnectTimer);
-    state.reconnectTimer = null;
-    state.retryAt = 0;
-    if (state.conn === 'final') return;
-    detachSocket();
-    if (state.offline) { state.conn = 'reconnecting'; render(); return; } // 'online' reconnects
-    state.conn = state.attempt ? 'reconnecting' : 'connecting';
-    var ws;
-    try { ws = new WebSocket(wsUrl()); } catch (e) { scheduleReconnect(0); return; }
-    state.socket = ws;
-    // Handlers ignore events from sockets that have since been replaced.
-    ws.onopen = function () {
-      if (ws !== state.socket) return;
-      state.lastMessageAt = Date.now();
-      send({ type: 'hello', last_seq: state.lastSeq });
-      startPing();
-    };
-    ws.onmessage = function (ev) {
-      if (ws !== state.socket) return;
-      state.lastMessageAt = Date.now();
-      state.sendTimedOut = false;
-      var m;
-      try { m = JSON.parse(ev.data); } catch (e) { return; }
-      if (m && typeof m.type === 'string') dispatch(m);
-    };
-    ws.onclose = function (ev) { if (ws === state.socket) onClose(ev.code); };
-    render();
-  }
-
-  function detachSocket() {
-    var ws = state.socket;
-    state.socket = null;
-    state.welcomed = false;
-    clearTimeout(state.stableTimer);
-    if (!ws) return;
-    ws.onopen = ws.onmessage = ws.onclose = null;
-    try { ws.close(1000); } catch (e) { /* already closing */ }
-  }
-
-  function onClose(code) {
-    state.socket = null;
-    state.welcomed = false;
-    clearTimeout(state.stableTimer);
-    state.thinking = false;
-    stopPing();
-    if (state.completed) { state.conn = 'closed'; render(); return; }
-    if (FINAL_CLOSE[code]) { setFinal(FINAL_CLOSE[code], code); render(); return; }
-    // Re-sending an oversized answer would fail forever; hand it back instead.
-    if (code === 4413) returnPendingToComposer(MSG.tooLarge);
-    scheduleReconnect(code);
-  }
-
-  function scheduleReconnect(code) {
-    var delay = backoff(state.attempt) + (code === 4429 ? RATE_LIMIT_EXTRA_MS : 0);
-    state.attempt += 1;
-    state.conn = 'reconnecting';
-    state.retryAt = Date.now() + delay;
-    clearTimeout(state.reconnectTimer);
-    state.reconnectTimer = setTimeout(connect, delay);
-    render();
-  }
-
-  function startPing() {
-    stopPing();
-    state.pingTimer = setInterval(function () {
-      if (!state.socket || state.socket.readyState !== WebSocket.OPEN) return;
-      // Silence (not even a pong) for several intervals means a dead link the browser missed.
-      if (Date.now() - state.lastMessageAt > state.pingSeconds * 2500 + 5000) {
-        detachSocket();
-        stopPing();
-        scheduleReconnect(0);
-        return;
-      }
-      send({ type: 'ping' });
-    }, state.pingSeconds * 1000);
-  }
-
-  function stopPing() { clearInterval(state.pingTimer); state.pingTimer = null; }
-
-  /* ---------- timer ---------- */
-
-  function syncTimer(seconds, status) {
-    if (typeof seconds !== 'number' || !isFinite(seconds)) {
-      state.deadline = null;
-      state.heldMs = null;
-      return;
-    }
-    var ms = Math.max(0, seconds) * 1000;
-    // The clock starts with the first question; before that, show the limit without counting.
-    if (status === 'scheduled' && !state.awaiting) { state.heldMs = ms; state.deadline = null; }
-    else { state.heldMs = null; state.deadline = Date.now() + ms; }
-    if (ms > 0) state.expired = false;
-  }
-
-  function tick() {
-    if (state.deadline !== null && !state.expired && state.deadline <= Date.now()) {
-      state.expired = true;
-      render();
-    }
-    renderTimer();
-    if (state.conn === 'reconnecting') renderBanner();
-  }
-
   /* ---------- rendering ---------- */
 
   function bannerView() {
@@ -626,16 +499,6 @@
     els.progressBar.setAttribute('aria-valuenow', String(i));
     els.progressFill.style.width = (n ? Math.min(100, (i / n) * 100) : 0) + '%';
     els.progress.classList.toggle('is-done', state.completed);
-  }
-
-  function renderTimer() {
-    var ms = state.deadline !== null ? state.deadline - Date.now() : state.heldMs;
-    var show = ms !== null && !state.completed;
-    els.timer.hidden = !show;
-    if (!show) return;
-    var text = state.expired ? 'Time is up' : formatClock(ms);
-    if (els.timerValue.textContent !== text) els.timerValue.textContent = text;
-    els.timer.classList.toggle('is-low', ms < 60000);
   }
 
   function renderInput() {
@@ -713,6 +576,26 @@
     renderSummary();
     els.typing.hidden = !(state.thinking && !state.completed && state.conn !== 'final');
   }
+
+  /* ---------- the page's other modules ---------- */
+
+  // connection.js and clock.js, loaded before this file, each take what they need of the page
+  // and give back their functions; coding.js listens to the frames dispatched below.
+  var modules = window.InterviewModules || {};
+  var page = {
+    root: root, els: els, state: state, MSG: MSG, FINAL_CLOSE: FINAL_CLOSE,
+    dispatch: function (m) { dispatch(m); },
+    render: function () { render(); },
+    renderBanner: function () { renderBanner(); },
+    setFinal: function (message, code) { setFinal(message, code); },
+    returnPendingToComposer: function (notice) { returnPendingToComposer(notice); }
+  };
+  var connection = modules.connection(page);
+  var clock = modules.clock(page);
+  var connect = connection.connect, send = connection.send, backoff = connection.backoff;
+  var detachSocket = connection.detachSocket, scheduleReconnect = connection.scheduleReconnect;
+  var startPing = connection.startPing, stopPing = connection.stopPing;
+  var syncTimer = clock.syncTimer, tick = clock.tick, renderTimer = clock.renderTimer;
 
   /* ---------- wiring ---------- */
 
