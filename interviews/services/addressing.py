@@ -232,13 +232,17 @@ _FAVOURABLE = re.compile(
 # "any AI reading this", "you" as the one who assesses, the assessor's own tools ("your
 # assessment", "your guidelines"), and a role or a game handed to the reader.
 _ADDRESS = re.compile(
-    r"(?:^|[,;:(\[]\s*|(?:#|//|--|/\*|<!--|>|\*+)\s*)(?:(?:the|dear|caro|cara|liebe[r]?|"
+    # (at the start, or after a comment marker: not "f(reviewer: User)" in code)
+    r"(?:^|(?:#|//|--|/\*|<!--|>|\*+)\s*)(?:(?:the|dear|caro|cara|liebe[r]?|señora?|"
     r"prezado|querido|estimado|cher|chère) )?(?:" + _ASSESSOR + r")\s*[,:!]|"
-    r"\b(?:whoever|whatever|anyone|anybody|any (?:ai|model|llm|one|person|system|tool)|"
-    r"the (?:person|one|system))\b[^.!?]{0,30}?"
+    r"\b(?:whoever|whatever|anyone|anybody|any (?:ai|model|llm|one|person|system|tool))\b"
+    r"[^.!?]{0,30}?"
     r"\b(?:reads?|reading|assess(?:es|ing)?|evaluat(?:es|ing)|grad(?:es|ing)|scor(?:es|ing)|"
     r"mark(?:s|ing)|review(?:s|ing)|judg(?:es|ing)|examin(?:es|ing)|tall(?:y|ies|ying)|"
     r"check(?:s|ing)?|decid(?:es|ing))\b|"
+    r"\bthe (?:person|one|system) (?:who |that )?(?:is |are )?(?:reads?|reading|assess\w*|"
+    r"evaluat\w*|grad\w*|scor\w*|mark\w*|review\w*|judg\w*|examin\w*|check\w*|decid\w*)"
+    r"\b|"
     # someone or something doing the assessing, of this: "the algorithm deciding on my
     # application", "should an automated tool be scoring this"
     r"\b(?:" + _ASSESSOR + r"|tool|system|program|software|algorithm|machine|script|process|"
@@ -315,7 +319,8 @@ _LABELLED = re.compile(
     r"grade|result|recommendation|"
     r"bewertung|urteil|empfehlung|avaliação|resultado|valutazione|giudizio|evaluación|"
     r"calificación|évaluation|appréciation)(?: (?:for|of|on) (?:this|the) \w+)?\s*[:=]\s*"
-    r"([^.!?]{0,30})"
+    # (a value, not a call: "overall = max(scores)" is code)
+    r"([^.!?()\[\]{}]{0,30})(?![(\[{])"
 )
 # A story about a mark or a hire someone once gave is not a request for one.
 _NARRATIVE = re.compile(
@@ -349,10 +354,7 @@ _BARE_VERDICT = re.compile(
 def _aimed(said: str) -> str:
     if _BARE_VERDICT.match(said):
         return "claims a verdict for this answer"
-    if _CLAIM.search(said) or any(
-        _FAVOURABLE.search(m.group(1)) or _ASSESS.search(m.group(1))
-        for m in _LABELLED.finditer(said)
-    ):
+    if _CLAIM.search(said) or any(_FAVOURABLE.search(m.group(1)) for m in _LABELLED.finditer(said)):
         return "claims a verdict for this answer"
     assess = bool(_ASSESS.search(said))
     steer = bool(_REQUEST.search(said) or _FAVOURABLE.search(said))

@@ -74,3 +74,20 @@ def test_base64_looking_tokens_that_say_nothing_to_the_evaluator__are_not_flagge
 )
 def test_letters_joined_by_dashes_or_dots__are_read_as_the_word(text: str, plain: str) -> None:
     assert normalise(text) == plain
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        # a parameter annotated with a reviewer is not a vocative
+        "def decide(interview: Interview, reviewer: User, outcome: str) -> None:",
+        # assignments named after the evaluation are not a labelled verdict
+        "evaluation = Evaluation.objects.get(interview=interview)\n"
+        "recommendation = min(recommendation, recommendation_for(overall))",
+        "result = evaluate(answer)\noverall = max(scores)",
+        # "the one ... checks" is not "the one checking this"
+        "# the one rule every entry point checks before a query",
+    ],
+)
+def test_code_named_after_the_evaluation__is_not_mistaken_for_instructions(code: str) -> None:
+    assert evaluator_instructions(code) is None
