@@ -13,7 +13,9 @@ It prints:
 3. the latency a candidate sees from submit to stored result when `--concurrent` runs are
    submitted at once: sandbox_run_submit in this process, a real Celery worker consuming the
    `sandbox` queue with `--workers` pool processes, the result polled from the database every
-   10 ms.
+   10 ms; then the same through the interview: `--concurrent` candidates press "Run tests"
+   at once (submission_create, interviews.tasks.test_submission on the same queue), side by
+   side with the ratio to the bare sandbox path.
 
 Standalone it uses the embedded default (SQLite and the file broker in a throw-away directory);
 with --services, DATABASE_URL and REDIS_URL from the environment (a throw-away database: it is
@@ -169,15 +171,70 @@ def concurrent(count: int, workers: int, env: dict[str, str], logs: Path) -> Non
         latencies = _wait(list(submitted), 300, submitted)
         states = set(SandboxRun.objects.filter(id__in=submitted).values_list("state", flat=True))
         assert states == {RunState.DONE}, states
-        ordered = sorted(latencies)
         print(f"{count} runs submitted at once (typical, Python), one worker with {workers} "
               f"pool processes")  # fmt: skip
-        print(f"  submit to result: p50 {statistics.median(ordered) * 1000:.0f} ms   "
-              f"p95 {ordered[int(len(ordered) * 0.95) - 1] * 1000:.0f} ms   "
-              f"max {ordered[-1] * 1000:.0f} ms")  # fmt: skip
+        base = _latency_line("sandbox_run_submit to result", latencies)
+        interview = _latency_line("Run tests to code_result", candidates(count))
+        print(f"  {'':<34} ratio to sandbox_run_submit (p50): {interview / base:.2f}")
     finally:
         os.killpg(worker.pid, 15)
         worker.wait(timeout=30)
+
+
+def _latency_line(label: str, latencies: list[float]) -> float:
+    ordered = sorted(latencies)
+    p50 = statistics.median(ordered)
+    print(f"  {label:<34} p50 {p50 * 1000:5.0f} ms   "
+          f"p95 {ordered[int(len(ordered) * 0.95) - 1] * 1000:5.0f} ms   "
+          f"max {ordered[-1] * 1000:5.0f} ms")  # fmt: skip
+    return p50
+
+
+def candidates(count: int) -> list[float]:
+    """`count` candidates press "Run tests" at once on a coding question (the interview path:
+    submission_create stores the code and queues interviews.tasks.test_submission on the same
+    `sandbox` queue); seconds from each press until its Submission is tested, which is when
+    the candidate's socket sends code_result (it polls every 0.25 s: add up to that)."""
+    import uuid
+
+    from interviews.coding.spec import CodingSpec
+    from interviews.models import Submission, SubmissionStatus, TurnKind
+    from interviews.services.interviews import interview_advance, interview_create, interview_start
+    from interviews.services.submissions import submission_create
+
+    work = []
+    for n in range(count):
+        interview = interview_create(
+            candidate_name=f"Bench {n}", role="Engineer", topic="python", difficulty="medium",
+            question_count=1, coding_count=1,
+        ).interview  # fmt: skip
+        interview_start(interview_id=interview.pk, notice_version="bench")  # consented
+        interview_advance(interview_id=interview.pk)
+        turn = interview.turns.get(kind=TurnKind.QUESTION)
+        work.append((interview.pk, CodingSpec.from_meta(turn.meta["coding"]).solution))
+    pressed = {}
+    for interview_id, solution in work:
+        started = time.perf_counter()
+        outcome = submission_create(
+            interview_id=interview_id, kind="run", code=solution, language="python",
+            client_id=uuid.uuid4(),
+        )  # fmt: skip
+        pressed[outcome.submission.pk] = started
+    latencies, pending = [], set(pressed)
+    deadline = time.monotonic() + 300
+    while pending:
+        if time.monotonic() > deadline:
+            raise SystemExit(f"{len(pending)} submissions were not tested within 300 s")
+        done = set(
+            Submission.objects.filter(pk__in=pending, status=SubmissionStatus.DONE).values_list(
+                "pk", flat=True
+            )
+        )
+        now = time.perf_counter()
+        latencies += [now - pressed[pk] for pk in done]
+        pending -= done
+        time.sleep(0.01)
+    return latencies
 
 
 def _wait(ids: list[Any], timeout: float, submitted: dict[Any, float] | None = None) -> list[float]:
