@@ -23,6 +23,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qs
 
+from channels.consumer import get_handler_name
 from channels.exceptions import AcceptConnection, ChannelFull, DenyConnection, StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -156,7 +157,14 @@ class InterviewConsumer(CodeFrames, AsyncWebsocketConsumer):
         if self.closing and message.get("type") != "websocket.disconnect":
             return
         try:
-            await super().dispatch(message)
+            # Not Channels' dispatch, which first closes stale database connections of
+            # asgiref's one shared sync thread: a hop to that thread for every message of
+            # every socket, queued behind whatever runs there. This consumer's database work
+            # runs on the socket pool, which closes them around each call (socket_calls).
+            handler = getattr(self, get_handler_name(message), None)
+            if handler is None:
+                raise ValueError(f"No handler for message type {message['type']!r}")
+            await handler(message)
         except (StopConsumer, AcceptConnection, DenyConnection):
             raise  # Channels' own control flow
         except Exception as exc:
