@@ -292,6 +292,10 @@ class Server:
                 ok = httpx.get(url, timeout=2).status_code < 500
             if ok and len(self.worker_pids()) == self.workers:
                 time.sleep(2)  # let every worker finish importing the app
+                if self.proc.popen.poll() is not None:
+                    # Another process took the port between free_port() and the bind, and
+                    # what answered was that server, not ours (uvicorn exits on a failed bind).
+                    raise RuntimeError(f"uvicorn exited after start-up\n{self.proc.tail()}")
                 return
             time.sleep(0.3)
         raise RuntimeError(f"{url} did not answer within {timeout}s\n{self.proc.tail()}")
