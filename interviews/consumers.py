@@ -233,6 +233,7 @@ class InterviewConsumer(CodeFrames, AsyncWebsocketConsumer):
                 await self._deliver(event)
             if join.pending is not None and join.pending["seq"] <= last_seq:
                 await self._send(join.pending)  # the client has it; show it again as current
+        await self.code_resume(join.pending)
         remaining = join.state["time_remaining"]
         if remaining is not None and join.state["status"] == "in_progress":
             # The interview ends once the grace period after the limit is over too.

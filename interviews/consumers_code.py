@@ -67,6 +67,20 @@ class CodeFrames:
             await self._send(event)
         self._follow(submission_id, since, running=event["type"] == "code_running")
 
+    async def code_resume(self, pending: dict[str, Any] | None) -> None:
+        """After `hello`: a pending coding question's latest run, sent again so a reloaded page
+        shows its result, and followed again if it is still waiting for a runner."""
+        if pending is None or "coding" not in pending:
+            return
+        assert self.interview_id is not None
+        latest = await calls.code_latest(self.interview_id, pending["seq"])
+        if latest is None:
+            return
+        submission_id, event = latest
+        await self._send(event)
+        if event["type"] != "code_result":
+            self._follow(submission_id, time.time(), running=event["type"] == "code_running")
+
     async def _code(self, frame: dict[str, Any], kind: str) -> None:
         if self.last_sent_seq is None:
             raise FrameError("hello_required", "Send 'hello' before anything else.")

@@ -19,7 +19,12 @@ def submission_event(submission: Submission, tests: list[TestRun] | None = None)
     The candidate sees each visible test in full and the hidden ones as counts only: a hidden
     test's name, arguments or output would let code be fitted to it.
     """
-    base = {"client_id": str(submission.client_id), "kind": submission.kind}
+    # question_seq: which question it answers, so a reloaded page can show it again.
+    base = {
+        "client_id": str(submission.client_id),
+        "kind": submission.kind,
+        "question_seq": submission.question.seq,
+    }
     if submission.status == SubmissionStatus.QUEUED:
         return {"type": "code_queued", **base, "message": QUEUED_MESSAGE}
     if submission.status == SubmissionStatus.RUNNING:
@@ -74,3 +79,14 @@ def interview_coding_answers(*, interview: Interview) -> dict[int, CodingAnswer]
     for submission in rows:
         grouped.setdefault(submission.question.question_index, []).append(submission)
     return {i: CodingAnswer(i, tuple(subs)) for i, subs in grouped.items()}
+
+
+def pending_question_submission(*, interview: Interview, question_seq: int) -> Submission | None:
+    """The latest submission for the coding question `question_seq` (what a reconnecting page
+    shows again), or None."""
+    return (
+        Submission.objects.filter(interview=interview, question__seq=question_seq)
+        .select_related("question")
+        .order_by("-created_at", "-id")
+        .first()
+    )

@@ -19,7 +19,7 @@ from django.conf import settings
 
 from interviews import selectors
 from interviews.models import Interview, Submission
-from interviews.selectors_code import submission_event
+from interviews.selectors_code import pending_question_submission, submission_event
 from interviews.services.guessing import invite_authenticate
 from interviews.services.interviews import (
     interview_advance,
@@ -169,8 +169,18 @@ def code_submit(
 
 @db_call
 def code_state(interview_id: int, submission_id: int) -> Event:
-    submission = Submission.objects.get(pk=submission_id, interview_id=interview_id)
+    submission = Submission.objects.select_related("question").get(
+        pk=submission_id, interview_id=interview_id
+    )
     return submission_event(submission)
+
+
+@db_call
+def code_latest(interview_id: int, question_seq: int) -> tuple[int, Event] | None:
+    """The latest submission for the pending coding question: (its id, its frame)."""
+    interview = Interview.objects.get(pk=interview_id)
+    submission = pending_question_submission(interview=interview, question_seq=question_seq)
+    return (submission.pk, submission_event(submission)) if submission else None
 
 
 # Off the thread-sensitive thread every socket's database work queues on: a cache round trip

@@ -9,7 +9,8 @@
  * The editor is CodeMirror 6 (static/interviews/editor.bundle.js, built by `make editor`); when
  * that bundle did not load, a plain textarea takes its place. The code is kept in localStorage
  * per question on every change, as answer drafts are, so a reload loses nothing. The server's
- * replies: code_queued, code_running, code_result (docs/protocol.md, "Coding questions").
+ * replies: code_queued, code_running, code_result (docs/protocol.md, "Coding questions"); after
+ * a reload the server sends the question's latest run again, and its result shows again.
  */
 (function () {
   'use strict';
@@ -221,6 +222,11 @@
 
   function onCode(m) {
     var run = runs[m.client_id];
+    if (!run && current && m.question_seq === current.seq) {
+      // The latest run of this question, sent again after a reload or a reconnect.
+      run = runs[m.client_id] = { kind: m.kind, seq: current.seq };
+      if (m.type !== 'code_result') { inFlight = m.client_id; renderButtons(); }
+    }
     if (!run) return;
     var here = current && current.seq === run.seq;
     if (m.type === 'code_queued') {

@@ -170,6 +170,8 @@ def _with_the_editor(browser: Any, url: str, db: Path, interview_id: int) -> Non
         _replace_code(page, spec.solution)
         page.reload()
         expect(page.get_by_test_id("code-panel")).to_be_visible()
+        # The last run's results come back with the page.
+        expect(tests).to_have_count(len(spec.examples))
         expect(page.locator(".cm-content")).to_contain_text(spec.entry_point)
         shown = page.evaluate("window.__coding.code()")
         assert shown == spec.solution, "the draft survived the reload"

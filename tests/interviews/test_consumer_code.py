@@ -82,6 +82,33 @@ async def test_submit_code__is_the_answer_and_hidden_tests_show_as_counts() -> N
     await comm.disconnect()
 
 
+async def test_reconnect__the_pending_questions_latest_run_is_sent_again() -> None:
+    comm, interview = await _joined()
+    spec = await database_sync_to_async(spec_of)(interview)
+    frame = _frame("run_tests", spec.solution)
+    await comm.send_json_to(frame)
+    await until(comm, "code_queued")
+    await comm.disconnect()
+    assert await _work_queue() == ["done"]
+
+    path = await database_sync_to_async(_path_again)(interview)
+    again = await connect(path)
+    await again.send_json_to({"type": "hello", "last_seq": 0})
+    frames = await until(again, "code_result")
+    result = frames[-1]
+    question = next(f for f in frames if f["type"] == "question")
+    assert (result["client_id"], result["status"]) == (frame["client_id"], "passed")
+    assert result["question_seq"] == question["seq"]
+    assert [t["name"] for t in result["tests"]] == [c.name for c in spec.examples]
+    await again.disconnect()
+
+
+def _path_again(interview: Interview) -> str:
+    from interviews.services.interviews import interview_reissue_token
+
+    return interview_reissue_token(interview=interview).ws_path
+
+
 @pytest.mark.parametrize(
     ("frame", "code"),
     [
