@@ -15,7 +15,8 @@ Each gaming answer is evaluated as the third question of an interview whose firs
 strong genuine answers, so the recommendation shows whether one gamed answer can carry a
 strong interview to a hire. It prints, per provider: the highest score and recommendation each
 strategy reached; flag recall on gaming answers (goal >= 0.95); the false-flag rate on genuine
-answers (goal <= 5 %; an off_topic flag on an off-topic answer is right, not false); and the
+answers (goal <= 5 %; a flag the answer's label implies is right, not false: off_topic or
+no_rubric_point on an off-topic answer, no_rubric_point on a weak one); and the
 Spearman rank correlation of question scores with the labels. Then the instruction detector
 alone on the two held-out sets of phrasings. Nothing is stored: no database.
 """
@@ -126,11 +127,7 @@ def measure(name: str, provider: InterviewerProvider) -> None:
             max(rec, checked.recommendation, key=RANK.index),
         )
     genuine = [(s, questions(evaluate(provider, [s]))[0]) for s in GENUINE]
-    false = [
-        (s, q["flags"])
-        for s, q in genuine
-        if [f for f in q["flags"] if not (s.kind == "off_topic" and f == "off_topic")]
-    ]
+    false = [(s, s.false_flags(q["flags"])) for s, q in genuine if s.false_flags(q["flags"])]
     rho = spearman([q["score"] for _, q in genuine], [s.label for s, _ in genuine])
 
     print(f"\n== {name} ==")
@@ -180,7 +177,38 @@ def main() -> None:
         runs += [(f"fake LLM obeying injections ({d})", d) for d in ("openai", "anthropic")]
         for name, provider in runs:
             measure(name, build_provider(provider))
+        detector_off(build_provider("openai"))
     held_out()
+
+
+def detector_off(provider: InterviewerProvider) -> None:
+    """Every instruction of the corpus and the held-out sets with the detector switched off, to
+    stand for phrasings it will miss: what they earn from a model that obeys them."""
+    from unittest import mock
+
+    from interviews.services import answer_flags
+
+    strong = next(s for s in GENUINE if s.kind == "strong")
+    aimed = [*INSTRUCTIONS, *(t for m in (first, second, third) for t in m.AIMED)]
+    alone, around, strong_alone = [], [], questions(evaluate(provider, [strong]))[0]["score"]
+    with mock.patch.object(answer_flags, "evaluator_instructions", return_value=None):
+        for text in aimed:
+            alone.append(questions(evaluate(provider, [Sample(strong.qid, "x", text)]))[0])
+            both = Sample(strong.qid, "x", f"{strong.text} {text}")
+            around.append(questions(evaluate(provider, [both]))[0])
+    print("\n== instructions with the detector off, fake LLM obeying (openai) ==")
+    print(
+        f"{len(aimed)} phrasings alone: highest score {max(q['score'] for q in alone)} "
+        f"(the model gave up to {max(q['provider_score'] for q in alone)}); "
+        f"flagged {sum(bool(q['flags']) for q in alone)}/{len(aimed)}"
+    )
+    for text, q in zip(aimed, alone, strict=True):
+        if q["score"] > 2 or not q["flags"]:
+            print(f"  kept {q['score']} with flags {q['flags']}: {text[:90]!r}")
+    print(
+        f"after a strong answer that scores {strong_alone} alone: highest score "
+        f"{max(q['score'] for q in around)}"
+    )
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ FLAG_CAPS = {
     "empty": 1,
     "gibberish": 1,
     "off_topic": 2,
+    "no_rubric_point": 2,
     "keyword_stuffing": 2,
     "question_echo": 2,
     "repetition": 2,
@@ -47,6 +48,7 @@ FLAG_LABELS = {
     "empty": "blank or too short to assess",
     "gibberish": "does not read as language (keyboard mash or non-words)",
     "off_topic": "does not address the question or its topic",
+    "no_rubric_point": "touches none of the points the question asks for",
     "keyword_stuffing": "a list of terms rather than sentences",
     "question_echo": "repeats the question instead of answering it",
     "repetition": "the same passage repeated",
@@ -58,7 +60,7 @@ FLAG_LABELS = {
 }
 # Flags that mean the candidate tried to game the evaluation rather than simply answer badly:
 # any one of them keeps the whole interview from a hire recommendation.
-GAMING_FLAGS = frozenset(FLAG_CAPS) - {"empty", "off_topic"}
+GAMING_FLAGS = frozenset(FLAG_CAPS) - {"empty", "off_topic", "no_rubric_point"}
 
 EMPTY_WORDS = 3
 OFF_TOPIC_MIN_WORDS = 25  # below this an unrelated answer reads as "don't know"
@@ -135,6 +137,10 @@ def answer_flags(
         found["result_json"] = f"It {finding.what}: “{finding.excerpt}”."
     if not {"empty", "gibberish"} & found.keys() and (why := _off_topic(question, joined, topic)):
         found["off_topic"] = why
+    if not {"empty", "gibberish", "off_topic"} & found.keys() and (
+        why := _no_point(question, joined, topic)
+    ):
+        found["no_rubric_point"] = why
     return tuple(AnswerFlag(code, found[code]) for code in FLAG_CAPS if code in found)
 
 
@@ -305,6 +311,19 @@ def _off_topic(question: AnsweredQuestion, joined: str, topic: str) -> str:
     if coverage.covered or coverage.related:
         return ""
     return "It touches neither the question's rubric nor its topic."
+
+
+def _no_point(question: AnsweredQuestion, joined: str, topic: str) -> str:
+    # A score above "weak" is a claim the report must back with the answer's own sentences
+    # (docs/evaluation.md, "Evidence reads as evidence"). With no rubric point touched there is
+    # nothing to quote, whatever a model says of it: so an instruction to the evaluator phrased
+    # in a way the detector misses, with nothing else in the answer, still cannot pay.
+    # A rubric another provider wrote is matched by its longer words only, which a good answer
+    # in other words can miss: there the answer must also share no term with the question.
+    coverage = rubric_coverage(question, topic=topic, text=joined)
+    if not coverage.points or coverage.covered or (coverage.related and not coverage.curated):
+        return ""
+    return f"It touches none of the question's {len(coverage.points)} rubric points."
 
 
 def _related_terms(question: str) -> set[str]:

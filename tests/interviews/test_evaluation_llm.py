@@ -115,11 +115,17 @@ def test_answer_asking_for_ten_out_of_ten__changes_no_instruction_and_earns_no_h
     assert [INJECTION in m["content"] for m in injected_body["messages"]] == [False, True]
     assert len(plain_body["messages"]) == len(injected_body["messages"])
 
-    # The model was swayed (5/5, strong hire for both); the server was not.
-    assert (plain_evaluation.overall_score, plain_evaluation.recommendation) == (5, "strong_hire")
+    # The model was swayed (5/5, strong hire for both); the server was not. (The answer is
+    # about profiling whatever bank question was drawn, so the plain one may be capped too, by
+    # no_rubric_point; the injected one is capped as an instruction.)
+    plain_report = plain_evaluation.report
+    assert (plain_report["provider_overall_score"], plain_report["provider_recommendation"]) == (
+        5,
+        "strong_hire",
+    )
     (question,) = injected_evaluation.report["questions"]
     assert (question["provider_score"], question["score"]) == (5, 2)
-    assert question["flags"] == ["instructions"]
+    assert "instructions" in question["flags"]
     assert injected_evaluation.overall_score == 2
     assert injected_evaluation.recommendation == "no_hire"
 

@@ -39,6 +39,11 @@ def test_prompt__asks_for_every_flag_the_schema_accepts() -> None:
 
 
 def test_flags__a_model_may_raise_are_the_flags_the_server_caps() -> None:
-    # fits_examples_only is the tests' verdict on code, never a model's.
-    assert set(ANSWER_FLAGS) == set(FLAG_CAPS) - {"score_request", "fits_examples_only"}
+    # fits_examples_only is the tests' verdict on code, no_rubric_point the server's reading of
+    # the evidence: neither is a model's to raise.
+    assert set(ANSWER_FLAGS) == set(FLAG_CAPS) - {
+        "score_request",
+        "fits_examples_only",
+        "no_rubric_point",
+    }
     assert all(FLAG_CAPS[flag] <= 2 for flag in ANSWER_FLAGS)

@@ -94,7 +94,8 @@ def test_short_honest_dont_know_answer__scores_low_without_an_off_topic_flag() -
         "I'm not really sure, I think it has something to do with versions but I never used it."
     )
     (score,) = evaluate(answered(LIST_VS_TUPLE, answer)).questions
-    assert score.flags == ()
+    # Honest, so neither off topic nor gaming: only that it gives no point to quote.
+    assert score.flags == ("no_rubric_point",)
     assert score.score <= 2
     assert "Covered 0 of 4" in score.rationale
 
