@@ -52,8 +52,24 @@ class PositionForm(forms.ModelForm):
 
     class Meta:
         model = Position
-        fields = ("title", "description", "difficulty", "language", "question_count")
-        labels = {"question_count": "Number of questions"}
+        fields = (
+            "title",
+            "description",
+            "difficulty",
+            "language",
+            "question_count",
+            "coding_count",
+            "coding_language",
+        )
+        labels = {
+            "question_count": "Number of questions",
+            "coding_count": "Of which coding questions",
+            "coding_language": "Coding language",
+        }
+        help_texts = {
+            "coding_count": "The last questions of the interview: the candidate writes code that "
+            "is run against tests. 0 = discussion only.",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -76,6 +92,9 @@ class PositionForm(forms.ModelForm):
             self.instance.topics = position_topics_clean([*data.get("bank_topics", []), *others])
         except ValidationError as exc:
             self.add_error("bank_topics", exc.message_dict["topics"])
+        coding, total = data.get("coding_count"), data.get("question_count")
+        if coding is not None and total is not None and coding > total:
+            self.add_error("coding_count", "There cannot be more coding questions than questions.")
         minutes = data.get("time_limit_minutes")
         self.instance.time_limit_seconds = minutes * 60 if minutes else None
         return data

@@ -56,6 +56,8 @@ class PositionAdmin(admin.ModelAdmin):
                     "difficulty",
                     "language",
                     "question_count",
+                    "coding_count",
+                    "coding_language",
                     "time_limit_minutes",
                 )
             },

@@ -114,3 +114,31 @@ def test_every_question_coding__asks_distinct_bank_questions() -> None:
         interview_advance(interview_id=interview.pk)
     keys = [t.meta["coding"]["key"] for t in interview.turns.filter(kind=TurnKind.QUESTION)]
     assert len(keys) == 3 == len(set(keys))
+
+
+def test_position_form__sets_coding_questions_and_refuses_more_than_questions() -> None:
+    from interviews.forms import PositionForm
+
+    data = {
+        "title": "Backend engineer",
+        "description": "",
+        "bank_topics": ["python"],
+        "other_topics": "",
+        "difficulty": "medium",
+        "language": "en",
+        "question_count": 3,
+        "coding_count": 1,
+        "coding_language": "javascript",
+    }
+    form = PositionForm(data=data)
+    assert form.is_valid(), form.errors
+    position = form.save()
+    assert (position.coding_count, position.coding_language) == (1, "javascript")
+
+    too_many = PositionForm(data={**data, "title": "Other", "coding_count": 4})
+    assert not too_many.is_valid()
+    assert too_many.errors["coding_count"] == [
+        "There cannot be more coding questions than questions."
+    ]
+    bad_language = PositionForm(data={**data, "title": "Third", "coding_language": "cobol"})
+    assert "coding_language" in bad_language.errors
