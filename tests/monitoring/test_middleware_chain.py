@@ -13,6 +13,10 @@ import pytest
 from asgiref import sync
 from django.test import AsyncClient
 
+# The chain gives back whatever connection its thread holds (release_database_connections);
+# after other tests that thread may hold one.
+pytestmark = pytest.mark.django_db
+
 # The request_started and request_finished signals' sync receivers, the chain, the way back
 # to the event loop for an async view (HealthView), and CSRF's process_view, which Django's
 # async handler calls through sync_to_async. 17 when the chain ran in async mode.
