@@ -34,6 +34,7 @@ from interviews.selectors import interview_move, interview_recent
 from interviews.services.coding_evaluation import coding_evaluations_refresh
 from interviews.services.effects import enqueue_on_commit
 from interviews.services.rate_limits import CounterUnavailable, window_count
+from interviews.services.rejections import Rejected
 from interviews.services.turns import AnswerOutcome, AnswerRejected, interview_answer_submit
 from sandbox.conf import sandbox_settings
 from sandbox.engines import get_engine
@@ -54,14 +55,8 @@ RETEST_BATCH = 200
 LOST_AFTER_SECONDS = 300
 
 
-class SubmissionRejected(Exception):
-    """Code that cannot be stored or tested as sent; `code` goes into the error frame."""
-
-    def __init__(self, code: str, message: str, *, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.retryable = retryable
+class SubmissionRejected(Rejected):
+    """Code that cannot be stored or tested as sent."""
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ from interviews.llm.grounding import Grounding, grounded_context, question_groun
 from interviews.models import Interview, Turn, TurnKind, TurnRole
 from interviews.moves import CompleteReason, Move, MoveKind
 from interviews.selectors import Recent, interview_move, interview_recent
+from interviews.services.rejections import Rejected
 from interviews.services.transcript import (
     interview_finish,
     interview_touch,
@@ -41,14 +42,8 @@ from interviews.text import text_unstorable_at, text_unstorable_message
 logger = logging.getLogger(__name__)
 
 
-class AnswerRejected(Exception):
-    """An answer that cannot be stored; `code` goes into the error frame."""
-
-    def __init__(self, code: str, message: str, *, retryable: bool = False) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.retryable = retryable
+class AnswerRejected(Rejected):
+    """An answer that cannot be stored."""
 
 
 @dataclass(frozen=True)

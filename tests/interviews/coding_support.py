@@ -15,9 +15,8 @@ from interviews.services.interviews import (
     interview_answer_submit,
     interview_start,
 )
-from resilience.breakers.registry import reset_registry
 from tests.factories import STRONG_ANSWER, make_interview
-from tests.sandbox.fake_piston import FakePiston
+from tests.sandbox.fake_piston import FakePiston, piston_engine
 
 
 def at_coding_question(*, question_count: int = 1, **overrides: Any) -> Interview:
@@ -76,27 +75,12 @@ def eager(settings: Any) -> Iterator[None]:
 
 @pytest.fixture
 def piston(settings: Any) -> Iterator[FakePiston]:
-    server = FakePiston()
-    settings.SANDBOX_ENGINE = "sandbox.engines.piston.PistonEngine"
-    settings.SANDBOX_PISTON_URL = server.url
-    settings.SANDBOX_PISTON_TIMEOUT_SECONDS = 1.0
-    settings.SANDBOX_WALL_SECONDS = 2.5  # within the fake Piston's own run_timeout (3 s)
-    settings.SANDBOX_CPU_SECONDS = 2.0
-    settings.MAX_RETRY_ATTEMPTS = 1
-    settings.RETRY_BASE_DELAY = 0.01
-    settings.RETRY_MAX_DELAY = 0.05
-    settings.BREAKER_STORE = "resilience.breakers.stores.memory.MemoryStore"
-    settings.BREAKERS = {
-        "sandbox": {
-            "failure_threshold": 2,
-            "recovery_timeout": 1,
-            "minimum_calls": 100,
-            "window_size": 100,
-        }
-    }
-    reset_registry()
-    try:
+    breaker = {"failure_threshold": 2, "recovery_timeout": 1, "minimum_calls": 100}
+    with piston_engine(
+        settings,
+        SANDBOX_WALL_SECONDS=2.5,  # within the fake Piston's own run_timeout (3 s)
+        SANDBOX_CPU_SECONDS=2.0,
+        MAX_RETRY_ATTEMPTS=1,
+        BREAKERS={"sandbox": {**breaker, "window_size": 100}},
+    ) as server:
         yield server
-    finally:
-        reset_registry()
-        server.close()

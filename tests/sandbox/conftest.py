@@ -5,31 +5,13 @@ from typing import Any
 
 import pytest
 
-from resilience.breakers.registry import reset_registry
-from tests.sandbox.fake_piston import FakePiston
+from tests.sandbox.fake_piston import FakePiston, piston_engine
 
 
 @pytest.fixture
 def fake(settings: Any) -> Iterator[FakePiston]:
-    server = FakePiston()
-    settings.SANDBOX_ENGINE = "sandbox.engines.piston.PistonEngine"
-    settings.SANDBOX_PISTON_URL = server.url
-    settings.SANDBOX_PISTON_TIMEOUT_SECONDS = 1.0
-    settings.MAX_RETRY_ATTEMPTS = 2
-    settings.RETRY_BASE_DELAY = 0.01
-    settings.RETRY_MAX_DELAY = 0.05
-    settings.BREAKER_STORE = "resilience.breakers.stores.memory.MemoryStore"
-    settings.BREAKERS = {
-        "sandbox": {
-            "failure_threshold": 3,
-            "recovery_timeout": 60,
-            "minimum_calls": 100,
-            "window_size": 100,
-        }
-    }
-    reset_registry()
-    try:
+    breaker = {"failure_threshold": 3, "recovery_timeout": 60, "minimum_calls": 100}
+    with piston_engine(
+        settings, MAX_RETRY_ATTEMPTS=2, BREAKERS={"sandbox": {**breaker, "window_size": 100}}
+    ) as server:
         yield server
-    finally:
-        reset_registry()
-        server.close()

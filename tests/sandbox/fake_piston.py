@@ -10,9 +10,12 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+
+from resilience.breakers.registry import reset_registry
 
 RUNTIMES: list[dict[str, Any]] = [
     {"language": "python", "version": "3.10.0", "aliases": ["py", "python3"]},
@@ -135,3 +138,25 @@ class FakePiston:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+@contextlib.contextmanager
+def piston_engine(settings: Any, **overrides: Any) -> Iterator[FakePiston]:
+    """A fake Piston as the sandbox engine, through the `sandbox` breaker in this process's
+    memory with fast retries; `overrides` are further settings (SANDBOX_*, MAX_RETRY_ATTEMPTS,
+    the breaker's policy under BREAKERS)."""
+    server = FakePiston()
+    settings.SANDBOX_ENGINE = "sandbox.engines.piston.PistonEngine"
+    settings.SANDBOX_PISTON_URL = server.url
+    settings.SANDBOX_PISTON_TIMEOUT_SECONDS = 1.0
+    settings.RETRY_BASE_DELAY = 0.01
+    settings.RETRY_MAX_DELAY = 0.05
+    settings.BREAKER_STORE = "resilience.breakers.stores.memory.MemoryStore"
+    for name, value in overrides.items():
+        setattr(settings, name, value)
+    reset_registry()
+    try:
+        yield server
+    finally:
+        reset_registry()
+        server.close()
