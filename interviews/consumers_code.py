@@ -14,6 +14,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from interviews import socket_calls as calls
+from interviews.consumer_output import SocketOutput
 from interviews.frames import FrameError, code_fields
 from interviews.models import SubmissionKind
 from interviews.services.submissions import SubmissionRejected
@@ -26,21 +27,16 @@ CODE_POLL_SECONDS = 0.25
 CODE_FOLLOW_SECONDS = 120.0
 
 
-class CodeFrames:
-    """Mixed into InterviewConsumer; uses its `_send`, `_error`, `_deliver` and timers."""
+class CodeFrames(SocketOutput):
+    """Mixed into InterviewConsumer; uses its `_deliver` and timers."""
 
     if TYPE_CHECKING:  # what InterviewConsumer provides
-        interview_id: int | None
         last_sent_seq: int | None
         timers: dict[str, asyncio.Task[None]]
 
-        async def _send(self, payload: dict[str, Any]) -> None: ...
         async def _deliver(self, event: dict[str, Any]) -> None: ...
         async def _turns_delivered(self, events: list[dict[str, Any]]) -> None: ...
         async def _advance(self, *, known_move: bool = False) -> None: ...
-        async def _error(
-            self, code: str, message: str, *, retryable: bool, client_id: str | None = None
-        ) -> None: ...
         def _wake_after(
             self, name: str, delay: float, message_type: str, *, payload: dict[str, Any]
         ) -> None: ...
