@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from interviews.fake_llm import content as fake_content
+from interviews.fake_llm import evaluation as fake_evaluation
 from interviews.fake_llm.server import FakeLLMHandle
 from interviews.llm.schemas import recommendation_for
 from tests.interviews.fake_llm_client import (
@@ -130,7 +131,7 @@ def test_evidence_is_always_a_verbatim_substring(answer: str) -> None:
     [question] = fake_content.evaluate({"answers": [{"index": 1, "answer": answer}]})["questions"]
     for quote in question["evidence"]:
         assert quote
-        assert len(quote) <= fake_content.MAX_QUOTE_CHARS
+        assert len(quote) <= fake_evaluation.MAX_QUOTE_CHARS
         assert quote in answer
     if not answer.strip():
         assert question["score"] == 1
