@@ -23,7 +23,7 @@ from statistics import mean
 from django.conf import settings
 
 from interviews.llm.base import AnsweredQuestion
-from interviews.llm.offline import rubric_coverage
+from interviews.llm.offline import Coverage, rubric_coverage
 from interviews.prose import normalise, sentences, word_count, words
 from interviews.services.instructions import evaluator_instructions, result_shaped
 from interviews.services.register import reference_text
@@ -135,12 +135,13 @@ def answer_flags(
         found["instructions"] = f"It {finding.what}: “{finding.excerpt}”."
     if finding := result_shaped(joined):
         found["result_json"] = f"It {finding.what}: “{finding.excerpt}”."
-    if not {"empty", "gibberish"} & found.keys() and (why := _off_topic(question, joined, topic)):
-        found["off_topic"] = why
-    if not {"empty", "gibberish", "off_topic"} & found.keys() and (
-        why := _no_point(question, joined, topic)
-    ):
-        found["no_rubric_point"] = why
+    if not {"empty", "gibberish"} & found.keys():
+        # Relevance: one reading of the rubric for both flags.
+        coverage = rubric_coverage(question, topic=topic, text=joined)
+        if why := _off_topic(coverage, joined):
+            found["off_topic"] = why
+        elif why := _no_point(coverage):
+            found["no_rubric_point"] = why
     return tuple(AnswerFlag(code, found[code]) for code in FLAG_CAPS if code in found)
 
 
@@ -304,23 +305,21 @@ _FORM_CHECKS = (
 )
 
 
-def _off_topic(question: AnsweredQuestion, joined: str, topic: str) -> str:
+def _off_topic(coverage: Coverage, joined: str) -> str:
     if word_count(joined) < OFF_TOPIC_MIN_WORDS:
         return ""
-    coverage = rubric_coverage(question, topic=topic, text=joined)
     if coverage.covered or coverage.related:
         return ""
     return "It touches neither the question's rubric nor its topic."
 
 
-def _no_point(question: AnsweredQuestion, joined: str, topic: str) -> str:
+def _no_point(coverage: Coverage) -> str:
     # A score above "weak" is a claim the report must back with the answer's own sentences
     # (docs/evaluation.md, "Evidence reads as evidence"). With no rubric point touched there is
     # nothing to quote, whatever a model says of it: so an instruction to the evaluator phrased
     # in a way the detector misses, with nothing else in the answer, still cannot pay.
     # A rubric another provider wrote is matched by its longer words only, which a good answer
     # in other words can miss: there the answer must also share no term with the question.
-    coverage = rubric_coverage(question, topic=topic, text=joined)
     if not coverage.points or coverage.covered or (coverage.related and not coverage.curated):
         return ""
     return f"It touches none of the question's {len(coverage.points)} rubric points."
