@@ -14,7 +14,7 @@ It prints:
    submitted at once: sandbox_run_submit in this process, a real Celery worker consuming the
    `sandbox` queue with `--workers` pool processes, the result polled from the database every
    10 ms; then the same through the interview: `--concurrent` candidates press "Run tests"
-   at once (submission_create, interviews.tasks.test_submission on the same queue), side by
+   at once (submission_create, interviews.tasks.run_submission_tests on the same queue), side by
    side with the ratio to the bare sandbox path.
 
 Standalone it uses the embedded default (SQLite and the file broker in a throw-away directory);
@@ -192,7 +192,7 @@ def _latency_line(label: str, latencies: list[float]) -> float:
 
 def candidates(count: int) -> list[float]:
     """`count` candidates press "Run tests" at once on a coding question (the interview path:
-    submission_create stores the code and queues interviews.tasks.test_submission on the same
+    submission_create stores the code and queues interviews.tasks.run_submission_tests on the same
     `sandbox` queue); seconds from each press until its Submission is tested, which is when
     the candidate's socket sends code_result (it polls every 0.25 s: add up to that)."""
     import uuid

@@ -86,7 +86,7 @@ def send_invite_reminders() -> dict[str, int]:
 
 
 @shared_task(acks_late=True)
-def test_submission(submission_id: int) -> str:
+def run_submission_tests(submission_id: int) -> str:
     """On the `sandbox` queue: run a submission's tests. An unavailable engine is no task
     failure: the submission is `not_run` and `retest_submissions` sends it again."""
     try:

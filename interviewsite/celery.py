@@ -53,7 +53,7 @@ app.conf.update(
             "exchange": "sandbox",
             "routing_key": "sandbox",
         },
-        "interviews.tasks.test_submission": {
+        "interviews.tasks.run_submission_tests": {
             "queue": "sandbox",
             "exchange": "sandbox",
             "routing_key": "sandbox",

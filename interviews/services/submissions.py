@@ -200,9 +200,9 @@ def submission_create(
 
 
 def _enqueue(submission_id: int) -> None:
-    from interviews.tasks import test_submission  # tasks import services: import late
+    from interviews.tasks import run_submission_tests  # tasks import services: import late
 
-    enqueue_on_commit(test_submission, submission_id=submission_id)
+    enqueue_on_commit(run_submission_tests, submission_id=submission_id)
 
 
 def submission_test(*, submission_id: int) -> Submission:
