@@ -65,8 +65,9 @@ class SocketOutput:
         metrics.ERROR_CLOSES.labels(code=metrics.close_code(close_code)).inc()
         self.closing = True
         await self._error(code, message, retryable=retryable)
-        await self.close(code=close_code)
+        # Closed before the close is awaited: a handler running meanwhile must not send after it.
         self.closed = True
+        await self.close(code=close_code)
 
     async def going_away(self) -> None:
         """This process is stopping: close with 1001 now, whatever handler is running."""
@@ -74,8 +75,8 @@ class SocketOutput:
         if self.closing:
             return
         self.closing = True
+        self.closed = True  # before the await: see _close_with
         await self.close(code=CLOSE_GOING_AWAY)
-        self.closed = True
 
     async def _fail(self, *, transient: bool) -> None:
         """Close after an error no handler expected (already logged by `dispatch`): 1013 with a
