@@ -10,9 +10,10 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
-from _chaos_audit import conclude, sleep_until, start_candidates
-from _chaos_report import Params, Record, load_lines, wait_line, waits
-from _chaos_world import Cluster, Result, World
+
+from harness.audit import conclude, sleep_until, start_candidates
+from harness.report import Params, Record, load_lines, wait_line, waits
+from harness.world import Cluster, Result, World
 
 LLM_BREAKERS = ("llm.openai", "llm.anthropic")
 

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Generic, TypeVar
 
 import redis
-from _chaos_audit import conclude, sleep_until, start_candidates
-from _chaos_report import Params, Record, load_lines, pct, recovered_after, wait_line, waits
-from _chaos_world import Cluster, Result, World
+
+from harness.audit import conclude, sleep_until, start_candidates
+from harness.report import Params, Record, load_lines, pct, recovered_after, wait_line, waits
+from harness.world import Cluster, Result, World
 
 T = TypeVar("T")
 

@@ -10,8 +10,17 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from _ws_clients import Candidate, Dropped, Tally, Timing, quiet_close, record_failure, run_shard
 from websockets.exceptions import ConnectionClosed
+
+from harness.ws_clients import (
+    Candidate,
+    Dropped,
+    Tally,
+    Timing,
+    quiet_close,
+    record_failure,
+    run_shard,
+)
 
 
 # --- steady: interviews back to back ---------------------------------------------------------

@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import _procfs as procfs
-import _ws_clients as clients
 import _ws_load_clients as load_clients
 import _ws_sampling as sampling
-import _ws_stack as infra
+
+from harness import procfs
+from harness import stack as infra
+from harness import ws_clients as clients
 
 CALIBRATION = 6  # steady: interviews answered by one candidate alone before the load
 

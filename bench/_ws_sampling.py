@@ -9,8 +9,9 @@ from typing import Any, cast
 
 import psycopg
 import redis
-from _procfs import cpu_seconds, load1, machine_busy, rss_kib, sockets_by_pid, thread_cpu
-from _ws_stack import BROKER_URL, PG_ADMIN_URL, Server
+
+from harness.procfs import cpu_seconds, load1, machine_busy, rss_kib, sockets_by_pid, thread_cpu
+from harness.stack import BROKER_URL, PG_ADMIN_URL, Server
 
 
 class Probe:

@@ -11,13 +11,14 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import _ws_clients as clients
 import _ws_load_clients as load_clients
 import httpx
-from _procfs import load1
 from _ws_report import Report, client_health, dist, errors_block, pct, server_block
 from _ws_run import CALIBRATION, Run, evaluation_counts
 from _ws_shards import Shards, merge
+
+from harness import ws_clients as clients
+from harness.procfs import load1
 
 
 def calibrate(run: Run, urls: list[str]) -> list[float]:

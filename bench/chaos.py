@@ -3,7 +3,7 @@
     .venv/bin/python bench/chaos.py               # every scenario, spec-sized (`make chaos`)
     .venv/bin/python bench/chaos.py llm-down --interviews 10 --outage 15
 
-Topology (bench/_ws_stack.py, `start_topology`): two uvicorn processes on two ports (each
+Topology (harness/stack.py, `start_topology`): two uvicorn processes on two ports (each
 candidate alternates between them on every (re)connect, so sockets are spread and every resume
 lands on the other process), two Celery workers (concurrency 1), one beat, a PostgreSQL cluster
 and a Redis server of this run's own (channel layer, broker, cache and breaker store), and the
@@ -28,7 +28,8 @@ status 1 if any scenario failed, 3 if redis-server or PostgreSQL's binaries are 
 
 This module is the command line; the scenarios are in _chaos_llm.py (llm-down, llm-slow) and
 _chaos_restarts.py (worker-kill, redis-restart, postgres-restart, storm), their world in
-_chaos_world.py, the audit in _chaos_audit.py and the record in _chaos_report.py.
+harness/world.py (private servers in harness/servers.py), the audit in harness/audit.py and the
+record in harness/report.py.
 """
 
 import argparse
@@ -43,36 +44,23 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench's helper modules
+# Run as `python bench/chaos.py`: bench/ (the scenarios) is on the path already; the repository
+# root is added for the harness package and the project.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import _chaos_clients as clients
-import _chaos_stack as infra
-from _chaos_audit import audit, finish_candidates, wait_until
 from _chaos_llm import scenario_llm_down, scenario_llm_slow
-from _chaos_report import Params, Record
 from _chaos_restarts import (
     scenario_postgres_restart,
     scenario_redis_restart,
     scenario_storm,
     scenario_worker_kill,
 )
-from _chaos_world import Cluster, World
-from _procfs import load1
-from _ws_stack import raise_nofile
 
-# What tests/e2e/test_scale_out.py reaches as `chaos.…`.
-__all__ = [
-    "Cluster",
-    "Record",
-    "World",
-    "audit",
-    "clients",
-    "finish_candidates",
-    "infra",
-    "main",
-    "run_scenario",
-    "wait_until",
-]
+from harness.procfs import load1
+from harness.report import Params, Record
+from harness.servers import postgres_bindir
+from harness.stack import raise_nofile
+from harness.world import Cluster
 
 # One line per HTTP request the driver makes (health, control) would drown the records.
 logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -164,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
         print("chaos: no redis-server (each run starts its own)", file=sys.stderr)
         return MISSING_SERVERS
     try:
-        infra.postgres_bindir()
+        postgres_bindir()
     except RuntimeError as exc:
         print(f"chaos: {exc} (each run starts its own cluster)", file=sys.stderr)
         return MISSING_SERVERS

@@ -27,12 +27,12 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-
-from _procfs import cpu_seconds, load1
-from _ws_stack import free_tcp_port
-
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # the harness package
+
+from harness.procfs import cpu_seconds, load1  # noqa: E402
+from harness.stack import free_tcp_port  # noqa: E402
+
 BIN = Path(sys.executable).parent
 PATHS = {"project /health/live/": "/health/live/", "bare ASGI": "/bench/bare/"}
 

@@ -30,7 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import websockets
 from _ws_run import create_interviews, django_setup
-from _ws_stack import (
+
+from harness.stack import (
     REDIS_URL,
     Stack,
     database_url,

@@ -52,9 +52,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # the project, for Django
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # the bench's helper modules
 
-import _procfs as procfs  # noqa: E402
 import _ws_sampling as sampling  # noqa: E402
-import _ws_stack as infra  # noqa: E402
 from _ws_report import Report  # noqa: E402
 from _ws_run import (  # noqa: E402
     Run,
@@ -71,7 +69,12 @@ from _ws_sockets import mode_cycles, mode_idle  # noqa: E402
 from _ws_steady import mode_llm_faults, mode_steady  # noqa: E402
 from _ws_storm import mode_storm  # noqa: E402
 
+from harness import procfs  # noqa: E402
+from harness import stack as infra  # noqa: E402
+
 MODES = ("steady", "storm", "idle", "cycles", "llm-faults")
+# What uvicorn serves: bench/_bench_asgi.py, the project plus the lean consumer of --baseline.
+BENCH_APP = ("--app-dir", "bench", "_bench_asgi:application")
 DEFAULT_CLIENTS = {"steady": 500, "storm": 200, "idle": 2000, "cycles": 1, "llm-faults": 50}
 DEFAULT_QUESTIONS = {"steady": 3, "storm": 50, "idle": 5, "cycles": 5, "llm-faults": 3}
 # Think time between a question and the answer, seconds (uniform in the range): a candidate
@@ -208,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             if fake_port:
                 running.fake_llm(fake_port, args.llm_latency_ms)
-            server = running.uvicorn(web_port, args.workers, bench_app=True)
+            server = running.uvicorn(web_port, args.workers, app=BENCH_APP)
             celery = None
             if args.mode in ("steady", "storm", "llm-faults") and not args.no_worker:
                 celery = running.celery_worker()

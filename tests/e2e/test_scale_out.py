@@ -4,51 +4,45 @@ workers, one beat, PostgreSQL and Redis (channel layer, broker, cache, breaker s
 Interviews whose sockets land on different processes must behave exactly as on one: events
 reach the socket wherever it is, a newer socket on the other process supersedes the older one,
 a reconnect that lands on the other process resumes exactly, and a breaker opened by one
-process is open in every other (the Redis breaker store). The stack is bench/chaos.py's
-(`World`): its own PostgreSQL cluster and Redis server, stopped by pid at the end.
+process is open in every other (the Redis breaker store). The stack is the chaos scenarios'
+(harness/world.py, `World`): its own PostgreSQL cluster and Redis server, stopped by pid at the
+end.
 """
 
 import asyncio
 import json
-import sys
+import shutil
 import threading
 import time
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 import websockets
 from websockets.asyncio.client import ClientConnection
 
-BENCH = Path(__file__).resolve().parents[2] / "bench"
-if str(BENCH) not in sys.path:
-    sys.path.insert(0, str(BENCH))
-
-import chaos as chaos_bench  # noqa: E402
-
-from tests.services import missing  # noqa: E402
+from harness.audit import audit, finish_candidates, wait_until
+from harness.chaos_clients import ChaosRun
+from harness.world import Cluster, World
+from harness.ws_clients import STRONG_ANSWER, Timing
+from tests.services import missing
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(400)]
 
-ANSWER = chaos_bench.clients.STRONG_ANSWER  # long enough to draw no follow-up
+ANSWER = STRONG_ANSWER  # long enough to draw no follow-up
 FRAME_TIMEOUT = 30.0
 TURNS = ("question", "follow_up", "completed")  # the interviewer's moves
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator["chaos_bench.World"]:
-    import shutil
-
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     if shutil.which("redis-server") is None:
         missing("redis-server")
     workdir = tmp_path_factory.mktemp("scale-out")
     with (
-        chaos_bench.Cluster(workdir) as cluster,
-        chaos_bench.World(
-            cluster, "scale-out", workdir, env={"LLM_PROVIDERS": "openai,offline"}
-        ) as w,
+        Cluster(workdir) as cluster,
+        World(cluster, "scale-out", workdir, env={"LLM_PROVIDERS": "openai,offline"}) as w,
     ):
         # Opens after 3 consecutive failures and stays open long enough to be looked at.
         w.configure_breakers(("llm.openai",), failure_threshold=3, recovery_timeout=300.0)
@@ -91,11 +85,11 @@ class Socket:
         return [f for f in self.frames if isinstance(f.get("seq"), int)]
 
 
-def _urls(world: "chaos_bench.World", path: str) -> list[str]:
+def _urls(world: World, path: str) -> list[str]:
     return [f"ws://127.0.0.1:{port}{path}" for port in world.topology.web_ports]
 
 
-def _stored(world: "chaos_bench.World", path: str) -> list[tuple[int, str, str, str]]:
+def _stored(world: World, path: str) -> list[tuple[int, str, str, str]]:
     room = path.split("/ws/interviews/", 1)[1].split("/", 1)[0]
     rows = world.sql(
         "SELECT t.seq, t.kind, coalesce(t.client_msg_id::text, ''), t.source FROM interviews_turn"
@@ -106,13 +100,13 @@ def _stored(world: "chaos_bench.World", path: str) -> list[tuple[int, str, str, 
     return [(int(a), str(b), str(c), str(d)) for a, b, c, d in rows]
 
 
-def _evaluation(world: "chaos_bench.World", path: str, timeout: float = 120) -> tuple[str, int]:
+def _evaluation(world: World, path: str, timeout: float = 120) -> tuple[str, int]:
     room = path.split("/ws/interviews/", 1)[1].split("/", 1)[0]
     query = (
         "SELECT e.status, e.attempts FROM interviews_evaluation e JOIN interviews_interview i"
         " ON i.id = e.interview_id WHERE i.room_id = %s"
     )
-    chaos_bench.wait_until(
+    wait_until(
         lambda: bool(world.sql(query, room)) and world.sql(query, room)[0][0] == "done",
         timeout,
         every=0.5,
@@ -123,7 +117,7 @@ def _evaluation(world: "chaos_bench.World", path: str, timeout: float = 120) -> 
 
 
 def test_reconnect_landing_on_the_other_process__resumes_exactly_and_supersedes(
-    world: "chaos_bench.World",
+    world: World,
 ) -> None:
     (path,) = world.create_interviews(1, 3)
     web1, web2 = _urls(world, path)
@@ -184,21 +178,21 @@ def test_reconnect_landing_on_the_other_process__resumes_exactly_and_supersedes(
 
 
 def test_interviews_spread_over_both_processes__behave_as_on_one(
-    world: "chaos_bench.World",
+    world: World,
 ) -> None:
     # Ten questions at 0.5-1 s each: every candidate is still mid-interview when the sockets
     # drop at 4 s, however idle the machine (three questions could all be done by then).
     paths = world.create_interviews(6, 10)
-    timing = chaos_bench.clients.Timing(think_min=0.5, think_max=1.0, timeout=FRAME_TIMEOUT)
-    run = chaos_bench.clients.ChaosRun(world.plan(paths), timing, 1.0, time.monotonic() + 150)
+    timing = Timing(think_min=0.5, think_max=1.0, timeout=FRAME_TIMEOUT)
+    run = ChaosRun(world.plan(paths), timing, 1.0, time.monotonic() + 150)
     thread = threading.Thread(target=run.run, daemon=True)
     thread.start()
-    chaos_bench.wait_until(lambda: run.loop is not None and len(run.candidates) == 6, 30)
+    wait_until(lambda: run.loop is not None and len(run.candidates) == 6, 30)
     time.sleep(4)
     run.drop_all()  # every candidate resumes on the other process
-    result = chaos_bench.finish_candidates(run, thread, 200)
+    result = finish_candidates(run, thread, 200)
 
-    checked = chaos_bench.audit(world, result)
+    checked = audit(world, result)
     assert not result["errors"], result["samples"]
     assert checked["interviews completed"] == 6
     assert checked["lost (acknowledged, not stored)"] == 0
@@ -215,7 +209,7 @@ def test_interviews_spread_over_both_processes__behave_as_on_one(
 
 
 def test_breaker_opened_by_one_process__is_open_in_the_other_and_in_the_workers(
-    world: "chaos_bench.World",
+    world: World,
 ) -> None:
     web1, web2 = world.topology.web_ports
     world.fake(mode="error500")
@@ -234,7 +228,7 @@ def test_breaker_opened_by_one_process__is_open_in_the_other_and_in_the_workers(
         asyncio.run(through_web1())
         assert world.breakers(web1)["llm.openai"]["state"] == "open"
         # Process 2 never called the LLM; it sees the state process 1 wrote (within 1 s).
-        assert chaos_bench.wait_until(
+        assert wait_until(
             lambda: world.breakers(web2).get("llm.openai", {}).get("state") == "open", 5
         )
         calls = world.fake()["by_task"]

@@ -13,11 +13,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import _chaos_stack as infra
 import httpx
 import psycopg
 import redis
-from _ws_stack import Stack, Topology, free_tcp_port, start_topology
+
+from harness import servers
+from harness.stack import Stack, Topology, free_tcp_port, start_topology
 
 TEMPLATE_DB = "chaos_template"
 Result = dict[str, Any]
@@ -30,12 +31,12 @@ class Cluster:
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.pg: infra.PrivatePostgres | None = None
+        self.pg: servers.PrivatePostgres | None = None
         self._stack = contextlib.ExitStack()
 
     def __enter__(self) -> "Cluster":
         try:
-            self.pg = self._stack.enter_context(infra.private_postgres())
+            self.pg = self._stack.enter_context(servers.private_postgres())
             self.pg.create_database(TEMPLATE_DB)
             logs = self.workdir / "migrate"
             logs.mkdir(parents=True, exist_ok=True)
@@ -96,7 +97,7 @@ class World:
         self.extra_env = env or {}
         self.health_token = secrets.token_urlsafe(16)
         self._exit = contextlib.ExitStack()
-        self.redis: infra.PrivateRedis
+        self.redis: servers.PrivateRedis
         self.db_url = ""
         self.fake_port = 0
         self.stack: Stack
@@ -104,7 +105,7 @@ class World:
 
     def __enter__(self) -> "World":
         try:
-            self.redis = self._exit.enter_context(infra.private_redis(self.logs))
+            self.redis = self._exit.enter_context(servers.private_redis(self.logs))
             self.db_url = self.cluster.database(f"chaos_{self.name.replace('-', '_')}")
             self.fake_port = free_tcp_port()
             fake = f"http://127.0.0.1:{self.fake_port}"

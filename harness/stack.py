@@ -3,8 +3,8 @@ and uvicorn, Celery and fake-LLM processes started (and stopped) by pid. Loopbac
 
 Also the scale-out topology of bench/chaos.py and tests/e2e/test_scale_out.py: two uvicorn
 processes on two ports, two Celery workers, one beat (`start_topology`). What the benches read
-about these processes is in _procfs.py and _ws_sampling.py; the chaos scenarios' private Redis
-and PostgreSQL servers are in _chaos_stack.py.
+about these processes is in harness/procfs.py and bench/_ws_sampling.py; the chaos scenarios'
+private Redis and PostgreSQL servers are in harness/servers.py.
 """
 
 import contextlib
@@ -24,8 +24,9 @@ from pathlib import Path
 
 import httpx
 import psycopg
-from _procfs import children, cmdline
 from psycopg import sql
+
+from harness.procfs import children, cmdline
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -33,6 +34,7 @@ PG_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 REDIS_URL = "redis://127.0.0.1:6379/0"
 BROKER_URL = "redis://127.0.0.1:6379/10"  # the bench's own DB: its queues never mix with others
 PORTS = range(18400, 18500)
+PROJECT_APP = ("interviewsite.asgi:application",)
 
 
 def free_port(*taken: int) -> int:
@@ -169,14 +171,14 @@ class Stack:
         return result.stdout
 
     def uvicorn(
-        self, port: int, workers: int, name: str = "uvicorn", *, bench_app: bool = False
+        self, port: int, workers: int, name: str = "uvicorn", *, app: tuple[str, ...] = PROJECT_APP
     ) -> "Server":
-        """`bench_app`: serve _bench_asgi.py (the project plus the benches' baselines)."""
-        app = ["--app-dir", "bench", "_bench_asgi:application"] if bench_app else []
+        """`app`: uvicorn's arguments naming the application (bench/ws_load.py serves its own,
+        the project plus the benches' baselines); run from the repository root."""
         proc = self.start(
             name,
             str(BIN / "uvicorn"),
-            *(app or ["interviewsite.asgi:application"]),
+            *app,
             "--host",
             "127.0.0.1",
             "--port",

@@ -6,8 +6,8 @@ measured is a `Tally`, returned as plain JSON-able data so bench/ws_load.py can 
 of several client processes. Every wait is bounded by `Timing.timeout`, so a silent server is
 counted as a timeout, never waited on forever.
 
-The load shapes of bench/ws_load.py are in _ws_load_clients.py, the fault-riding candidates of
-bench/chaos.py in _chaos_clients.py.
+The load shapes of bench/ws_load.py are in bench/_ws_load_clients.py, the fault-riding
+candidates of bench/chaos.py and the tests in harness/chaos_clients.py.
 """
 
 import asyncio

@@ -9,19 +9,20 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-import _chaos_clients as clients
-from _chaos_report import Params, Record
-from _chaos_world import Result, World
+from harness.chaos_clients import ChaosRun
+from harness.report import Params, Record
+from harness.world import Result, World
+from harness.ws_clients import Timing
 
 
 def start_candidates(
     world: World, p: Params, deadline_s: float
-) -> tuple[clients.ChaosRun, threading.Thread]:
+) -> tuple[ChaosRun, threading.Thread]:
     paths = world.create_interviews(p.interviews, p.question_count())
-    timing = clients.Timing(
+    timing = Timing(
         think_min=p.think_min, think_max=p.think_max, timeout=p.llm_timeout + 15, thin_share=0.25
     )
-    run = clients.ChaosRun(world.plan(paths), timing, p.ramp, time.monotonic() + deadline_s)
+    run = ChaosRun(world.plan(paths), timing, p.ramp, time.monotonic() + deadline_s)
     thread = threading.Thread(target=run.run, name="chaos-candidates", daemon=True)
     thread.start()
     wait_until(lambda: run.loop is not None and len(run.candidates) == p.interviews, 30)
@@ -44,7 +45,7 @@ def sleep_until(moment: float, tick: Callable[[], None] | None = None, every: fl
         time.sleep(min(every, max(left, 0.0)))
 
 
-def finish_candidates(run: clients.ChaosRun, thread: threading.Thread, timeout: float) -> Result:
+def finish_candidates(run: ChaosRun, thread: threading.Thread, timeout: float) -> Result:
     thread.join(timeout)
     if thread.is_alive():
         raise RuntimeError("the candidates did not finish by their deadline")
@@ -165,7 +166,7 @@ def conclude(
     record: Record,
     p: Params,
     world: World,
-    run: clients.ChaosRun,
+    run: ChaosRun,
     thread: threading.Thread,
     timeout: float,
     *,

@@ -7,7 +7,7 @@ import math
 import time
 from dataclasses import dataclass, field
 
-from _chaos_world import Result, World
+from harness.world import Result, World
 
 
 @dataclass

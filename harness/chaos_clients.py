@@ -14,11 +14,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-# STRONG_ANSWER and Timing are part of what the chaos harness hands its callers as `clients`
-# (tests/e2e/test_scale_out.py answers with STRONG_ANSWER).
-from _ws_clients import STRONG_ANSWER as STRONG_ANSWER
-from _ws_clients import TURNS, Candidate, Frame, Tally, Timing, quiet_close, run_shard
 from websockets.exceptions import ConnectionClosed
+
+from harness.ws_clients import TURNS, Candidate, Frame, Tally, Timing, quiet_close, run_shard
 
 RETRY_PAUSE = (0.5, 1.5)  # seconds a candidate waits before reconnecting or re-sending
 

@@ -18,8 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
-from _ws_stack import free_tcp_port
 from psycopg import sql
+
+from harness.stack import free_tcp_port
 
 
 def wait_port(port: int, timeout: float, alive: "subprocess.Popen[bytes] | None" = None) -> None:
