@@ -244,7 +244,7 @@ class InterviewConsumer(CodeFrames, SocketOutput, AsyncWebsocketConsumer):
         text, client_msg_id = answer_fields(frame)
         assert self.interview_id is not None
         try:
-            done = await calls.submit(self.interview_id, text, client_msg_id, self.last_sent_seq)
+            done = await calls.submit(self.interview_id, text, client_msg_id)
         except AnswerRejected as exc:
             # Names the answer, so a client holding several knows which one was refused.
             await self._error(

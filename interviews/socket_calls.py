@@ -112,15 +112,13 @@ class Submitted:
 
 
 @db_call
-def submit(interview_id: int, text: str, client_msg_id: uuid.UUID, seen_seq: int) -> Submitted:
+def submit(interview_id: int, text: str, client_msg_id: uuid.UUID) -> Submitted:
     """Store the answer and, where the interviewer needs no network, its reply: one
-    transaction, whose lock and reads are one query while `seen_seq` is still the interview's
-    last seq (another process may have moved it: then it reads what it needs)."""
+    transaction, whose lock and reads are one statement (services/answer_tail.py)."""
     outcome = interview_answer_submit(
         interview_id=interview_id,
         text=text,
         client_msg_id=client_msg_id,
-        seen_seq=seen_seq,
         reply=True,
         broadcast=False,  # the socket sends them itself (interviews/services/transcript.py)
     )

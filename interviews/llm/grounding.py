@@ -17,7 +17,11 @@ from django.db import DatabaseError
 from interviews.llm.base import JOB_DESCRIPTION, QuestionContext
 from retrieval.errors import RetrievalUnavailable
 from retrieval.parsing import DocumentRejected
-from retrieval.services.documents import document_text_store, knowledge_base_ensure
+from retrieval.services.documents import (
+    document_remove,
+    document_text_store,
+    knowledge_base_ensure,
+)
 from retrieval.services.search import Hit, retrieval_search
 
 if TYPE_CHECKING:
@@ -37,16 +41,23 @@ def position_knowledge_key(position_id: int) -> str:
 
 
 def position_knowledge_sync(*, position: "Position") -> None:
-    """The position's job description as the document "Job description" of its knowledge
-    base: re-indexed when it changed, removed when it was emptied. DocumentRejected when the
-    text cannot be indexed (the caller shows it)."""
+    """The position's knowledge base, titled after it, with its job description as the
+    document "Job description" (job_description_sync). DocumentRejected when the text cannot
+    be indexed (the caller shows it)."""
+    knowledge_base_ensure(key=position_knowledge_key(position.pk), title=position.title)
+    job_description_sync(position=position)
+
+
+def job_description_sync(*, position: "Position") -> None:
+    """The document "Job description" as the position's description says: re-indexed when it
+    changed, removed when it was emptied. One query when nothing changed (the turn path runs
+    it before every main question)."""
     key = position_knowledge_key(position.pk)
-    knowledge_base = knowledge_base_ensure(key=key, title=position.title)
     text = position.description.strip()
     if text:
         document_text_store(key=key, name=JOB_DESCRIPTION, text=text, kind="markdown")
     else:
-        knowledge_base.documents.filter(name=JOB_DESCRIPTION).delete()
+        document_remove(key=key, name=JOB_DESCRIPTION)
 
 
 def position_knowledge_refresh(*, position: "Position") -> str:
@@ -112,19 +123,11 @@ def grounded_context(ctx: QuestionContext, grounding: Grounding) -> QuestionCont
 
 def _sync_quietly(interview: "Interview") -> None:
     # Kept current here, on the path that reads it, so every way a description changes (the
-    # admin, a service, a data migration) reaches the index. Unchanged text costs one query:
-    # document_text_store compares the text's hash before anything else.
+    # admin, a service, a data migration) reaches the index.
     position = interview.position
     assert position is not None  # the caller checked position_id
-    text = position.description.strip()
     try:
-        if text:
-            document_text_store(
-                key=position_knowledge_key(position.pk), name=JOB_DESCRIPTION, text=text,
-                kind="markdown",
-            )  # fmt: skip
-        else:
-            position_knowledge_sync(position=position)
+        job_description_sync(position=position)
     except DocumentRejected as exc:
         logger.warning("position %s: job description not indexed: %s", position.pk, exc)
     except DatabaseError as exc:

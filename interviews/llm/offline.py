@@ -6,6 +6,7 @@ is down. Everything here is deterministic for a given seed, which keeps replays 
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Sequence
@@ -27,6 +28,7 @@ from .offline_bank import (
     MIXED,
     TECHNICAL,
     TOPICS,
+    Bank,
     BankQuestion,
     RubricPoint,
     _pattern,
@@ -61,12 +63,26 @@ def _words(text: str) -> int:
 
 
 def _interleaved(topics: tuple[str, ...], difficulty: str, seed: int) -> list[BankQuestion]:
+    bank = load_bank()
+    cached = _shuffled(topics, difficulty, seed)
+    if cached[0] is not bank:  # the bank was reloaded since
+        _shuffled.cache_clear()
+        cached = _shuffled(topics, difficulty, seed)
+    return list(cached[1])
+
+
+@functools.lru_cache(maxsize=4096)
+def _shuffled(
+    topics: tuple[str, ...], difficulty: str, seed: int
+) -> tuple[Bank, tuple[BankQuestion, ...]]:
+    # Each interview (seed) asks several questions from the same orders: shuffled once.
+    bank = load_bank()
     columns = []
     for t in topics:
-        column = list(load_bank().topics[t].questions[difficulty])
+        column = list(bank.topics[t].questions[difficulty])
         random.Random(f"{seed}:{t}:{difficulty}").shuffle(column)
         columns.append(column)
-    return [q for row in zip(*columns, strict=False) for q in row]
+    return bank, tuple(q for row in zip(*columns, strict=False) for q in row)
 
 
 def _candidates(topic: str, difficulty: str, seed: int, index: int) -> list[BankQuestion]:
@@ -190,7 +206,7 @@ class OfflineInterviewer:
         topic = resolve_topic(ctx.topic)
         candidates = [
             q for q in _candidates(topic, ctx.difficulty, ctx.seed, ctx.index)
-            if fold(q.text) not in asked
+            if q.folded not in asked
         ]  # fmt: skip
         grounded = grounded_question(ctx, candidates, provider=self.name)
         if grounded is not None:

@@ -49,6 +49,12 @@ class BankQuestion:
     rubric: tuple[RubricPoint, ...]
     follow_up: str
 
+    @functools.cached_property
+    def folded(self) -> str:
+        """The text as fold() compares it (every question asked checks the bank against the
+        questions asked before)."""
+        return fold(self.text)
+
 
 @dataclass(frozen=True)
 class Topic:

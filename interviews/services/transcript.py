@@ -14,6 +14,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from interviews import rows
 from interviews.models import Interview, InterviewStatus, Turn, TurnKind, TurnRole
 from interviews.selectors import turn_event
 from interviews.services.effects import broadcast_on_commit, interview_group
@@ -36,7 +37,7 @@ def turn_next(interview: Interview, **fields: Any) -> Turn:
 
 def turns_store(interview: Interview, turns: list[Turn], *, broadcast: bool = True) -> None:
     """Save `turns` (from turn_next, in order) in one INSERT."""
-    Turn.objects.bulk_create(turns)
+    rows.insert(turns)
     if broadcast:
         group = interview_group(interview.pk)
         for turn in turns:
@@ -52,7 +53,7 @@ def turn_append(interview: Interview, *, broadcast: bool = True, **fields: Any) 
 
 def interview_touch(interview: Interview, *extra_fields: str) -> None:
     interview.last_activity_at = timezone.now()
-    interview.save(update_fields=["last_seq", "last_activity_at", *extra_fields])
+    rows.update(interview, ["last_seq", "last_activity_at", *extra_fields])
 
 
 def interview_finish(

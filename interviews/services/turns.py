@@ -21,7 +21,6 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 
 from interviews.coding.plan import coding_slot
 from interviews.llm.base import GeneratedQuestion, QuestionContext
@@ -30,6 +29,7 @@ from interviews.llm.grounding import Grounding, grounded_context, question_groun
 from interviews.models import Interview, Turn, TurnKind, TurnRole
 from interviews.moves import CompleteReason, Move, MoveKind
 from interviews.selectors import Recent, interview_move, interview_recent
+from interviews.services.answer_tail import Tail, tail_locked
 from interviews.services.rejections import Rejected
 from interviews.services.transcript import (
     interview_finish,
@@ -52,16 +52,6 @@ class AnswerOutcome:
     duplicate: bool  # the same client_msg_id was stored before: acknowledge, store nothing
     replies: tuple[Turn, ...] = ()  # the interviewer's turns stored with the answer (reply=True)
     interviewers_move: bool = False  # after this, still the interviewer's move: advance
-
-
-@dataclass(frozen=True)
-class _Tail:
-    """What the answer path reads under the lock, in one query where it can."""
-
-    interview: Interview
-    recent: Recent
-    asked: tuple[str, ...]  # every question asked so far (the interviewer avoids repeats)
-    existing: Turn | None  # an earlier answer with the same client_msg_id
 
 
 def answer_text_checked(text: str) -> str:
@@ -88,15 +78,13 @@ def interview_answer_submit(
     interview_id: int,
     text: str,
     client_msg_id: uuid.UUID,
-    seen_seq: int | None = None,
     reply: bool = False,
     broadcast: bool = True,
     code: bool = False,
 ) -> AnswerOutcome:
     """Store the answer to the pending question; idempotent per `client_msg_id`.
 
-    `seen_seq`: the last seq the caller knows (a socket's last delivered event). When it is
-    still the interview's, the lock and everything the answer needs come in one query.
+    The lock and everything the answer needs come in one statement (services/answer_tail.py).
     `reply`: with an interviewer that needs no network, also store its reply in the same
     transaction. `broadcast`: see interviews/services/transcript.py. `code`: the answer is
     code submitted for a coding question (interviews/services/submissions.py, which checks
@@ -106,7 +94,7 @@ def interview_answer_submit(
         text = answer_text_checked(text)
     reply = reply and interviewer_is_local()
     with transaction.atomic():
-        tail = _tail_locked(interview_id, client_msg_id, seen_seq, with_questions=reply)
+        tail = tail_locked(interview_id, client_msg_id, with_questions=reply)
         if tail.existing is not None:
             return AnswerOutcome(answer=tail.existing, duplicate=True)
         interview = tail.interview
@@ -122,47 +110,8 @@ def interview_answer_submit(
     return outcome
 
 
-def _tail_locked(
-    interview_id: int, client_msg_id: uuid.UUID, seen_seq: int | None, *, with_questions: bool
-) -> _Tail:
-    """Lock the interview and read the transcript's end, a re-sent answer, and (for a reply)
-    the questions asked so far."""
-
-    def wanted(last_seq: int) -> Q:
-        q = Q(client_msg_id=client_msg_id) | Q(seq__gte=last_seq - 1)
-        return q | Q(kind=TurnKind.QUESTION) if with_questions else q
-
-    interview: Interview | None = None
-    rows: list[Turn] = []
-    if seen_seq is not None:
-        # The caller's last seq is usually still the interview's: lock the interview row
-        # through its turns and read them in the same round trip.
-        rows = list(
-            Turn.objects.filter(Q(interview_id=interview_id) & wanted(seen_seq))
-            .select_related("interview__position")  # a grounded question reads it
-            .select_for_update(of=("interview",))
-            .order_by("seq")
-        )
-        if rows and rows[0].interview.last_seq == seen_seq:
-            interview = rows[0].interview
-    if interview is None:
-        # Another process moved the interview since, or the caller knows nothing yet.
-        interview = Interview.objects.select_for_update().get(pk=interview_id)
-        rows = list(interview.turns.filter(wanted(interview.last_seq)).order_by("seq"))
-    for row in rows:
-        row.interview = interview
-    by_seq = {turn.seq: turn for turn in rows}
-    last_seq = interview.last_seq
-    return _Tail(
-        interview=interview,
-        recent=Recent(last=by_seq.get(last_seq), before=by_seq.get(last_seq - 1)),
-        asked=tuple(t.text for t in rows if t.kind == TurnKind.QUESTION),
-        existing=next((t for t in rows if t.client_msg_id == client_msg_id), None),
-    )
-
-
 def _answer_store(
-    tail: _Tail,
+    tail: Tail,
     move: Move,
     text: str,
     client_msg_id: uuid.UUID,

@@ -63,6 +63,12 @@ def document_delete(*, document: Document) -> None:
     document.delete()
 
 
+def document_remove(*, key: str, name: str) -> None:
+    """Delete the document `name` of knowledge base `key` if there is one (one query if not)."""
+    for document in Document.objects.filter(knowledge_base__key=key, name=document_name(name)):
+        document_delete(document=document)
+
+
 def document_parsed_store(
     *,
     key: str,

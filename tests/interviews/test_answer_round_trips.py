@@ -94,7 +94,6 @@ def _moved_elsewhere_then_answered_with_a_stale_seq(monkeypatch: pytest.MonkeyPa
         interview_id=interview.pk,
         text=STRONG_ANSWER,
         client_msg_id=uuid.uuid4(),
-        seen_seq=1,
         reply=True,
     )
     assert [t.seq for t in first.replies] == [3]  # question 2, in the same transaction
@@ -108,7 +107,6 @@ def _moved_elsewhere_then_answered_with_a_stale_seq(monkeypatch: pytest.MonkeyPa
         interview_id=interview.pk,
         text=STRONG_ANSWER,
         client_msg_id=uuid.uuid4(),
-        seen_seq=3,
         reply=True,
     )
     return list(Turn.objects.filter(interview=interview).order_by("seq"))
@@ -139,12 +137,11 @@ def _answer_whose_question_search_fails(monkeypatch: pytest.MonkeyPatch) -> list
     interview_advance(interview_id=interview.pk)  # question 1: seq 1
     # No follow-up, so the reply is the next main question, which is grounded first.
     monkeypatch.setattr(get_interviewer(), "follow_up_question", lambda *args: None)
-    monkeypatch.setattr(grounding, "position_knowledge_sync", _failing_sync)
+    monkeypatch.setattr(grounding, "job_description_sync", _failing_sync)
     outcome = interview_answer_submit(
         interview_id=interview.pk,
         text=STRONG_ANSWER,
         client_msg_id=uuid.uuid4(),
-        seen_seq=1,
         reply=True,
     )
     assert [t.kind for t in outcome.replies] == ["question"]

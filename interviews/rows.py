@@ -1,0 +1,135 @@
+"""Model instances to and from the rows of hand-written SQL, with the fields' own conversions.
+
+The answer path runs the same three statements for every answer (lock and read the transcript's
+end, insert the turns, update the interview). Built through the ORM, compiling those queries
+and building the instances was most of an answer's CPU (docs/performance.md, "The turn
+path"): here the SQL is written once per model and field list, and values go through exactly
+what the ORM would apply to them (`get_db_prep_save` on the way in, the backend's and the
+field's converters on the way out), so a JSON, UUID or datetime field reads and writes the same
+on PostgreSQL and on SQLite.
+
+Model signals are not sent (as with `bulk_create` and `QuerySet.update`): nothing in the
+project listens to these models' save signals.
+"""
+
+import functools
+import weakref
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import connection as default_connection
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
+Converter = Callable[[Any, Any, BaseDatabaseWrapper], Any]
+
+# Per connection (a backend's converters are bound to its operations object), per model: each
+# concrete field's column expression and converters, in the order from_db expects them.
+Reader = list[tuple[Any, list[Converter]]]
+_READERS: "weakref.WeakKeyDictionary[BaseDatabaseWrapper, dict[type[Model], Reader]]" = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def columns(model: type[Model], alias: str) -> str:
+    """`alias."column", ...` for every concrete field of `model`, in from_row's order."""
+    qn = default_connection.ops.quote_name
+    return ", ".join(f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields)
+
+
+def width(model: type[Model]) -> int:
+    """How many columns `columns(model, ...)` selects."""
+    return len(model._meta.concrete_fields)
+
+
+def table(model: type[Model]) -> str:
+    return default_connection.ops.quote_name(model._meta.db_table)
+
+
+def _reader(model: type[Model], conn: BaseDatabaseWrapper) -> Reader:
+    per_model = _READERS.setdefault(conn, {})
+    if model not in per_model:
+        readers = []
+        for f in model._meta.concrete_fields:
+            col = f.get_col(model._meta.db_table)
+            readers.append((col, conn.ops.get_db_converters(col) + col.get_db_converters(conn)))
+        per_model[model] = readers
+    return per_model[model]
+
+
+def from_row(model: type[M], values: Sequence[Any], conn: BaseDatabaseWrapper | None = None) -> M:
+    """An instance of `model` from the values `columns(model, ...)` selected."""
+    conn = conn or connections[DEFAULT_DB_ALIAS]  # the thread's own, not the proxy
+    converted = []
+    for value, (col, converters) in zip(values, _reader(model, conn), strict=True):
+        for convert in converters:
+            value = convert(value, col, conn)
+        converted.append(value)
+    names = [f.attname for f in model._meta.concrete_fields]
+    return model.from_db(conn.alias, names, converted)
+
+
+@functools.cache
+def _insert_sql(model: type[Model], rows: int, vendor: str, returning: bool) -> str:
+    meta = model._meta
+    qn = default_connection.ops.quote_name
+    fields = _insert_fields(model)
+    row = "(" + ", ".join(["%s"] * len(fields)) + ")"
+    # Every name comes from the model's metadata, every value is a parameter.
+    sql = (
+        f"INSERT INTO {qn(meta.db_table)} ({', '.join(qn(f.column) for f in fields)}) "  # noqa: S608
+        f"VALUES {', '.join([row] * rows)}"
+    )
+    return sql + f" RETURNING {qn(meta.pk.column)}" if returning else sql
+
+
+@functools.cache
+def _insert_fields(model: type[Model]) -> tuple[Field, ...]:
+    # Every concrete field but a database-generated primary key.
+    return tuple(f for f in model._meta.concrete_fields if not getattr(f, "db_returning", False))
+
+
+def insert(objs: Sequence[Model]) -> None:
+    """Save new instances of one model in one INSERT; their primary keys are set where the
+    backend returns them (PostgreSQL, SQLite 3.35+), as bulk_create does."""
+    if not objs:
+        return
+    model = type(objs[0])
+    conn = default_connection
+    returning = conn.features.can_return_rows_from_bulk_insert
+    fields = _insert_fields(model)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), conn) for obj in objs for f in fields]
+    with conn.cursor() as cursor:
+        cursor.execute(_insert_sql(model, len(objs), conn.vendor, returning), params)
+        ids = [row[0] for row in cursor.fetchall()] if returning else [None] * len(objs)
+    for obj, pk in zip(objs, ids, strict=True):
+        if pk is not None:
+            obj.pk = pk
+        obj._state.adding = False
+        obj._state.db = conn.alias
+
+
+@functools.cache
+def _concrete(model: type[Model], names: tuple[str, ...]) -> tuple[Field, ...]:
+    by_name = {f.name: f for f in model._meta.concrete_fields}
+    return tuple(by_name[n] for n in names)
+
+
+@functools.cache
+def _update_sql(model: type[Model], names: tuple[str, ...], vendor: str) -> str:
+    qn = default_connection.ops.quote_name
+    sets = ", ".join(f"{qn(f.column)} = %s" for f in _concrete(model, names))
+    pk = qn(model._meta.pk.column)
+    return f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {pk} = %s"  # noqa: S608 (names: the model's)
+
+
+def update(obj: Model, names: Iterable[str]) -> None:
+    """`obj.save(update_fields=names)` as one UPDATE, without the ORM's per-call compilation."""
+    names = tuple(dict.fromkeys(names))  # in order, once each
+    conn = default_connection
+    fields = _concrete(type(obj), names)
+    params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in fields]
+    with conn.cursor() as cursor:
+        cursor.execute(_update_sql(type(obj), names, conn.vendor), [*params, obj.pk])
