@@ -33,3 +33,13 @@ class SharedPoolRedisCache(RedisCache):
             if client is None:
                 client = _clients[key] = self._class(self._servers, **self._options)
         return client
+
+    def incr_window(self, key: str, timeout: int) -> int:
+        """Count one hit on `key`, which lives `timeout` seconds from its first hit: one round
+        trip (SET NX EX and INCR, pipelined), where Django's incr and add take two or three.
+        Counters are plain integers, as Django's serializer stores them."""
+        key = self.make_and_validate_key(key)
+        pipeline = self._cache.get_client(key, write=True).pipeline(transaction=False)
+        pipeline.set(key, 0, ex=timeout, nx=True)
+        pipeline.incr(key)
+        return int(pipeline.execute()[1])

@@ -17,12 +17,8 @@ from django.db import DatabaseError
 from interviews.llm.base import JOB_DESCRIPTION, QuestionContext
 from retrieval.errors import RetrievalUnavailable
 from retrieval.parsing import DocumentRejected
-from retrieval.services.documents import (
-    document_remove,
-    document_text_store,
-    knowledge_base_ensure,
-)
-from retrieval.services.search import Hit, retrieval_search
+from retrieval.services.documents import document_text_current, knowledge_base_ensure
+from retrieval.services.search import Hit, knowledge_base_id, retrieval_search_in
 
 if TYPE_CHECKING:
     from interviews.models import Interview, Position
@@ -48,16 +44,16 @@ def position_knowledge_sync(*, position: "Position") -> None:
     job_description_sync(position=position)
 
 
-def job_description_sync(*, position: "Position") -> None:
+def job_description_sync(*, position: "Position") -> int | None:
     """The document "Job description" as the position's description says: re-indexed when it
-    changed, removed when it was emptied. One query when nothing changed (the turn path runs
-    it before every main question)."""
-    key = position_knowledge_key(position.pk)
-    text = position.description.strip()
-    if text:
-        document_text_store(key=key, name=JOB_DESCRIPTION, text=text, kind="markdown")
-    else:
-        document_remove(key=key, name=JOB_DESCRIPTION)
+    changed, removed when it was emptied; one query when nothing changed (the turn path runs
+    it before every main question). Returns the knowledge base's id (None: it has none)."""
+    return document_text_current(
+        key=position_knowledge_key(position.pk),
+        name=JOB_DESCRIPTION,
+        text=position.description.strip(),
+        kind="markdown",
+    )
 
 
 def position_knowledge_refresh(*, position: "Position") -> str:
@@ -107,10 +103,9 @@ def question_grounding(*, interview: "Interview") -> Grounding:
     """The passages the interview's next question should be built on. Never raises."""
     if interview.position_id is None:
         return Grounding("")
-    key = position_knowledge_key(interview.position_id)
+    query = f"{interview.role} {interview.topic} {PLAN_WORDS}"
     try:
-        _sync_quietly(interview)
-        hits = retrieval_search(key=key, query=f"{interview.role} {interview.topic} {PLAN_WORDS}")
+        hits = retrieval_search_in(knowledge_base_id=_sync_quietly(interview), query=query)
     except RetrievalUnavailable as exc:
         logger.warning("interview %s: question not grounded: %s", interview.pk, exc)
         return Grounding(UNGROUNDED, error=str(exc))
@@ -121,14 +116,17 @@ def grounded_context(ctx: QuestionContext, grounding: Grounding) -> QuestionCont
     return replace(ctx, grounding=grounding.quotes()) if grounding.passages else ctx
 
 
-def _sync_quietly(interview: "Interview") -> None:
-    # Kept current here, on the path that reads it, so every way a description changes (the
-    # admin, a service, a data migration) reaches the index.
+def _sync_quietly(interview: "Interview") -> int | None:
+    """job_description_sync: the id of the position's knowledge base, its job description
+    current. Kept current here, on the path that reads it, so every way a description changes
+    (the admin, a service, a data migration) reaches the index."""
     position = interview.position
     assert position is not None  # the caller checked position_id
     try:
-        job_description_sync(position=position)
-    except DocumentRejected as exc:
-        logger.warning("position %s: job description not indexed: %s", position.pk, exc)
+        try:
+            return job_description_sync(position=position)
+        except DocumentRejected as exc:
+            logger.warning("position %s: job description not indexed: %s", position.pk, exc)
+            return knowledge_base_id(key=position_knowledge_key(position.pk))
     except DatabaseError as exc:
         raise RetrievalUnavailable(f"knowledge base unavailable: {type(exc).__name__}") from exc

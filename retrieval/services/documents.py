@@ -5,7 +5,7 @@ import hashlib
 import logging
 import time
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from retrieval import metrics
 from retrieval.chunking import Span, passages_split
@@ -54,6 +54,32 @@ def document_text_store(*, key: str, name: str, text: str, kind: str) -> Documen
     return document_parsed_store(key=key, name=name, parsed=parsed, started=started)
 
 
+def document_text_current(*, key: str, name: str, text: str, kind: str) -> int | None:
+    """document_text_store for a caller on a hot path that runs it again and again with the
+    same text: one query when nothing changed. Empty text removes the document. Returns the
+    knowledge base's id (None: `key` has none)."""
+    parsed = text_parse(name=name, text=text, kind=kind) if text.strip() else None
+    # One round trip: the knowledge base's id, and the document's hash and kind if it has it.
+    sql = (
+        f"SELECT kb.id, d.sha256, d.kind FROM {KnowledgeBase._meta.db_table} kb "  # noqa: S608
+        f"LEFT JOIN {Document._meta.db_table} d ON d.knowledge_base_id = kb.id AND d.name = %s "
+        "WHERE kb.key = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [document_name(name), key])
+        row = cursor.fetchone()
+    knowledge_base_id, sha, held_kind = row if row is not None else (None, None, None)
+    if parsed is not None and (sha, held_kind) != (_sha(parsed.text), parsed.kind):
+        return document_parsed_store(key=key, name=name, parsed=parsed).knowledge_base_id
+    if parsed is None and sha is not None:
+        document_remove(key=key, name=name)
+    return knowledge_base_id
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def document_name(name: str) -> str:
     return name.strip()[:200]
 
@@ -82,7 +108,7 @@ def document_parsed_store(
     name = document_name(name)
     if not name:
         raise DocumentRejected("no_name", "A document needs a name.")
-    sha = hashlib.sha256(parsed.text.encode("utf-8")).hexdigest()
+    sha = _sha(parsed.text)
     same = Document.objects.filter(
         knowledge_base__key=key, name=name, sha256=sha, kind=parsed.kind
     ).first()

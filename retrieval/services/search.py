@@ -8,7 +8,7 @@ and Buettcher, SIGIR 2009). Any failure is RetrievalUnavailable: callers go on w
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.db import DatabaseError
@@ -54,16 +54,32 @@ def fuse(rankings: Sequence[Sequence[int]], *, k: int = RRF_K) -> list[tuple[int
     return sorted(scores.items(), key=lambda pair: (-pair[1], pair[0]))
 
 
+def knowledge_base_id(*, key: str) -> int | None:
+    return KnowledgeBase.objects.filter(key=key).values_list("id", flat=True).first()
+
+
 def retrieval_search(*, key: str, query: str, k: int | None = None) -> list[Hit]:
     """The k passages of knowledge base `key` that best match `query` ([] if it has none)."""
+    return _counted(key, lambda: knowledge_base_id(key=key), query, k)
+
+
+def retrieval_search_in(
+    *, knowledge_base_id: int | None, query: str, k: int | None = None
+) -> list[Hit]:
+    """retrieval_search for a caller that has just read the knowledge base's id (None: there
+    is none), as the turn path has (interviews/llm/grounding.py)."""
+    return _counted(f"knowledge base {knowledge_base_id}", lambda: knowledge_base_id, query, k)
+
+
+def _counted(where: str, find: Callable[[], int | None], query: str, k: int | None) -> list[Hit]:
     k = k or retrieval_settings().top_k
     mode = search_mode()
     started = time.perf_counter()
     try:
-        hits = _search(key=key, query=query, k=k, mode=mode)
+        hits = _search(knowledge_base_id=find(), query=query, k=k, mode=mode)
     except (DatabaseError, EngineMissing) as exc:
         metrics.SEARCHES.labels(mode=mode, outcome="failed").inc()
-        logger.warning("retrieval: search in %s failed: %s", key, exc)
+        logger.warning("retrieval: search in %s failed: %s", where, exc)
         raise RetrievalUnavailable(f"search failed: {type(exc).__name__}") from exc
     except RetrievalUnavailable:
         metrics.SEARCHES.labels(mode=mode, outcome="failed").inc()
@@ -73,8 +89,7 @@ def retrieval_search(*, key: str, query: str, k: int | None = None) -> list[Hit]
     return hits
 
 
-def _search(*, key: str, query: str, k: int, mode: str) -> list[Hit]:
-    knowledge_base_id = KnowledgeBase.objects.filter(key=key).values_list("id", flat=True).first()
+def _search(*, knowledge_base_id: int | None, query: str, k: int, mode: str) -> list[Hit]:
     if knowledge_base_id is None or not query.strip():
         return []
     if mode == "lexical":

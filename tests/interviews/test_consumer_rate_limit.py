@@ -14,9 +14,11 @@ from typing import Any
 
 import pytest
 from channels.db import database_sync_to_async
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from interviews.services import rate_limits
+from interviewsite.redis_cache import SharedPoolRedisCache
 from tests.factories import make_interview
 from tests.interviews.ws import closed_with, connect, recv
 
@@ -133,3 +135,32 @@ def test_a_redis_that_stops_answering__fails_the_count_within_the_cache_timeout(
         with pytest.raises(rate_limits.CounterUnavailable):
             rate_limits.window_count(key=f"test-{uuid.uuid4().hex}", window_seconds=60)
         assert time.monotonic() - started < settings.CACHE_TIMEOUT_SECONDS * 3
+
+
+@pytest.mark.services
+def test_window_count_on_redis__one_round_trip_and_the_key_expires_after_two_windows(
+    redis_url: str,
+) -> None:
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    assert isinstance(backend, SharedPoolRedisCache)
+    key = f"test-{uuid.uuid4().hex}"
+    client = backend._cache.get_client(None, write=True)
+    sent: list[str] = []
+    real = client.connection_pool.get_connection
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        sent.append("round trip")
+        return real(*args, **kwargs)
+
+    client.connection_pool.get_connection = counted  # type: ignore[method-assign]
+    try:
+        assert [rate_limits.window_count(key=key, window_seconds=30).count for _ in range(3)] == [
+            1,
+            2,
+            3,
+        ]
+    finally:
+        del client.connection_pool.get_connection
+    assert len(sent) == 3  # one connection use (one pipelined exchange) per hit
+    [stored] = client.keys(f"*{key}*")
+    assert 30 < client.ttl(stored) <= 60  # outlives its window, gone after the next

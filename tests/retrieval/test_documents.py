@@ -1,12 +1,19 @@
 """Documents into a knowledge base: parsed, split into passages with offsets, re-indexed when
 edited, and refused whole (nothing stored, the previous version intact) when bad."""
 
+from typing import Any
+
 import pytest
 from django.test import override_settings
 
 from retrieval.models import Document, KnowledgeBase, Passage
 from retrieval.parsing import DocumentRejected
-from retrieval.services.documents import document_delete, document_text_store, document_upload
+from retrieval.services.documents import (
+    document_delete,
+    document_text_current,
+    document_text_store,
+    document_upload,
+)
 from retrieval.services.search import retrieval_search
 from tests.retrieval.pdfs import blank_pages_pdf, encrypted_pdf, pdf_bytes
 
@@ -136,3 +143,29 @@ def test_document_limit__a_third_document_is_refused_but_a_replacement_is_not() 
     assert caught.value.code == "too_many_documents"
     document_upload(key="p", name="b.md", data=b"two, edited")
     assert KnowledgeBase.objects.get(key="p").documents.count() == 2
+
+
+def test_text_current__one_query_when_unchanged_and_follows_every_change(
+    django_assert_num_queries: Any,
+) -> None:
+    def current(text: str) -> int | None:
+        return document_text_current(key="p", name="Job description", text=text, kind="markdown")
+
+    with django_assert_num_queries(1):
+        assert current("") is None  # no knowledge base, nothing to remove: nothing written
+    assert not KnowledgeBase.objects.filter(key="p").exists()
+    knowledge_base_id = current("We need Rust.")  # first: stored
+    assert knowledge_base_id == KnowledgeBase.objects.get(key="p").pk
+    with django_assert_num_queries(1):
+        assert current("We need Rust.") == knowledge_base_id  # unchanged: the one read
+    assert current("We need Elixir.") == knowledge_base_id  # changed: re-indexed
+    assert [h.text for h in retrieval_search(key="p", query="elixir")] == ["We need Elixir."]
+    assert retrieval_search(key="p", query="rust") == []
+    document_upload(key="p", name="notes.txt", data=b"Haskell")
+    assert current("") == knowledge_base_id  # emptied: removed, the other document stays
+    assert _state("p") == [("notes.txt", "Haskell", ["Haskell"])]
+    with django_assert_num_queries(1):
+        assert current("") == knowledge_base_id
+    with pytest.raises(DocumentRejected):
+        current("bad \x00 byte")
+    assert _state("p") == [("notes.txt", "Haskell", ["Haskell"])]
