@@ -236,7 +236,8 @@ class InterviewConsumer(CodeFrames, SocketOutput, AsyncWebsocketConsumer):
             # The interview ends once the grace period after the limit is over too.
             grace = join.state["grace_seconds"]
             self._wake_after("deadline", remaining + grace + 0.5, "interview.deadline")
-        await self._advance()
+        if join.interviewers_move:
+            await self._advance(known_move=True)
 
     async def handle_answer(self, frame: dict[str, Any]) -> None:
         if self.last_sent_seq is None:

@@ -148,9 +148,9 @@ def interview_move(
     )
 
 
-def interview_pending_question(*, interview: Interview, recent: Recent) -> Turn | None:
-    """The question or follow-up the candidate still has to answer, if any."""
-    move = interview_move(interview=interview, tip=recent.tip)
+def interview_pending_question(*, recent: Recent, move: Move) -> Turn | None:
+    """The question or follow-up the candidate still has to answer, if any; `move` is the
+    interview's (interview_move) at the end `recent` shows."""
     return recent.last if move.kind is MoveKind.AWAIT_ANSWER else None
 
 

@@ -74,6 +74,7 @@ class Join:
     events: list[Event]  # after the client's last_seq, or all of them for a snapshot
     pending: Event | None
     snapshot: bool
+    interviewers_move: bool  # the interviewer acts next: the socket calls `advance`
 
 
 @db_call
@@ -86,14 +87,15 @@ def join(interview_id: int, last_seq: int) -> Join:
     events = selectors.interview_events_since(
         interview=interview, last_seq=0 if snapshot else last_seq
     )
-    pending = selectors.interview_pending_question(
-        interview=interview, recent=selectors.interview_recent(interview=interview)
-    )
+    recent = selectors.interview_recent(interview=interview)
+    move = selectors.interview_move(interview=interview, tip=recent.tip)
+    pending = selectors.interview_pending_question(recent=recent, move=move)
     return Join(
         state=selectors.interview_state(interview=interview),
         events=events,
         pending=selectors.turn_event(pending, total=interview.question_count) if pending else None,
         snapshot=snapshot,
+        interviewers_move=move.interviewers,
     )
 
 

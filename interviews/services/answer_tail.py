@@ -28,7 +28,7 @@ class Tail:
     interview: Interview
     recent: Recent
     asked: tuple[str, ...]  # every question asked so far (the interviewer avoids repeats)
-    existing: Turn | None  # an earlier answer with the same client_msg_id
+    existing: Turn | None  # an earlier answer with the same client_msg_id (given one)
 
 
 def _wanted(last_seq: str, with_questions: bool) -> str:
@@ -43,13 +43,15 @@ def _lock() -> str:
     return " FOR UPDATE OF i" if connection.features.has_select_for_update_of else " FOR UPDATE"
 
 
-def _params(client_msg_id: uuid.UUID, with_questions: bool) -> list[Any]:
+def _params(client_msg_id: uuid.UUID | None, with_questions: bool) -> list[Any]:
     field = Turn._meta.get_field("client_msg_id")
     msg_id = field.get_db_prep_value(client_msg_id, connection)
     return [msg_id, TurnKind.QUESTION.value] if with_questions else [msg_id]
 
 
-def tail_locked(interview_id: int, client_msg_id: uuid.UUID, *, with_questions: bool) -> Tail:
+def tail_locked(
+    interview_id: int, client_msg_id: uuid.UUID | None, *, with_questions: bool
+) -> Tail:
     """Lock the interview and read what an answer needs (see the module's docstring).
     Interview.DoesNotExist when there is no such interview."""
     i, p, t = rows.width(Interview), rows.width(Position), rows.width(Turn)
@@ -81,12 +83,15 @@ def tail_locked(interview_id: int, client_msg_id: uuid.UUID, *, with_questions: 
         interview=interview,
         recent=Recent(last=by_seq.get(last_seq), before=by_seq.get(last_seq - 1)),
         asked=tuple(turn.text for turn in turns if turn.kind == TurnKind.QUESTION),
-        existing=next((turn for turn in turns if turn.client_msg_id == client_msg_id), None),
+        existing=next(
+            (t for t in turns if client_msg_id is not None and t.client_msg_id == client_msg_id),
+            None,
+        ),
     )
 
 
 def _turns_again(
-    interview: Interview, client_msg_id: uuid.UUID, with_questions: bool
+    interview: Interview, client_msg_id: uuid.UUID | None, with_questions: bool
 ) -> list[Turn]:
     """The turns tail_locked wants, read after the lock was granted (a new snapshot)."""
     sql = (

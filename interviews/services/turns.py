@@ -318,8 +318,16 @@ def interview_advance(*, interview_id: int, broadcast: bool = True) -> list[Turn
     """Append the interviewer's next turn if it is the interviewer's move; return new turns.
 
     Safe to call at any time and from any process: the plan is applied only if the transcript
-    has not moved since it was made, so concurrent calls produce one turn, not two.
+    has not moved since it was made (with a local interviewer it is made under the row lock),
+    so concurrent calls produce one turn, not two.
     """
+    if interviewer_is_local():
+        # No network: planned under the lock from the rows an answer reads, in one transaction.
+        with transaction.atomic():
+            tail = tail_locked(interview_id, None, with_questions=True)
+            with interviewer_step():
+                plan = _plan(tail.interview, tail.recent, tail.asked)
+            return [_plan_apply(tail.interview, plan, broadcast)] if plan is not None else []
     interview = Interview.objects.get(pk=interview_id)
     # May call the LLM twice (a follow-up check, then the next question): one step, so both
     # share one LLM_TIMEOUT_SECONDS and the candidate never waits longer than that for a turn.

@@ -25,6 +25,7 @@ class _RecordingInterviewer:
     """Declines the follow-up and asks a question; notes the step deadline each call sees."""
 
     name = "offline"
+    remote_first = True  # stands in for an LLM: the path that calls it outside any transaction
 
     def __init__(self) -> None:
         self.deadlines: list[Deadline | None] = []

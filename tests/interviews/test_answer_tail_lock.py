@@ -103,3 +103,48 @@ def test_answer_behind_a_lock__answers_the_question_the_other_transaction_asked(
         (4, "answer", 2),  # to question 2, asked while this answer waited for the lock
         (5, "question", 3),  # and its reply, stored with it
     ]
+
+
+def test_two_advances_at_once__one_question_is_asked() -> None:
+    # The offline interviewer plans under the lock (interviews/services/turns.py): the second
+    # call, granted the lock after the first committed question 1, must see it and ask nothing.
+    interview = make_interview(question_count=3).interview
+    interview_start(interview_id=interview.pk)
+    holding, release = threading.Event(), threading.Event()
+    second: list[list[Turn] | BaseException] = []
+
+    def first_process() -> None:
+        try:
+            with transaction.atomic():
+                assert [t.seq for t in interview_advance(interview_id=interview.pk)] == [1]
+                holding.set()
+                assert release.wait(WAIT)
+        finally:
+            connections.close_all()
+
+    def second_process() -> None:
+        try:
+            second.append(interview_advance(interview_id=interview.pk))
+        except BaseException as exc:  # re-raised below, in the test's thread
+            second.append(exc)
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=first_process)
+    first.start()
+    assert holding.wait(WAIT)
+    other = threading.Thread(target=second_process)
+    other.start()
+    deadline = time.monotonic() + WAIT
+    while _waiting_on_a_lock() == 0:
+        assert time.monotonic() < deadline, "the second advance never waited for the lock"
+        time.sleep(0.01)
+    release.set()
+    first.join(WAIT)
+    other.join(WAIT)
+    [outcome] = second
+    if isinstance(outcome, BaseException):
+        raise outcome
+    assert outcome == []
+    turns = Turn.objects.filter(interview=interview).order_by("seq")
+    assert [(t.seq, t.kind, t.question_index) for t in turns] == [(1, "question", 1)]

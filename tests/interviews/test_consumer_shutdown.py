@@ -63,9 +63,9 @@ async def test_a_handler_still_running_after_the_grace_period__is_cancelled_quie
 
     async def never(*args: Any) -> Any:
         stuck.set()
-        await asyncio.Event().wait()  # an LLM that never answers
+        await asyncio.Event().wait()  # a database call that never returns
 
-    monkeypatch.setattr(socket_calls, "interviewers_move", never)
+    monkeypatch.setattr(socket_calls, "join", never)
     await comm.send_json_to({"type": "hello", "last_seq": 1})
     await asyncio.wait_for(stuck.wait(), 10)
 
