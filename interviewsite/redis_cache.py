@@ -18,11 +18,31 @@ _clients: dict[str, RedisCacheClient] = {}
 _lock = threading.Lock()
 
 
+class _ReusedClient(RedisCacheClient):
+    """Django's client builds a new redis.Redis around the pool for every cache call (its
+    constructor copies options and sets up callbacks: most of a frame count's CPU). One per
+    pool is enough: redis.Redis is thread-safe, and the pool does the per-call work."""
+
+    # Set by RedisCacheClient; the type stubs leave them out.
+    _client: Any
+    _get_connection_pool: Any
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._redis_by_pool: dict[int, Any] = {}
+
+    def get_client(self, key: Any = None, *, write: bool = False) -> Any:
+        pool = self._get_connection_pool(write)
+        client = self._redis_by_pool.get(id(pool))
+        if client is None:
+            client = self._redis_by_pool.setdefault(id(pool), self._client(connection_pool=pool))
+        return client
+
+
 class SharedPoolRedisCache(RedisCache):
     # Set by RedisCache.__init__; the type stubs leave them out.
     _servers: list[str]
     _options: dict[str, Any]
-    _class: type[RedisCacheClient]
 
     @cached_property
     def _cache(self) -> Any:
@@ -31,7 +51,7 @@ class SharedPoolRedisCache(RedisCache):
         with _lock:
             client = _clients.get(key)
             if client is None:
-                client = _clients[key] = self._class(self._servers, **self._options)
+                client = _clients[key] = _ReusedClient(self._servers, **self._options)
         return client
 
     def incr_window(self, key: str, timeout: int) -> int:

@@ -65,3 +65,13 @@ def test_a_different_location_gets_its_own_client(redis_url: str, settings: Any)
     settings.CACHES = other
     # The first client stays in the process-wide registry, so its id() cannot be reused.
     assert use_from_threads(1).isdisjoint(first)
+
+
+def test_calls_reuse_one_redis_client_per_pool(redis_url: str, settings: Any) -> None:
+    # Django's client builds a redis.Redis for every call; the shared one keeps one per pool.
+    settings.CACHES = cache_settings(redis_url, "interviewsite.redis_cache.SharedPoolRedisCache")
+    client = caches["default"]._cache  # type: ignore[attr-defined]
+    made = [client.get_client(write=True) for _ in range(5)]  # all kept: no id() reused
+    caches["default"].set("reused", 1)
+    assert caches["default"].get("reused") == 1
+    assert all(redis is made[0] for redis in [*made, client.get_client(write=True)])
