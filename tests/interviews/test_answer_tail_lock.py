@@ -10,6 +10,8 @@ its statement began.
 import threading
 import time
 import uuid
+from collections.abc import Callable
+from typing import TypeVar
 
 import pytest
 from django.db import connection, connections, transaction
@@ -27,6 +29,7 @@ from tests.factories import STRONG_ANSWER, make_interview
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres_required")]
 
 WAIT = 20.0
+T = TypeVar("T")
 
 
 def _waiting_on_a_lock() -> int:
@@ -38,6 +41,48 @@ def _waiting_on_a_lock() -> int:
         return int(cursor.fetchone()[0])
 
 
+def _behind_a_held_lock(first: Callable[[], object], second: Callable[[], T]) -> T:
+    """Run `first` in a transaction on one thread and keep it open; start `second` on another
+    thread, wait until its statement waits for a lock, then commit `first`. What `second`
+    returned (or raised, re-raised here)."""
+    holding, release = threading.Event(), threading.Event()
+    result: list[T | BaseException] = []
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                first()
+                holding.set()
+                assert release.wait(WAIT)
+        finally:
+            connections.close_all()
+
+    def wait_then_run() -> None:
+        try:
+            result.append(second())
+        except BaseException as exc:  # re-raised below, in the test's thread
+            result.append(exc)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(WAIT)
+    waiter = threading.Thread(target=wait_then_run)
+    waiter.start()
+    deadline = time.monotonic() + WAIT
+    while _waiting_on_a_lock() == 0:  # its statement started, and waits for the lock
+        assert time.monotonic() < deadline, "the second call never waited for the lock"
+        time.sleep(0.01)
+    release.set()
+    holder.join(WAIT)
+    waiter.join(WAIT)
+    [outcome] = result
+    if isinstance(outcome, BaseException):
+        raise outcome
+    return outcome
+
+
 def test_answer_behind_a_lock__answers_the_question_the_other_transaction_asked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -46,54 +91,14 @@ def test_answer_behind_a_lock__answers_the_question_the_other_transaction_asked(
     interview = make_interview(question_count=4).interview
     interview_start(interview_id=interview.pk)
     interview_advance(interview_id=interview.pk)  # question 1: seq 1
-    holding, release = threading.Event(), threading.Event()
-    late: list[AnswerOutcome | BaseException] = []
 
-    def other_process() -> None:
-        try:
-            with transaction.atomic():
-                # Answer 1 and question 2 (seq 2, 3), then hold the lock until told.
-                interview_answer_submit(
-                    interview_id=interview.pk,
-                    text=STRONG_ANSWER,
-                    client_msg_id=uuid.uuid4(),
-                    reply=True,
-                )
-                holding.set()
-                assert release.wait(WAIT)
-        finally:
-            connections.close_all()
+    def answer() -> AnswerOutcome:
+        return interview_answer_submit(
+            interview_id=interview.pk, text=STRONG_ANSWER, client_msg_id=uuid.uuid4(), reply=True
+        )
 
-    def this_socket() -> None:
-        try:
-            late.append(
-                interview_answer_submit(
-                    interview_id=interview.pk,
-                    text=STRONG_ANSWER,
-                    client_msg_id=uuid.uuid4(),
-                    reply=True,
-                )
-            )
-        except BaseException as exc:  # re-raised below, in the test's thread
-            late.append(exc)
-        finally:
-            connections.close_all()
-
-    first = threading.Thread(target=other_process)
-    first.start()
-    assert holding.wait(WAIT)
-    second = threading.Thread(target=this_socket)
-    second.start()
-    deadline = time.monotonic() + WAIT
-    while _waiting_on_a_lock() == 0:  # its statement started, and waits for the lock
-        assert time.monotonic() < deadline, "the second answer never waited for the lock"
-        time.sleep(0.01)
-    release.set()
-    first.join(WAIT)
-    second.join(WAIT)
-    [outcome] = late
-    if isinstance(outcome, BaseException):
-        raise outcome
+    # Another process stores answer 1 and question 2 (seq 2, 3) while this answer waits.
+    outcome = _behind_a_held_lock(answer, answer)
     assert (outcome.answer.seq, outcome.answer.question_index) == (4, 2)
     turns = list(Turn.objects.filter(interview=interview).order_by("seq"))
     assert [(t.seq, t.kind, t.question_index) for t in turns] == [
@@ -110,41 +115,10 @@ def test_two_advances_at_once__one_question_is_asked() -> None:
     # call, granted the lock after the first committed question 1, must see it and ask nothing.
     interview = make_interview(question_count=3).interview
     interview_start(interview_id=interview.pk)
-    holding, release = threading.Event(), threading.Event()
-    second: list[list[Turn] | BaseException] = []
 
-    def first_process() -> None:
-        try:
-            with transaction.atomic():
-                assert [t.seq for t in interview_advance(interview_id=interview.pk)] == [1]
-                holding.set()
-                assert release.wait(WAIT)
-        finally:
-            connections.close_all()
+    def advance() -> list[Turn]:
+        return interview_advance(interview_id=interview.pk)
 
-    def second_process() -> None:
-        try:
-            second.append(interview_advance(interview_id=interview.pk))
-        except BaseException as exc:  # re-raised below, in the test's thread
-            second.append(exc)
-        finally:
-            connections.close_all()
-
-    first = threading.Thread(target=first_process)
-    first.start()
-    assert holding.wait(WAIT)
-    other = threading.Thread(target=second_process)
-    other.start()
-    deadline = time.monotonic() + WAIT
-    while _waiting_on_a_lock() == 0:
-        assert time.monotonic() < deadline, "the second advance never waited for the lock"
-        time.sleep(0.01)
-    release.set()
-    first.join(WAIT)
-    other.join(WAIT)
-    [outcome] = second
-    if isinstance(outcome, BaseException):
-        raise outcome
-    assert outcome == []
+    assert _behind_a_held_lock(advance, advance) == []
     turns = Turn.objects.filter(interview=interview).order_by("seq")
     assert [(t.seq, t.kind, t.question_index) for t in turns] == [(1, "question", 1)]
