@@ -9,9 +9,9 @@
  * composer.js. Questions arrive with `html`: the server's rendering of their Markdown subset,
  * sanitised there (interviews/markup.py), rebuilt here element by element (markupFragment).
  *
- * This file is the page's core (its state, the transcript, answering, rendering); the socket is
- * connection.js, the countdown clock.js, coding questions coding.js, the answer box's drafts
- * composer.js.
+ * This file is the page's core (its state, the transcript, the server's events); the socket is
+ * connection.js, the countdown clock.js, the answer in flight answer.js, drawing the page
+ * render.js, coding questions coding.js, the answer box's drafts composer.js.
  */
 (function () {
   'use strict';
@@ -20,9 +20,6 @@
   if (!root || typeof window.WebSocket !== 'function' || !window.InterviewModules) return;
 
   var DEFAULT_PING_SECONDS = 20;
-  // An answer not acknowledged this long after it was sent means the link is dead even if the
-  // browser has not noticed: reconnect (the answer is re-sent, same id, after welcome).
-  var SEND_TIMEOUT_MS = 10000;
   // A connection counts as a success only once it has stayed up this long: one the server
   // drops right after welcome must not reset the back-off, or the page reconnects in a loop.
   var STABLE_MS = 5000;
@@ -66,8 +63,6 @@
     summaryUnsavedBlock: byId('summary-unsaved-block')
   };
 
-  var storageKey = 'interview:' + (root.dataset.roomId || '') + ':pending';
-
   var state = {
     // Connection: conn is connecting | open | reconnecting | closed | final.
     conn: 'connecting', socket: null, welcomed: false, attempt: 0, retryAt: 0, stableTimer: null,
@@ -96,34 +91,6 @@
     get attempt() { return state.attempt; },
     get socket() { return state.socket; }
   };
-
-  /* ---------- small utilities ---------- */
-
-  function uuid4() {
-    if (window.crypto && typeof window.crypto.randomUUID === 'function') return window.crypto.randomUUID();
-    // randomUUID only exists in secure contexts; getRandomValues works everywhere.
-    var b = new Uint8Array(16);
-    if (window.crypto && window.crypto.getRandomValues) window.crypto.getRandomValues(b);
-    else for (var i = 0; i < 16; i++) b[i] = Math.floor(Math.random() * 256);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    var h = Array.prototype.map.call(b, function (x) { return (x + 0x100).toString(16).slice(1); }).join('');
-    return [h.slice(0, 8), h.slice(8, 12), h.slice(12, 16), h.slice(16, 20), h.slice(20)].join('-');
-  }
-
-  function loadPending() {
-    try {
-      var v = JSON.parse(window.localStorage.getItem(storageKey));
-      return v && typeof v.client_msg_id === 'string' && typeof v.text === 'string' ? v : null;
-    } catch (e) { return null; }
-  }
-
-  function savePending(p) {
-    try {
-      if (p) window.localStorage.setItem(storageKey, JSON.stringify(p));
-      else window.localStorage.removeItem(storageKey);
-    } catch (e) { /* storage disabled: the answer is still retried from memory */ }
-  }
 
   /* ---------- transcript ---------- */
 
@@ -349,253 +316,45 @@
     detachSocket();
   }
 
-  /* ---------- answers ---------- */
-
-  function canAnswer() {
-    return state.awaiting && !state.pending && !state.completed && !state.expired && state.conn !== 'final';
-  }
-
-  function submitAnswer() {
-    var text = els.answer.value.trim();
-    if (!text || !canAnswer() || text.length > MAX_CHARS) return;
-    state.pending = { client_msg_id: uuid4(), text: text, question: displayIndex() };
-    savePending(state.pending);
-    showPendingBubble();
-    els.answer.value = '';
-    composerChanged();
-    state.notice = state.returned = '';
-    transmitPending(); // while offline it goes out right after the next welcome
-    render();
-    scrollToEnd();
-  }
-
-  function showPendingBubble() {
-    state.pendingEl = makeMsg('answer', 0, state.pending.text, 'You · Sending…');
-    if (state.pending.question) state.pendingEl.dataset.question = String(state.pending.question);
-    state.pendingEl.dataset.status = 'sending';
-    state.pendingEl.dataset.clientMsgId = state.pending.client_msg_id;
-    els.transcript.appendChild(state.pendingEl);
-  }
-
-  // The interview ended before this answer was stored: it can never be submitted now.
-  function dropPending() {
-    if (!state.pending) return;
-    if (state.pendingEl) {
-      state.pendingEl.dataset.status = 'failed';
-      state.pendingEl.querySelector('.msg-label').textContent = 'You · Not saved — the interview had ended';
-    }
-    state.unsaved.push(state.pending.text);
-    clearPending();
-  }
-
-  function transmitPending() {
-    if (!state.pending || !state.welcomed) return;
-    send({ type: 'answer', text: state.pending.text, client_msg_id: state.pending.client_msg_id });
-    // Same id on every retry, so re-sending after a silent loss cannot store it twice.
-    clearTimeout(state.resendTimer);
-    state.resendTimer = setTimeout(onSendTimeout, SEND_TIMEOUT_MS);
-  }
-
-  // No ack in time: the connection is not what the browser reports. Say so and reconnect.
-  function onSendTimeout() {
-    if (!state.pending || state.conn === 'final' || state.completed) return;
-    state.sendTimedOut = true;
-    detachSocket();
-    stopPing();
-    scheduleReconnect(0);
-  }
-
-  function scheduleResend(ms) {
-    clearTimeout(state.resendTimer);
-    state.resendTimer = setTimeout(transmitPending, ms);
-  }
-
-  function settlePending(seq, text) {
-    var el = state.pendingEl;
-    if (el) {
-      if (seq) el.dataset.seq = String(seq);
-      el.dataset.status = 'sent';
-      el.querySelector('.msg-label').textContent = 'You';
-      tagAnswer(el);
-      if (typeof text === 'string' && text) el.querySelector('.msg-text').textContent = text;
-    }
-    clearPending();
-  }
-
-  function clearPending() {
-    state.pending = null;
-    state.pendingEl = null;
-    state.resendAttempt = 0;
-    clearTimeout(state.resendTimer);
-    savePending(null);
-  }
-
-  // Which question an answer belongs to, for the closing summary.
-  function tagAnswer(el) {
-    if (!el.dataset.question && displayIndex()) el.dataset.question = String(displayIndex());
-    return el;
-  }
-
-  function composerChanged() {
-    root.dispatchEvent(new CustomEvent('interview:composer'));
-  }
-
-  function announce(text) {
-    // Cleared first, so the same words said twice are read twice.
-    els.announcer.textContent = '';
-    setTimeout(function () { els.announcer.textContent = text; }, 50);
-  }
-
-  // The server refused the answer for good (invalid text, too large…): give the text back so
-  // nothing typed is lost and the candidate can fix it, and never send it again as it was.
-  function returnPendingToComposer(notice) {
-    if (!state.pending) return;
-    var typed = els.answer.value;
-    if (typed !== state.pending.text) els.answer.value = state.pending.text + (typed ? '\n\n' + typed : '');
-    if (state.pendingEl) state.pendingEl.remove();
-    clearPending();
-    composerChanged();
-    state.notice = state.returned = notice;
-    state.refocus = true;
-  }
-
-  /* ---------- rendering ---------- */
-
-  function bannerView() {
-    if (state.conn === 'final') return ['final', state.finalMessage, ''];
-    if (state.completed) return ['completed', MSG.completed, ''];
-    var down = state.offline || state.conn !== 'open' || !state.welcomed;
-    if (state.expired) return down ? ['offline', MSG.expiredOffline, ''] : ['expired', MSG.expired, ''];
-    if (state.offline) return ['offline', MSG.offline, ''];
-    if (state.conn === 'reconnecting') {
-      var left = Math.ceil((state.retryAt - Date.now()) / 1000);
-      var text = (state.sendTimedOut ? 'No reply from the server' : 'Connection lost')
-        + ' — reconnecting (attempt ' + state.attempt + ').';
-      return ['reconnecting', text, state.retryAt && left > 0 ? ' Next try in ' + left + 's.' : ''];
-    }
-    if (!state.welcomed) return ['connecting', MSG.connecting, ''];
-    if (state.notice) return ['notice', state.notice, ''];
-    if (state.degraded) return ['degraded', MSG.degraded, ''];
-    return ['connected', MSG.connected, ''];
-  }
-
-  function renderBanner() {
-    var v = bannerView();
-    // Only touch changed text so screen readers are not re-told the same thing every second.
-    if (els.banner.dataset.state !== v[0]) els.banner.dataset.state = v[0];
-    if (els.bannerText.textContent !== v[1]) els.bannerText.textContent = v[1];
-    if (els.bannerDetail.textContent !== v[2]) els.bannerDetail.textContent = v[2];
-    var action = v[0] === 'reconnecting' && state.reconnectTimer ? 'Reconnect now'
-      : v[0] === 'final' && state.finalCode === 4409 ? 'Continue in this tab' : '';
-    els.bannerAction.hidden = !action;
-    if (action && els.bannerAction.textContent !== action) els.bannerAction.textContent = action;
-  }
-
-  function renderProgress() {
-    var i = displayIndex();
-    var n = state.total;
-    els.progressLabel.textContent = i ? 'Question ' + i + ' of ' + n : n + (n === 1 ? ' question' : ' questions');
-    els.progressBar.setAttribute('aria-valuemax', String(n));
-    els.progressBar.setAttribute('aria-valuenow', String(i));
-    els.progressFill.style.width = (n ? Math.min(100, (i / n) * 100) : 0) + '%';
-    els.progress.classList.toggle('is-done', state.completed);
-  }
-
-  function renderInput() {
-    var on = canAnswer();
-    // Once the interview is over the composer only takes space from the transcript.
-    els.form.hidden = state.completed || (state.coding && state.awaiting);
-    var active = document.activeElement;
-    if (!on && (active === els.answer || active === els.send)) state.refocus = true;
-    els.answer.disabled = !on;
-    els.send.disabled = !on || !els.answer.value.trim();
-    els.answer.placeholder = on ? 'Type your answer…'
-      : state.completed || state.expired || state.conn === 'final' ? 'The interview is closed.'
-      : state.pending ? 'Sending your answer…' : 'Waiting for the next question…';
-    // Give focus back to keyboard users whose focus was lost when the box was disabled.
-    if (on && state.refocus && (document.activeElement === document.body || !document.activeElement)) {
-      els.answer.focus();
-    }
-    // A new question: the box is where the candidate goes next, keyboard or screen reader.
-    if (on && state.focusAnswer) els.answer.focus();
-    if (on) { state.refocus = false; state.focusAnswer = false; }
-    root.dataset.unsent = state.pending ? 'true' : 'false';
-    renderCounter();
-  }
-
-  function renderCounter() {
-    var len = els.answer.value.length;
-    els.counter.textContent = len + ' / ' + MAX_CHARS;
-    els.counter.classList.toggle('is-near', len > MAX_CHARS * 0.9);
-    els.counter.classList.toggle('is-over', len > MAX_CHARS);
-    if (len > MAX_CHARS) els.send.disabled = true;
-  }
-
-  // When the interview is over (completed, or closed as finished): exactly what the server
-  // acknowledged, by question, and what it never did, named as not saved.
-  function renderSummary() {
-    var over = state.completed || state.finalCode === 4410;
-    if (!over) { els.summary.hidden = true; return; }
-    var saved = Array.prototype.filter.call(
-      els.transcript.querySelectorAll('[data-kind="answer"]'),
-      function (el) { return el.dataset.status !== 'failed' && el.dataset.status !== 'sending' && el.dataset.seq; }
-    );
-    var key = saved.map(function (el) { return el.dataset.seq; }).join(',') + '|' + state.unsaved.length;
-    if (els.summary.dataset.key === key && !els.summary.hidden) return;
-    els.summary.dataset.key = key;
-    els.summaryCount.textContent = saved.length
-      ? saved.length + (saved.length === 1 ? ' answer was' : ' answers were') + ' saved:'
-      : 'No answer was saved.';
-    els.summarySaved.textContent = '';
-    saved.forEach(function (el) {
-      var text = el.querySelector('.msg-text').textContent;
-      var label = el.dataset.question ? 'Question ' + el.dataset.question + ': ' : '';
-      var li = node('li', '', label + (text.length > 90 ? text.slice(0, 90) + '…' : text));
-      li.dataset.seq = el.dataset.seq;
-      els.summarySaved.appendChild(li);
-    });
-    els.summaryUnsaved.textContent = '';
-    state.unsaved.forEach(function (text) {
-      var li = node('li', '', text);
-      li.setAttribute('data-testid', 'not-saved');
-      els.summaryUnsaved.appendChild(li);
-    });
-    els.summaryUnsavedBlock.hidden = !state.unsaved.length;
-    var first = els.summary.hidden;
-    els.summary.hidden = false;
-    if (first && (document.activeElement === document.body || !document.activeElement)) {
-      els.summary.focus();
-    }
-  }
-
-  function render() {
-    renderBanner();
-    renderProgress();
-    renderTimer();
-    renderInput();
-    renderSummary();
-    els.typing.hidden = !(state.thinking && !state.completed && state.conn !== 'final');
-  }
-
   /* ---------- the page's other modules ---------- */
 
   // connection.js and clock.js, loaded before this file, each take what they need of the page
   // and give back their functions; coding.js listens to the frames dispatched below.
+  function canAnswer() {
+    return state.awaiting && !state.pending && !state.completed && !state.expired && state.conn !== 'final';
+  }
+
+  // Each module takes what it needs of the page and gives back its functions. The page's
+  // entries call through, so a module may use another's functions whichever is built first.
   var modules = window.InterviewModules || {};
   var page = {
-    root: root, els: els, state: state, MSG: MSG, FINAL_CLOSE: FINAL_CLOSE,
+    root: root, els: els, state: state, MSG: MSG, FINAL_CLOSE: FINAL_CLOSE, MAX_CHARS: MAX_CHARS,
+    node: node, makeMsg: makeMsg, scrollToEnd: scrollToEnd, canAnswer: canAnswer,
+    displayIndex: displayIndex,
     dispatch: function (m) { dispatch(m); },
     render: function () { render(); },
     renderBanner: function () { renderBanner(); },
+    renderTimer: function () { renderTimer(); },
     setFinal: function (message, code) { setFinal(message, code); },
-    returnPendingToComposer: function (notice) { returnPendingToComposer(notice); }
+    returnPendingToComposer: function (notice) { returnPendingToComposer(notice); },
+    send: function (frame) { return send(frame); },
+    detachSocket: function () { detachSocket(); },
+    stopPing: function () { stopPing(); },
+    scheduleReconnect: function (ms) { scheduleReconnect(ms); }
   };
   var connection = modules.connection(page);
   var clock = modules.clock(page);
+  var view = modules.render(page);
+  var answer = modules.answer(page);
   var connect = connection.connect, send = connection.send, backoff = connection.backoff;
   var detachSocket = connection.detachSocket, scheduleReconnect = connection.scheduleReconnect;
   var startPing = connection.startPing, stopPing = connection.stopPing;
   var syncTimer = clock.syncTimer, tick = clock.tick, renderTimer = clock.renderTimer;
+  var render = view.render, renderBanner = view.renderBanner, renderCounter = view.renderCounter;
+  var submitAnswer = answer.submitAnswer, transmitPending = answer.transmitPending;
+  var settlePending = answer.settlePending, dropPending = answer.dropPending;
+  var scheduleResend = answer.scheduleResend, tagAnswer = answer.tagAnswer;
+  var announce = answer.announce, returnPendingToComposer = answer.returnPendingToComposer;
 
   /* ---------- wiring ---------- */
 
@@ -650,8 +409,8 @@
   if (!root.dataset.wsPath) {
     setFinal(FINAL_CLOSE[4404], 4404);
   } else {
-    state.pending = loadPending();
-    if (state.pending) showPendingBubble();
+    state.pending = answer.loadPending();
+    if (state.pending) answer.showPendingBubble();
     connect();
   }
   render();
