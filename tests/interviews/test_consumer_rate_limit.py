@@ -152,7 +152,7 @@ def test_window_count_on_redis__one_round_trip_and_the_key_expires_after_two_win
         sent.append("round trip")
         return real(*args, **kwargs)
 
-    client.connection_pool.get_connection = counted  # type: ignore[method-assign]
+    client.connection_pool.get_connection = counted
     try:
         assert [rate_limits.window_count(key=key, window_seconds=30).count for _ in range(3)] == [
             1,
