@@ -113,7 +113,7 @@ class SocketOutput:
         # hostage: past WS_SEND_TIMEOUT the socket is dropped and the client resumes later.
         try:
             await asyncio.wait_for(
-                self.send(text_data=json.dumps(payload)), timeout=settings.WS_SEND_TIMEOUT
+                self._send_unless_closed(json.dumps(payload)), timeout=settings.WS_SEND_TIMEOUT
             )
         except TimeoutError:
             logger.warning("send timed out on interview %s; dropping socket", self.interview_id)
@@ -127,3 +127,10 @@ class SocketOutput:
             self.closed = True
             return
         metrics.FRAMES_OUT.labels(type=payload.get("type", "")).inc()
+
+    async def _send_unless_closed(self, text: str) -> None:
+        # wait_for runs this in a task of its own, scheduled after _send's check: a close
+        # (going_away at SIGTERM) may come in between, so the check is made again here, with
+        # no await between it and the send.
+        if not self.closed:
+            await self.send(text_data=text)

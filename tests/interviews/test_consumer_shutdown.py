@@ -95,3 +95,25 @@ def test_signal_hook__hands_the_signal_on_after_draining(monkeypatch: pytest.Mon
     asyncio.run(scenario())
     assert seen == [signal.SIGUSR1], "the server's own handler ran after the drain"
     assert shutdown.stopping()
+
+
+async def test_a_send_racing_the_shutdown_close__sends_nothing_after_the_close() -> None:
+    from interviews.consumers import InterviewConsumer
+
+    consumer = InterviewConsumer()
+    sent: list[dict[str, Any]] = []
+
+    async def base_send(message: dict[str, Any]) -> None:
+        if sent and sent[-1]["type"] == "websocket.close":  # as uvicorn refuses it
+            raise RuntimeError(f"Unexpected ASGI message {message['type']!r} after the close")
+        sent.append(message)
+
+    consumer.base_send = base_send
+    consumer.timers = {}  # as __call__ sets them
+    # The handler's send is under way (its check done, the send itself scheduled) when the
+    # process starts stopping and closes the socket.
+    sending = asyncio.ensure_future(consumer._send({"type": "status", "state": "thinking"}))
+    await asyncio.sleep(0)
+    await consumer.going_away()
+    await sending
+    assert [m["type"] for m in sent] == ["websocket.close"]

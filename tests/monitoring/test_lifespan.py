@@ -48,7 +48,10 @@ def test_startup__the_chain_is_built_before_the_server_accepts_requests(tmp_path
                 break
     finally:
         proc.terminate()
-        proc.wait(timeout=60)
+        # Read on to the end while it stops: a process whose output nobody reads blocks once
+        # the pipe is full, and would never exit.
+        rest, _ = proc.communicate(timeout=60)
     text = "".join(lines)
+    assert proc.returncode is not None, rest
     assert "interviewer chain ready in" in text
     assert text.index("interviewer chain ready in") < text.index("Application startup complete")
