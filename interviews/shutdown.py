@@ -41,6 +41,7 @@ class Closable(Protocol):
 
 _live: "weakref.WeakSet[Any]" = weakref.WeakSet()
 _stopping = threading.Event()
+_draining: "set[asyncio.Task[None]]" = set()
 
 
 def socket_opened(consumer: Closable) -> None:
@@ -102,13 +103,21 @@ def _hook(
         finally:
             hand_on(sig, frame)
 
+    def start_draining(sig: int, frame: FrameType | None) -> None:
+        logger.info("signal %s: closing this process's sockets with 1001", sig)
+        task = loop.create_task(drain_then_hand_on(sig, frame))
+        # The loop keeps only a weak reference to a task: one nobody holds may be collected
+        # mid-way, and the signal would never reach the server.
+        _draining.add(task)
+        task.add_done_callback(_draining.discard)
+
     def on_signal(sig: int, frame: FrameType | None) -> None:
         if _stopping.is_set():
             hand_on(sig, frame)  # a second signal: the server's own (forced) exit
             return
-        logger.info("signal %s: closing this process's sockets with 1001", sig)
-        # Runs between two bytecodes of the loop's thread: schedule, never await, here.
-        loop.call_soon_threadsafe(lambda: loop.create_task(drain_then_hand_on(sig, frame)))
+        # Runs between two bytecodes of the loop's thread, maybe in the middle of a log line
+        # being written: schedule, never log or await, here.
+        loop.call_soon_threadsafe(start_draining, sig, frame)
 
     on_signal.drains_sockets = True  # type: ignore[attr-defined]
     return on_signal
