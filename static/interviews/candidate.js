@@ -411,7 +411,11 @@
   } else {
     state.pending = answer.loadPending();
     if (state.pending) answer.showPendingBubble();
-    connect();
+    // The scripts after this one (coding.js, composer.js) listen for the frames dispatched
+    // here: connect once every deferred script has run (DOMContentLoaded comes after them),
+    // or a first question that arrives fast reaches none of them (no code panel).
+    if (document.readyState === 'complete') connect();
+    else document.addEventListener('DOMContentLoaded', function () { connect(); }, { once: true });
   }
   render();
   setInterval(tick, 500);
