@@ -41,13 +41,10 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 @pytest.fixture(autouse=True)
 def fresh_channel_layer() -> None:
-    # Each async test runs on its own event loop, but channels keeps one layer object per
-    # process. channels-redis's layer holds loop-bound state (its receive lock, the process
-    # channel's clean lock); a receive cancelled at the end of one test could leave that state
-    # for the next loop, whose consumers then wait on it forever. A fresh layer per test.
-    from channels.layers import channel_layers
+    # Each async test runs on its own event loop: it gets its own layer (tests/interviews/ws.py).
+    from tests.interviews.ws import fresh_channel_layer
 
-    channel_layers.backends.clear()
+    fresh_channel_layer()
 
 
 @pytest.fixture(autouse=True)

@@ -101,7 +101,7 @@ CACHE_TIMEOUT_SECONDS = env.float("CACHE_TIMEOUT_SECONDS", default=2.0)
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "interviewsite.channel_layer.RedisChannelLayer",
             "CONFIG": {
                 # An explicit read timeout above channels-redis's 5 s blocking receive: redis-py
                 # 8's default of 5 s races it and kills idle sockets (docs/operations.md).

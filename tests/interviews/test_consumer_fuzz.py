@@ -5,7 +5,6 @@ served; everything the server sends meanwhile must be a documented frame, and a 
 a documented code.
 """
 
-import asyncio
 import json
 from typing import Any
 
@@ -15,7 +14,7 @@ from hypothesis import strategies as st
 
 from interviews.models import InterviewStatus
 from tests.factories import make_interview
-from tests.interviews.ws import CLOSE_CODES, SERVER_TYPES, connect
+from tests.interviews.ws import CLOSE_CODES, SERVER_TYPES, connect, run_on_new_loop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -91,7 +90,7 @@ def test_random_frames__never_crash_and_every_reaction_is_documented(
     batch: list[str | bytes], django_settings: Any
 ) -> None:
     created = make_interview(question_count=2)
-    asyncio.run(_fuzz(created.ws_path, batch))
+    run_on_new_loop(_fuzz(created.ws_path, batch))
     created.interview.refresh_from_db()
     assert created.interview.status in InterviewStatus.values
 

@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interviewsite.asgi import application
-from tests.interviews.ws import CLOSE_CODES, SERVER_TYPES
+from tests.interviews.ws import CLOSE_CODES, SERVER_TYPES, run_on_new_loop
 from tests.security.helpers import fresh_address
 
 ENVELOPE_KEYS = {"code", "message", "retryable", "error_id", "request_id"}
@@ -285,4 +285,4 @@ async def _ws_connect(path: str, query: bytes, header_list: list[tuple[bytes, by
 def test_websocket_connect__random_paths_tokens_and_headers_never_crash(
     path: str, query: bytes, header_list: list[tuple[bytes, bytes]]
 ) -> None:
-    asyncio.run(_ws_connect(path, query, header_list))
+    run_on_new_loop(_ws_connect(path, query, header_list))
