@@ -146,6 +146,11 @@ class DaemonThreadPool(Executor):
         self._started = 0
         self._lock = threading.Lock()
 
+    @property
+    def threads(self) -> int:
+        """How many worker threads have started so far."""
+        return self._started
+
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> "Future[Any]":
         if kwargs:
             raise TypeError("DaemonThreadPool.submit takes positional arguments only")

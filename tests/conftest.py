@@ -33,6 +33,36 @@ def postgres_required() -> None:
 
 
 @pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None) -> Iterator[None]:
+    # pytest-django's, plus: before the test database is dropped, every socket thread gives back
+    # the pooled connection it holds. Channels' test communicator turns close_old_connections
+    # into a no-op while a test awaits it (channels/testing/application.py), so a call made on
+    # those threads meanwhile keeps its connection, and PostgreSQL refused to drop a database
+    # "being accessed by other users" at the end of every run.
+    yield
+    import contextlib
+    import threading
+
+    from django.db import connections
+
+    from interviews.socket_calls import MOVES, SOCKET_DB
+
+    for pool in (SOCKET_DB, MOVES):
+        if not pool.threads:
+            continue
+        everyone = threading.Barrier(pool.threads)
+
+        def release(everyone: threading.Barrier = everyone) -> None:
+            connections.close_all()
+            everyone.wait(timeout=10)  # each thread takes exactly one of these jobs
+
+        for done in [pool.submit(release) for _ in range(pool.threads)]:
+            # Best effort: a thread still busy only leaves the database behind, as before.
+            with contextlib.suppress(threading.BrokenBarrierError, TimeoutError):
+                done.result(timeout=15)
+
+
+@pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: None) -> None:
     # Consumers reach the database from worker threads; persistent connections there would
     # outlive the test and keep PostgreSQL from dropping the test database at the end.
