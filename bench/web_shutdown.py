@@ -129,7 +129,7 @@ def main() -> None:
                 fake.control(mode="ok")
                 paths = create_interviews(args.sockets, 3, seed=run)
                 port = free_port()
-                server = stack.uvicorn(port, 1, name=f"web-{run}")
+                server = stack.uvicorn_server(port, 1, name=f"web-{run}")
                 outcome = asyncio.run(_one_run(port, server.proc.pid, paths, fake))
                 try:
                     server.proc.popen.wait(timeout=60)

@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
             )
             if fake_port:
                 running.fake_llm(fake_port, args.llm_latency_ms)
-            server = running.uvicorn(web_port, args.workers, app=BENCH_APP)
+            server = running.uvicorn_server(web_port, args.workers, app=BENCH_APP)
             celery = None
             if args.mode in ("steady", "storm", "llm-faults") and not args.no_worker:
                 celery = running.celery_worker()

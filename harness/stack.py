@@ -171,26 +171,19 @@ class Stack:
         return result.stdout
 
     def uvicorn(
+        self, port: int, *, workers: int = 1, name: str = "web", app: tuple[str, ...] = PROJECT_APP
+    ) -> Proc:
+        """uvicorn serving `app` (uvicorn's arguments naming the application: bench/ws_load.py
+        serves its own, the project plus the benches' baselines), once it answers HTTP."""
+        proc = self.start(name, *uvicorn_command(port, workers, app))
+        wait_http(f"http://127.0.0.1:{port}/health/live/", proc)
+        return proc
+
+    def uvicorn_server(
         self, port: int, workers: int, name: str = "uvicorn", *, app: tuple[str, ...] = PROJECT_APP
     ) -> "Server":
-        """`app`: uvicorn's arguments naming the application (bench/ws_load.py serves its own,
-        the project plus the benches' baselines); run from the repository root."""
-        proc = self.start(
-            name,
-            str(BIN / "uvicorn"),
-            *app,
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--ws-max-size",
-            "65536",
-            "--log-level",
-            "warning",
-        )
-        server = Server(proc, port, workers)
+        """uvicorn, once every one of its worker processes is up (the benches measure them)."""
+        server = Server(self.start(name, *uvicorn_command(port, workers, app)), port, workers)
         server.wait_ready()
         return server
 
@@ -219,8 +212,15 @@ class Stack:
         raise RuntimeError(f"fake_llm did not start\n{proc.tail()}")
 
     def celery_worker(
-        self, concurrency: int = 1, name: str = "celery", env: dict[str, str] | None = None
+        self,
+        concurrency: int = 1,
+        name: str = "celery",
+        env: dict[str, str] | None = None,
+        *,
+        loglevel: str = "WARNING",
+        node: str = "",
     ) -> Proc:
+        """A worker on every queue; its node name `node` (default: unique to this run)."""
         return self.start(
             name,
             str(BIN / "celery"),
@@ -232,9 +232,9 @@ class Stack:
             "--concurrency",
             str(concurrency),
             "--loglevel",
-            "WARNING",
+            loglevel,
             "-n",
-            f"bench-{name}-{os.getpid()}@%h",
+            node or f"bench-{name}-{os.getpid()}@%h",
             env=env,
         )
 
@@ -257,18 +257,50 @@ class Stack:
             stop(proc)
 
 
-def stop(proc: Proc, timeout: float = 15) -> None:
-    """SIGTERM the process group this bench started (by its pid), SIGKILL if it lingers."""
+def stop(proc: Proc, timeout: float = 15, sig: int = signal.SIGTERM) -> None:
+    """`sig` (SIGTERM) to the process group started here (by its pid), SIGKILL if it lingers.
+    Its own session: the signal reaches uvicorn's and Celery's children too."""
     if proc.popen.poll() is not None:
         return
     with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
+        os.killpg(proc.pid, sig)
     try:
         proc.popen.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.popen.wait(timeout=timeout)
+
+
+def uvicorn_command(port: int, workers: int, app: tuple[str, ...] = PROJECT_APP) -> list[str]:
+    """uvicorn as the Procfile starts it, on loopback; run from the repository root."""
+    return [
+        str(BIN / "uvicorn"),
+        *app,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--ws-max-size",
+        "65536",
+        "--log-level",
+        "warning",
+    ]
+
+
+def wait_http(url: str, proc: Proc, timeout: float = 60) -> None:
+    """Until `url` answers below 500; fails at once if `proc` exits meanwhile."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.popen.poll() is not None:
+            raise AssertionError(f"{proc.name} exited early\n{proc.tail()}")
+        with contextlib.suppress(httpx.HTTPError):
+            if httpx.get(url, timeout=2).status_code < 500:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer within {timeout}s\n{proc.tail()}")
 
 
 @dataclass
@@ -349,7 +381,7 @@ def start_topology(
     worker_env: dict[str, str] | None = None,
 ) -> Topology:
     """`worker_env`: settings only the Celery workers get on top of the stack's."""
-    servers = [stack.uvicorn(free_tcp_port(), 1, name=f"web{i + 1}") for i in range(webs)]
+    servers = [stack.uvicorn_server(free_tcp_port(), 1, name=f"web{i + 1}") for i in range(webs)]
     procs = [stack.celery_worker(name=f"worker{i + 1}", env=worker_env) for i in range(workers)]
     beat_proc = stack.celery_beat() if beat else None
     return Topology(stack, servers, procs, beat_proc, worker_env)

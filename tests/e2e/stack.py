@@ -1,4 +1,5 @@
-"""Start the real processes (uvicorn, Celery worker) for end-to-end tests, and stop them.
+"""The real processes (uvicorn, Celery worker) of end-to-end tests: harness/stack.py's, with
+the tests' defaults, and the test's own database and Redis in their environment.
 
 Each process writes to its own log file; a test failure prints the tails so a broken server is
 diagnosable from CI output alone. Processes are stopped by the pid they were started with.
@@ -6,140 +7,34 @@ diagnosable from CI output alone. Processes are stopped by the pid they were sta
 
 import contextlib
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-import httpx
+from harness import stack as harness
+from harness.stack import BIN, ROOT, Proc, stop, wait_http
+from harness.stack import free_tcp_port as free_port
 
-ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["BIN", "ROOT", "Proc", "Stack", "free_port", "stop", "wait_http"]
 
 
-@dataclass
-class Proc:
-    name: str
-    popen: subprocess.Popen[bytes]
-    log: Path
-
-    def tail(self, lines: int = 40) -> str:
-        text = self.log.read_text(errors="replace") if self.log.exists() else ""
-        return f"--- {self.name} ({self.log.name}) ---\n" + "\n".join(text.splitlines()[-lines:])
-
-
-@dataclass
-class Stack:
-    env: dict[str, str]
-    logs: Path
-    procs: list[Proc] = field(default_factory=list)
-
-    def start(self, name: str, *args: str) -> Proc:
-        log = self.logs / f"{name}.log"
-        handle = log.open("wb")
-        popen = subprocess.Popen(
-            list(args),
-            cwd=ROOT,
-            env=self.env,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        proc = Proc(name, popen, log)
-        self.procs.append(proc)
-        return proc
-
-    def manage(self, *args: str, timeout: float = 120) -> str:
-        result = subprocess.run(
-            [str(BIN / "python"), "manage.py", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-        assert result.returncode == 0, result.stdout + result.stderr
-        return result.stdout
-
-    def uvicorn(self, port: int, *, workers: int = 1, name: str = "web") -> Proc:
-        proc = self.start(
-            name,
-            str(BIN / "uvicorn"),
-            "interviewsite.asgi:application",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            str(workers),
-            "--ws-max-size",
-            "65536",
-            "--log-level",
-            "warning",
-        )
-        wait_http(f"http://127.0.0.1:{port}/admin/login/", proc)
-        return proc
-
-    def celery_worker(self, name: str = "worker", concurrency: int = 1) -> Proc:
-        return self.start(
-            name,
-            str(BIN / "celery"),
-            "-A",
-            "interviewsite",
-            "worker",
-            "-Q",
-            "evaluation,maintenance,sandbox",
-            "--concurrency",
-            str(concurrency),
-            "--loglevel",
-            "INFO",
-            "-n",
-            f"{name}@%h",
+class Stack(harness.Stack):
+    def celery_worker(
+        self,
+        concurrency: int = 1,
+        name: str = "worker",
+        env: dict[str, str] | None = None,
+        *,
+        loglevel: str = "INFO",
+        node: str = "",
+    ) -> Proc:
+        # The tests' worker logs at INFO, and its node is `name@host` (the health page names it).
+        return super().celery_worker(
+            concurrency, name, env, loglevel=loglevel, node=node or f"{name}@%h"
         )
 
     def logs_text(self) -> str:
         return "\n".join(p.tail() for p in self.procs)
-
-    def stop_all(self) -> None:
-        for proc in self.procs:
-            stop(proc)
-
-
-def stop(proc: Proc, sig: int = signal.SIGTERM, timeout: float = 15) -> None:
-    if proc.popen.poll() is not None:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.popen.pid, sig)  # its own session: takes uvicorn/celery children too
-    try:
-        proc.popen.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.popen.pid, signal.SIGKILL)
-        proc.popen.wait(timeout=timeout)
-
-
-def wait_http(url: str, proc: Proc, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.popen.poll() is not None:
-            raise AssertionError(f"{proc.name} exited early\n{proc.tail()}")
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(url, timeout=2).status_code < 500:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {timeout}s\n{proc.tail()}")
 
 
 @contextlib.contextmanager
