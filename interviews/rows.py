@@ -73,6 +73,8 @@ def from_row(model: type[M], values: Sequence[Any], conn: BaseDatabaseWrapper | 
 
 @functools.cache
 def _insert_sql(model: type[Model], rows: int, vendor: str, returning: bool) -> str:
+    # `vendor` is not read: it is part of the cache key, so SQL quoted and shaped for one
+    # backend is never served to a connection of another.
     meta = model._meta
     qn = default_connection.ops.quote_name
     fields = _insert_fields(model)
@@ -119,6 +121,7 @@ def _concrete(model: type[Model], names: tuple[str, ...]) -> tuple[Field, ...]:
 
 @functools.cache
 def _update_sql(model: type[Model], names: tuple[str, ...], vendor: str) -> str:
+    # `vendor` keys the cache only, as in _insert_sql.
     qn = default_connection.ops.quote_name
     sets = ", ".join(f"{qn(f.column)} = %s" for f in _concrete(model, names))
     pk = qn(model._meta.pk.column)
