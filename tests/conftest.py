@@ -43,10 +43,14 @@ def django_db_setup(django_db_setup: None) -> Iterator[None]:
     import contextlib
     import threading
 
+    from asgiref.sync import SyncToAsync
     from django.db import connections
 
     from interviews.socket_calls import MOVES, SOCKET_DB
 
+    # asgiref's one thread for thread-sensitive calls (database_sync_to_async's default).
+    with contextlib.suppress(TimeoutError):
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=15)
     for pool in (SOCKET_DB, MOVES):
         if not pool.threads:
             continue
