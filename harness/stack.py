@@ -219,8 +219,11 @@ class Stack:
         *,
         loglevel: str = "WARNING",
         node: str = "",
+        queues: str = "evaluation,maintenance,sandbox",
+        imports: tuple[str, ...] = (),
     ) -> Proc:
-        """A worker on every queue; its node name `node` (default: unique to this run)."""
+        """A worker on `queues` (every queue), also loading the task modules `imports`; its
+        node name `node` (default: unique to this run)."""
         return self.start(
             name,
             str(BIN / "celery"),
@@ -228,7 +231,8 @@ class Stack:
             "interviewsite",
             "worker",
             "-Q",
-            "evaluation,maintenance,sandbox",
+            queues,
+            *(("-I", ",".join(imports)) if imports else ()),
             "--concurrency",
             str(concurrency),
             "--loglevel",

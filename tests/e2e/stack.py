@@ -7,8 +7,10 @@ diagnosable from CI output alone. Processes are stopped by the pid they were sta
 
 import contextlib
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from harness import stack as harness
@@ -27,11 +29,30 @@ class Stack(harness.Stack):
         *,
         loglevel: str = "INFO",
         node: str = "",
+        queues: str = "evaluation,maintenance,sandbox",
+        imports: tuple[str, ...] = (),
     ) -> Proc:
         # The tests' worker logs at INFO, and its node is `name@host` (the health page names it).
+        node = node or f"{name}@%h"
         return super().celery_worker(
-            concurrency, name, env, loglevel=loglevel, node=node or f"{name}@%h"
+            concurrency, name, env, loglevel=loglevel, node=node, queues=queues, imports=imports
         )
+
+    def celery_worker_answering(self, name: str, timeout: float = 90, **options: Any) -> Proc:
+        """`celery_worker(name=name, **options)`, once it answers a ping."""
+        from interviewsite.celery import app
+        from tests.waiting import wait_for
+
+        proc = self.celery_worker(name=name, **options)
+        node = f"{name}@{socket.gethostname()}"
+
+        def answers() -> bool:
+            if proc.popen.poll() is not None:
+                raise AssertionError(f"worker exited early\n{proc.tail()}")
+            return bool(app.control.ping(destination=[node], timeout=1.0))
+
+        wait_for(answers, timeout, f"worker {node} to answer a ping")
+        return proc
 
     def logs_text(self) -> str:
         return "\n".join(p.tail() for p in self.procs)

@@ -1,7 +1,6 @@
 """Shared by the dead-letter tests: bounded waits, a real Celery worker, a webhook receiver."""
 
 import json
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
@@ -10,9 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from interviewsite.celery import app
-from tests.e2e.stack import BIN, Proc, Stack
-from tests.waiting import wait_for
+from tests.e2e.stack import Proc, Stack
 
 if TYPE_CHECKING:
     from resilience.dlq.models import DeadLetter
@@ -43,35 +40,10 @@ def capture(
 
 
 def start_worker(running: Stack, *, name: str = "", timeout: float = 90) -> Proc:
-    """A real prefork worker (one pool process) on both queues, with the test-only tasks;
+    """A real prefork worker (one pool process) on every queue, with the test-only tasks;
     returns once it answers a ping."""
     name = name or f"dlq-{uuid.uuid4().hex[:8]}"
-    proc = running.start(
-        name,
-        str(BIN / "celery"),
-        "-A",
-        "interviewsite",
-        "worker",
-        "-Q",
-        "evaluation,maintenance,sandbox",
-        "-I",
-        "tests.resilience.dlq_tasks",
-        "--concurrency",
-        "1",
-        "--loglevel",
-        "INFO",
-        "-n",
-        f"{name}@%h",
-    )
-    node = f"{name}@{socket.gethostname()}"
-
-    def answers() -> bool:
-        if proc.popen.poll() is not None:
-            raise AssertionError(f"worker exited early\n{proc.tail()}")
-        return bool(app.control.ping(destination=[node], timeout=1.0))
-
-    wait_for(answers, timeout, f"worker {node} to answer a ping")
-    return proc
+    return running.celery_worker_answering(name, timeout, imports=("tests.resilience.dlq_tasks",))
 
 
 class Webhook:

@@ -13,7 +13,7 @@ from sandbox.models import RunState, SandboxRun
 from sandbox.selectors import sandbox_run_result
 from sandbox.services import sandbox_run_submit
 from sandbox.types import InvalidRunRequest, Limit, RunStatus
-from tests.e2e.stack import BIN, Proc, Stack, base_env, database_url, stack
+from tests.e2e.stack import base_env, database_url, stack
 from tests.sandbox.support import LIMITS, add_suite, one_case
 from tests.services import require_postgres, require_redis_url
 from tests.waiting import wait_for
@@ -39,23 +39,8 @@ def worker(django_db_setup: None, tmp_path_factory: pytest.TempPathFactory) -> I
     )
     name = f"sandbox-{uuid.uuid4().hex[:8]}"
     with stack(env, logs) as running:
-        proc = _start(running, name)
-        node = f"{name}@{socket.gethostname()}"
-
-        def answers() -> bool:
-            if proc.popen.poll() is not None:
-                raise AssertionError(f"worker exited early\n{proc.tail()}")
-            return bool(app.control.ping(destination=[node], timeout=1.0))
-
-        wait_for(answers, 90, f"worker {node} to answer a ping")
-        yield node
-
-
-def _start(running: Stack, name: str) -> Proc:
-    return running.start(
-        name, str(BIN / "celery"), "-A", "interviewsite", "worker", "-Q", "sandbox",
-        "--concurrency", "2", "--loglevel", "INFO", "-n", f"{name}@%h",
-    )  # fmt: skip
+        running.celery_worker_answering(name, concurrency=2, queues="sandbox")
+        yield f"{name}@{socket.gethostname()}"
 
 
 def _done(run_id: uuid.UUID) -> SandboxRun | None:
