@@ -21,6 +21,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import httpx
 import psycopg
@@ -128,6 +129,10 @@ class Stack:
     logs: Path
     nofile: int = 4096
     procs: list[Proc] = field(default_factory=list)
+    # A Celery worker's log level and node name ({name}, {pid}: this process's): unique per run,
+    # so benches on one broker never answer each other's pings.
+    worker_loglevel: ClassVar[str] = "WARNING"
+    worker_node: ClassVar[str] = "bench-{name}-{pid}@%h"
 
     def start(self, name: str, *args: str, env: dict[str, str] | None = None) -> Proc:
         log = self.logs / f"{name}.log"
@@ -214,16 +219,13 @@ class Stack:
     def celery_worker(
         self,
         concurrency: int = 1,
-        name: str = "celery",
+        name: str = "worker",
         env: dict[str, str] | None = None,
         *,
-        loglevel: str = "WARNING",
-        node: str = "",
         queues: str = "evaluation,maintenance,sandbox",
         imports: tuple[str, ...] = (),
     ) -> Proc:
-        """A worker on `queues` (every queue), also loading the task modules `imports`; its
-        node name `node` (default: unique to this run)."""
+        """A worker on `queues` (every queue), also loading the task modules `imports`."""
         return self.start(
             name,
             str(BIN / "celery"),
@@ -236,9 +238,9 @@ class Stack:
             "--concurrency",
             str(concurrency),
             "--loglevel",
-            loglevel,
+            self.worker_loglevel,
             "-n",
-            node or f"bench-{name}-{os.getpid()}@%h",
+            self.worker_node.format(name=name, pid=os.getpid()),
             env=env,
         )
 
@@ -299,12 +301,12 @@ def wait_http(url: str, proc: Proc, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.popen.poll() is not None:
-            raise AssertionError(f"{proc.name} exited early\n{proc.tail()}")
+            raise RuntimeError(f"{proc.name} exited early\n{proc.tail()}")
         with contextlib.suppress(httpx.HTTPError):
             if httpx.get(url, timeout=2).status_code < 500:
                 return
         time.sleep(0.2)
-    raise AssertionError(f"{url} did not answer within {timeout}s\n{proc.tail()}")
+    raise RuntimeError(f"{url} did not answer within {timeout}s\n{proc.tail()}")
 
 
 @dataclass

@@ -41,17 +41,18 @@ def django_db_setup(django_db_setup: None) -> Iterator[None]:
     # "being accessed by other users" at the end of every run.
     yield
     import contextlib
+    import sys
     import threading
 
     from asgiref.sync import SyncToAsync
     from django.db import connections
 
-    from interviews.socket_calls import MOVES, SOCKET_DB
-
     # asgiref's one thread for thread-sensitive calls (database_sync_to_async's default).
     with contextlib.suppress(TimeoutError):
         SyncToAsync.single_thread_executor.submit(connections.close_all).result(timeout=15)
-    for pool in (SOCKET_DB, MOVES):
+    socket_calls = sys.modules.get("interviews.socket_calls")  # no socket ran: nothing to do
+    pools = (socket_calls.SOCKET_DB, socket_calls.MOVES) if socket_calls else ()
+    for pool in pools:
         if not pool.threads:
             continue
         everyone = threading.Barrier(pool.threads)
@@ -75,8 +76,8 @@ def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix: N
 
 @pytest.fixture(autouse=True)
 def fresh_channel_layer() -> None:
-    # Each async test runs on its own event loop: it gets its own layer (tests/interviews/ws.py).
-    from tests.interviews.ws import fresh_channel_layer
+    # Each async test runs on its own event loop: it gets its own layer (tests/event_loops.py).
+    from tests.event_loops import fresh_channel_layer
 
     fresh_channel_layer()
 

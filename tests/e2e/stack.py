@@ -21,22 +21,9 @@ __all__ = ["BIN", "ROOT", "Proc", "Stack", "free_port", "stop", "wait_http"]
 
 
 class Stack(harness.Stack):
-    def celery_worker(
-        self,
-        concurrency: int = 1,
-        name: str = "worker",
-        env: dict[str, str] | None = None,
-        *,
-        loglevel: str = "INFO",
-        node: str = "",
-        queues: str = "evaluation,maintenance,sandbox",
-        imports: tuple[str, ...] = (),
-    ) -> Proc:
-        # The tests' worker logs at INFO, and its node is `name@host` (the health page names it).
-        node = node or f"{name}@%h"
-        return super().celery_worker(
-            concurrency, name, env, loglevel=loglevel, node=node, queues=queues, imports=imports
-        )
+    # The tests' workers log at INFO, and a node is `name@host` (the health page names it).
+    worker_loglevel = "INFO"
+    worker_node = "{name}@%h"
 
     def celery_worker_answering(self, name: str, timeout: float = 90, **options: Any) -> Proc:
         """`celery_worker(name=name, **options)`, once it answers a ping."""

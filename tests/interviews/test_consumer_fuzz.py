@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interviews.models import InterviewStatus
+from tests.event_loops import run_on_new_loop
 from tests.factories import make_interview
-from tests.interviews.ws import CLOSE_CODES, SERVER_TYPES, connect, run_on_new_loop
+from tests.interviews.ws import CLOSE_CODES, SERVER_TYPES, connect
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

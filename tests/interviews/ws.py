@@ -1,11 +1,8 @@
 """WebsocketCommunicator helpers shared by the consumer tests."""
 
-import asyncio
 import json
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from typing import Any
 
-from channels.layers import channel_layers
 from channels.testing.websocket import WebsocketCommunicator
 
 from interviewsite.asgi import application
@@ -26,24 +23,6 @@ SERVER_TYPES = {
     "code_result",
 }
 CLOSE_CODES = {4401, 4404, 4408, 4409, 4410, 4413, 4429}
-T = TypeVar("T")
-
-
-def fresh_channel_layer() -> None:
-    """Forget the process's channel layer, so the next event loop builds its own.
-
-    A server runs one event loop per process; tests start a new one per test, and a Hypothesis
-    test one per example. channels keeps one layer object per process, and channels-redis's
-    layer holds loop-bound state (its receive lock, the process channel's clean lock): a
-    receive cancelled as one loop ends can leave that state behind, and the next loop's
-    consumers then wait on it forever."""
-    channel_layers.backends.clear()
-
-
-def run_on_new_loop(main: Coroutine[Any, Any, T]) -> T:
-    """`asyncio.run` for a test that runs the ASGI application more than once per test."""
-    fresh_channel_layer()
-    return asyncio.run(main)
 
 
 async def connect(path: str, headers: list[tuple[bytes, bytes]] = ORIGIN) -> WebsocketCommunicator:

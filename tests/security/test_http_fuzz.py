@@ -16,7 +16,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from interviewsite.asgi import application
-from tests.interviews.ws import CLOSE_CODES, SERVER_TYPES, run_on_new_loop
+from tests.event_loops import run_on_new_loop
+from tests.interviews.ws import CLOSE_CODES, SERVER_TYPES
 from tests.security.helpers import fresh_address
 
 ENVELOPE_KEYS = {"code", "message", "retryable", "error_id", "request_id"}
