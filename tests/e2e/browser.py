@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
 from playwright.sync_api import Locator, Page, Response, WebSocket, expect, sync_playwright
 
 from interviews.markup import question_html
 from tests.e2e.stack import ROOT
+from tests.services import missing
 
 DEFAULT_CHROMIUM = "/usr/bin/chromium"
 # Headless, and nothing that reaches for the internet (updates, sync, QUIC probes).
@@ -52,10 +52,7 @@ def chromium_path() -> str:
     """The browser to drive; skips (locally) or fails (REQUIRE_SERVICES=1) when it is missing."""
     path = os.environ.get("CHROMIUM_PATH") or DEFAULT_CHROMIUM
     if not os.access(path, os.X_OK):
-        what = f"Chromium at {path} (set CHROMIUM_PATH, or install Debian's `chromium`)"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{what} is required (REQUIRE_SERVICES=1) but missing")
-        pytest.skip(f"{what} is missing")
+        missing(f"Chromium at {path} (set CHROMIUM_PATH, or install Debian's `chromium`)")
     return path
 
 
