@@ -180,8 +180,8 @@ def _question_overhead() -> dict[str, Any]:
     from interviews.llm.offline import OfflineInterviewer
     from interviews.models import Interview
     from interviews.services.interviews import interview_create
+    from interviews.services.planner import question_context
     from interviews.services.positions import position_create
-    from interviews.services.turns import _context
 
     skills = sorted(SKILLS)
     interviews = []
@@ -200,7 +200,7 @@ def _question_overhead() -> dict[str, Any]:
     on, off = [], []
     for round_ in range(5):
         for interview in interviews:
-            ctx = replace(_context(interview, 1 + round_ % 4, None), index=1 + round_ % 4)
+            ctx = replace(question_context(interview, 1 + round_ % 4, None), index=1 + round_ % 4)
             t0 = time.perf_counter()
             offline.generate_question(ctx)
             off.append(time.perf_counter() - t0)

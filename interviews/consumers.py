@@ -49,6 +49,7 @@ from interviews.frames import (
     parse_frame,
     rate_verdict,
 )
+from interviews.services.answer_tail import Tail
 from interviews.services.effects import interview_group
 from interviews.services.guessing import TooManyTokenFailures
 from interviews.services.interviews import AnswerRejected
@@ -93,6 +94,9 @@ class InterviewConsumer(CodeFrames, SocketOutput, AsyncWebsocketConsumer):
     last_frame_at: float = 0.0
     task: "asyncio.Task[Any] | None" = None
     counter_down_logged: bool = False
+    # What this socket's last answer left: its next answer is stored from it without reading
+    # the transcript (interviews/services/turns.py); a stale one costs a re-read, never a turn.
+    known: Tail | None = None
     timers: dict[str, asyncio.Task[None]]
     limiter: RateLimiter
 
@@ -244,14 +248,16 @@ class InterviewConsumer(CodeFrames, SocketOutput, AsyncWebsocketConsumer):
             raise FrameError("hello_required", "Send 'hello' before anything else.")
         text, client_msg_id = answer_fields(frame)
         assert self.interview_id is not None
+        known, self.known = self.known, None
         try:
-            done = await calls.submit(self.interview_id, text, client_msg_id)
+            done = await calls.submit(self.interview_id, text, client_msg_id, known)
         except AnswerRejected as exc:
             # Names the answer, so a client holding several knows which one was refused.
             await self._error(
                 exc.code, exc.message, retryable=exc.retryable, client_msg_id=str(client_msg_id)
             )
             return
+        self.known = done.known
         if done.duplicate:
             await self._send(done.ack)  # acknowledged again, stored once
             await self._deliver(done.ack)

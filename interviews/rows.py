@@ -1,12 +1,12 @@
 """Model instances to and from the rows of hand-written SQL, with the fields' own conversions.
 
-The answer path runs the same three statements for every answer (lock and read the transcript's
-end, insert the turns, update the interview). Built through the ORM, compiling those queries
-and building the instances was most of an answer's CPU (docs/performance.md, "The turn
-path"): here the SQL is written once per model and field list, and values go through exactly
-what the ORM would apply to them (`get_db_prep_save` on the way in, the backend's and the
-field's converters on the way out), so a JSON, UUID or datetime field reads and writes the same
-on PostgreSQL and on SQLite.
+The answer path runs the same few statements for every answer (lock and read the transcript's
+end, or read the position; insert the turns; update the interview). Built through the ORM,
+compiling those queries and building the instances was most of an answer's CPU
+(docs/performance.md, "The turn path"): here the SQL is written once per model and field
+list, and values go through exactly what the ORM would apply to them (`get_db_prep_save` on
+the way in, the backend's and the field's converters on the way out), so a JSON, UUID or
+datetime field reads and writes the same on PostgreSQL and on SQLite.
 
 Model signals are not sent (as with `bulk_create` and `QuerySet.update`): nothing in the
 project listens to these models' save signals.
@@ -72,6 +72,23 @@ def from_row(model: type[M], values: Sequence[Any], conn: BaseDatabaseWrapper | 
 
 
 @functools.cache
+def _get_sql(model: type[Model], vendor: str) -> str:
+    # `vendor` keys the cache only, as in _insert_sql.
+    pk = default_connection.ops.quote_name(model._meta.pk.column)
+    return f"SELECT {columns(model, 't')} FROM {table(model)} t WHERE t.{pk} = %s"  # noqa: S608 (names: the model's)
+
+
+def get(model: type[M], pk: Any) -> M:
+    """`model.objects.get(pk=pk)` as one SELECT, without the ORM's per-call compilation."""
+    with default_connection.cursor() as cursor:
+        cursor.execute(_get_sql(model, default_connection.vendor), [pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise model.DoesNotExist(f"{model.__name__} {pk} does not exist.")  # type: ignore[attr-defined]
+    return from_row(model, row)
+
+
+@functools.cache
 def _insert_sql(model: type[Model], rows: int, vendor: str, returning: bool) -> str:
     # `vendor` is not read: it is part of the cache key, so SQL quoted and shaped for one
     # backend is never served to a connection of another.
@@ -120,19 +137,39 @@ def _concrete(model: type[Model], names: tuple[str, ...]) -> tuple[Field, ...]:
 
 
 @functools.cache
-def _update_sql(model: type[Model], names: tuple[str, ...], vendor: str) -> str:
-    # `vendor` keys the cache only, as in _insert_sql.
+def _update_sql(
+    model: type[Model], names: tuple[str, ...], vendor: str, unchanged: tuple[str, ...] = ()
+) -> str:
+    # `vendor` keys the cache, as in _insert_sql, and picks the NULL-safe equality.
     qn = default_connection.ops.quote_name
     sets = ", ".join(f"{qn(f.column)} = %s" for f in _concrete(model, names))
     pk = qn(model._meta.pk.column)
-    return f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {pk} = %s"  # noqa: S608 (names: the model's)
+    same = "IS NOT DISTINCT FROM" if vendor == "postgresql" else "IS"
+    guard = "".join(f" AND {qn(f.column)} {same} %s" for f in _concrete(model, unchanged))
+    return f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {pk} = %s{guard}"  # noqa: S608 (names: the model's)
 
 
-def update(obj: Model, names: Iterable[str]) -> None:
-    """`obj.save(update_fields=names)` as one UPDATE, without the ORM's per-call compilation."""
+def update(
+    obj: Model, names: Iterable[str], *, was: Model | None = None, ignoring: Iterable[str] = ()
+) -> bool:
+    """`obj.save(update_fields=names)` as one UPDATE, without the ORM's per-call compilation.
+
+    `was`: the row as the caller last read it. The UPDATE then applies only if every column
+    but the primary key and `ignoring` still holds `was`'s value (a compare-and-set, which
+    also locks the row until the transaction ends). Returns whether a row was updated.
+    """
     names = tuple(dict.fromkeys(names))  # in order, once each
     conn = default_connection
     fields = _concrete(type(obj), names)
     params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in fields]
+    unchanged: tuple[str, ...] = ()
+    if was is not None:
+        skip = {type(obj)._meta.pk.name, *ignoring}
+        unchanged = tuple(f.name for f in type(obj)._meta.concrete_fields if f.name not in skip)
+        guard = _concrete(type(obj), unchanged)
+        params += [obj.pk] + [f.get_db_prep_value(getattr(was, f.attname), conn) for f in guard]
+    else:
+        params.append(obj.pk)
     with conn.cursor() as cursor:
-        cursor.execute(_update_sql(type(obj), names, conn.vendor), [*params, obj.pk])
+        cursor.execute(_update_sql(type(obj), names, conn.vendor, unchanged), params)
+        return cursor.rowcount == 1

@@ -20,6 +20,7 @@ from django.conf import settings
 from interviews import selectors
 from interviews.models import Interview, Submission
 from interviews.selectors_code import pending_question_submission, submission_event
+from interviews.services.answer_tail import Tail
 from interviews.services.guessing import invite_authenticate
 from interviews.services.interviews import (
     interview_advance,
@@ -111,18 +112,23 @@ class Submitted:
     duplicate: bool
     replies: list[Event]  # the interviewer's turns stored with the answer (offline interviewer)
     interviewers_move: bool  # the reply is still to come: the socket calls `advance`
+    known: Tail | None = None  # what the socket passes with its next answer
 
 
 @db_call
-def submit(interview_id: int, text: str, client_msg_id: uuid.UUID) -> Submitted:
+def submit(
+    interview_id: int, text: str, client_msg_id: uuid.UUID, known: Tail | None = None
+) -> Submitted:
     """Store the answer and, where the interviewer needs no network, its reply: one
-    transaction, whose lock and reads are one statement (services/answer_tail.py)."""
+    transaction, which from `known` (what the socket's previous answer left) reads nothing,
+    and otherwise locks and reads in one statement (services/turns.py)."""
     outcome = interview_answer_submit(
         interview_id=interview_id,
         text=text,
         client_msg_id=client_msg_id,
         reply=True,
         broadcast=False,  # the socket sends them itself (interviews/services/transcript.py)
+        known=known,
     )
     total = outcome.answer.interview.question_count
     return Submitted(
@@ -130,6 +136,7 @@ def submit(interview_id: int, text: str, client_msg_id: uuid.UUID) -> Submitted:
         duplicate=outcome.duplicate,
         replies=[selectors.turn_event(turn, total=total) for turn in outcome.replies],
         interviewers_move=outcome.interviewers_move,
+        known=outcome.known,
     )
 
 

@@ -51,9 +51,13 @@ def turn_append(interview: Interview, *, broadcast: bool = True, **fields: Any) 
     return turn
 
 
-def interview_touch(interview: Interview, *extra_fields: str) -> None:
+def interview_touch(interview: Interview, *extra_fields: str, was: Interview | None = None) -> bool:
+    """Save the counters (and `extra_fields`) with the activity time. `was`: only if the row
+    still is as `was` read it, activity time aside (a liveness mark, not the interview's
+    state); returns whether it was saved (rows.update)."""
     interview.last_activity_at = timezone.now()
-    rows.update(interview, ["last_seq", "last_activity_at", *extra_fields])
+    names = ["last_seq", "last_activity_at", *extra_fields]
+    return rows.update(interview, names, was=was, ignoring=("last_activity_at",))
 
 
 def interview_finish(

@@ -12,6 +12,7 @@ import pytest
 
 from interviews.llm.base import GeneratedQuestion, QuestionContext
 from interviews.llm.budget import Deadline, current_step
+from interviews.services import planner
 from interviews.services import turns as services
 from interviews.services.interviews import (
     interview_advance,
@@ -53,7 +54,8 @@ def test_advance__follow_up_check_and_next_question_share_one_llm_timeout(
 ) -> None:
     settings.LLM_TIMEOUT_SECONDS = 7
     interviewer = _RecordingInterviewer()
-    monkeypatch.setattr(services, "get_interviewer", lambda: interviewer)
+    for module in (services, planner):  # which path to take, and the planner's calls
+        monkeypatch.setattr(module, "get_interviewer", lambda: interviewer)
     created = make_interview(question_count=2)
     interview_id = created.interview.pk
     interview_start(interview_id=interview_id)
