@@ -17,6 +17,7 @@ from interviews import socket_calls as calls
 from interviews.consumer_output import SocketOutput
 from interviews.frames import FrameError, code_fields
 from interviews.models import SubmissionKind
+from interviews.services.answer_tail import Tail
 from interviews.services.submissions import SubmissionRejected
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ class CodeFrames(SocketOutput):
 
     if TYPE_CHECKING:  # what InterviewConsumer provides
         last_sent_seq: int | None
+        known: Tail | None
         timers: dict[str, asyncio.Task[None]]
 
         async def _deliver(self, event: dict[str, Any]) -> None: ...
@@ -95,6 +97,7 @@ class CodeFrames(SocketOutput):
         else:
             self.timers.pop(f"code:{queued.submission_id}", None)
         if queued.answer is not None:
+            self.known = queued.answer.known  # the next written answer is stored from it
             await self._deliver(queued.answer.ack)
             if queued.answer.replies:
                 await self._turns_delivered(queued.answer.replies)

@@ -170,6 +170,7 @@ def code_submit(
             duplicate=outcome.answer.duplicate,
             replies=[selectors.turn_event(t, total=total) for t in outcome.answer.replies],
             interviewers_move=outcome.answer.interviewers_move,
+            known=outcome.answer.known,
         )
     return CodeQueued(submission_event(outcome.submission), outcome.submission.pk, answer)
 
