@@ -142,14 +142,7 @@ def _answer_store(
         raise AnswerRejected(
             "code_expected", "This is a coding question: submit your code with Submit."
         )
-    answer = turn_next(
-        interview,
-        role=TurnRole.CANDIDATE,
-        kind=TurnKind.ANSWER,
-        question_index=last.question_index,
-        text=text,
-        client_msg_id=client_msg_id,
-    )
+    answer = _answer_turn(interview, last, text, client_msg_id)
     after = Recent(last=answer, before=last)
     plan = None
     if reply:
@@ -191,14 +184,7 @@ def _answer_known(
         # Grounding reads it again where it needs it (planner.grounding_safe): staff may have
         # edited the job description since, and the compare-and-set covers only the interview.
         Interview.position.field.delete_cached_value(interview)
-    answer = turn_next(
-        interview,
-        role=TurnRole.CANDIDATE,
-        kind=TurnKind.ANSWER,
-        question_index=last.question_index,
-        text=text,
-        client_msg_id=client_msg_id,
-    )
+    answer = _answer_turn(interview, last, text, client_msg_id)
     with interviewer_step():
         plan = plan_next(interview, Recent(last=answer, before=last), known.asked)
     if plan is None or plan.move.kind is MoveKind.COMPLETE:
@@ -213,6 +199,18 @@ def _answer_known(
     except IntegrityError:
         return None
     return AnswerOutcome(answer, False, (turn,), known=_known_after(answer, turn, known.asked))
+
+
+def _answer_turn(interview: Interview, asked: Turn, text: str, client_msg_id: uuid.UUID) -> Turn:
+    """The candidate's answer to `asked`, numbered, not saved."""
+    return turn_next(
+        interview,
+        role=TurnRole.CANDIDATE,
+        kind=TurnKind.ANSWER,
+        question_index=asked.question_index,
+        text=text,
+        client_msg_id=client_msg_id,
+    )
 
 
 def _known_after(answer: Turn, reply: Turn, asked: tuple[str, ...]) -> Tail:
