@@ -363,7 +363,10 @@ class InterviewConsumer(CodeFrames, SocketOutput, AsyncWebsocketConsumer):
         if not known_move and not await calls.interviewers_move(self.interview_id):
             return  # the candidate's move: nothing to prepare, so no "thinking"
         await self._send({"type": "status", "state": "thinking"})
-        await self._turns_delivered(await calls.advance(self.interview_id))
+        advanced = await calls.advance(self.interview_id)
+        if advanced.known is not None or advanced.events:
+            self.known = advanced.known  # the transcript moved: what was known is not current
+        await self._turns_delivered(advanced.events)
 
     async def _turns_delivered(self, events: list[Event]) -> None:
         """Deliver the interviewer's new turns, then say whether a backup provider wrote them."""

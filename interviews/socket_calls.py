@@ -23,7 +23,7 @@ from interviews.selectors_code import pending_question_submission, submission_ev
 from interviews.services.answer_tail import Tail
 from interviews.services.guessing import invite_authenticate
 from interviews.services.interviews import (
-    interview_advance,
+    interview_advance_known,
     interview_answer_submit,
     interview_start,
 )
@@ -209,10 +209,17 @@ def interviewers_move(interview_id: int) -> bool:
     return selectors.interview_move(interview=interview, tip=recent.tip).interviewers
 
 
-def _advance_sync(interview_id: int) -> list[Event]:
-    turns = interview_advance(interview_id=interview_id, broadcast=False)
+@dataclass(frozen=True)
+class Advanced:
+    events: list[Event]  # the interviewer's new turns
+    known: Tail | None  # what the socket passes with its next answer
+
+
+def _advance_sync(interview_id: int) -> Advanced:
+    advanced = interview_advance_known(interview_id=interview_id, broadcast=False)
+    turns = advanced.turns
     total = turns[0].interview.question_count if turns else 0
-    return [selectors.turn_event(turn, total=total) for turn in turns]
+    return Advanced([selectors.turn_event(turn, total=total) for turn in turns], advanced.known)
 
 
 # Not on the process's one thread-sensitive thread, where every other socket's database work

@@ -23,6 +23,7 @@ from interviews.services.turns import (
     AnswerOutcome,
     AnswerRejected,
     interview_advance,
+    interview_advance_known,
     interview_answer_submit,
 )
 
@@ -32,6 +33,7 @@ __all__ = [
     "CreatedInterview",
     "interview_abandon",
     "interview_advance",
+    "interview_advance_known",
     "interview_answer_submit",
     "interview_create",
     "interview_reissue_token",

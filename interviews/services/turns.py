@@ -213,11 +213,11 @@ def _answer_turn(interview: Interview, asked: Turn, text: str, client_msg_id: uu
     )
 
 
-def _known_after(answer: Turn, reply: Turn, asked: tuple[str, ...]) -> Tail:
-    """The transcript's end once `reply` answered `answer`."""
+def _known_after(before: Turn | None, reply: Turn, asked: tuple[str, ...]) -> Tail:
+    """The transcript's end once the interviewer's `reply` followed `before`."""
     if reply.kind == TurnKind.QUESTION:
         asked = (*asked, reply.text)
-    return Tail(reply.interview, Recent(last=reply, before=answer), asked, existing=None)
+    return Tail(reply.interview, Recent(last=reply, before=before), asked, existing=None)
 
 
 def _plan_apply(interview: Interview, plan: Plan, broadcast: bool) -> Turn:
@@ -233,6 +233,12 @@ def _plan_apply(interview: Interview, plan: Plan, broadcast: bool) -> Turn:
     return turn
 
 
+@dataclass(frozen=True)
+class Advanced:
+    turns: list[Turn]  # the interviewer's new turns (none when it was not its move)
+    known: Tail | None = None  # as AnswerOutcome.known, where the local path could tell
+
+
 def interview_advance(*, interview_id: int, broadcast: bool = True) -> list[Turn]:
     """Append the interviewer's next turn if it is the interviewer's move; return new turns.
 
@@ -240,13 +246,24 @@ def interview_advance(*, interview_id: int, broadcast: bool = True) -> list[Turn
     has not moved since it was made (with a local interviewer it is made under the row lock),
     so concurrent calls produce one turn, not two.
     """
+    return interview_advance_known(interview_id=interview_id, broadcast=broadcast).turns
+
+
+def interview_advance_known(*, interview_id: int, broadcast: bool = True) -> Advanced:
+    """interview_advance, with what a socket passes to its next answer (`known`) when the
+    turn is a question asked by the local interviewer."""
     if interviewer_is_local():
         # No network: planned under the lock from the rows an answer reads, in one transaction.
         with transaction.atomic():
             tail = tail_locked(interview_id, None, with_questions=True)
             with interviewer_step():
                 plan = plan_next(tail.interview, tail.recent, tail.asked)
-            return [_plan_apply(tail.interview, plan, broadcast)] if plan is not None else []
+            if plan is None:
+                return Advanced([])
+            turn = _plan_apply(tail.interview, plan, broadcast)
+        if turn.kind == TurnKind.SYSTEM:
+            return Advanced([turn])  # the end: nothing more to answer
+        return Advanced([turn], _known_after(tail.recent.last, turn, tail.asked))
     interview = Interview.objects.get(pk=interview_id)
     # May call the LLM twice (a follow-up check, then the next question): one step, so both
     # share one LLM_TIMEOUT_SECONDS and the candidate never waits longer than that for a turn.
@@ -254,9 +271,9 @@ def interview_advance(*, interview_id: int, broadcast: bool = True) -> list[Turn
     with interviewer_step():
         plan = plan_next(interview, interview_recent(interview=interview), None)
     if plan is None:
-        return []
+        return Advanced([])
     with transaction.atomic():
         interview = Interview.objects.select_for_update().get(pk=interview_id)
         if interview.last_seq != plan.after_seq or interview.is_finished:
-            return []
-        return [_plan_apply(interview, plan, broadcast)]
+            return Advanced([])
+        return Advanced([_plan_apply(interview, plan, broadcast)])

@@ -25,6 +25,7 @@ from interviews.services.interviews import (
     AnswerOutcome,
     AnswerRejected,
     interview_advance,
+    interview_advance_known,
     interview_answer_submit,
     interview_create,
     interview_start,
@@ -99,6 +100,19 @@ def test_known__each_answer_passes_on_what_the_next_one_needs() -> None:
     assert last.known is None
     assert Interview.objects.get(pk=interview_id).status == InterviewStatus.COMPLETED
     assert [seq for seq, _, _ in _transcript(interview_id)] == list(range(1, 10))
+
+
+def test_known__question_one_from_the_advance__the_first_answer_reads_nothing() -> None:
+    interview_id = make_interview(question_count=3).interview.pk
+    interview_start(interview_id=interview_id)
+    advanced = interview_advance_known(interview_id=interview_id)
+    assert [t.seq for t in advanced.turns] == [1]
+    with _interview_reads() as reads:
+        outcome = _answer(interview_id, advanced.known)
+    assert reads == []
+    assert (outcome.answer.seq, outcome.replies[0].seq) == (2, 3)
+    # Nothing to advance: nothing new, and nothing said about what is known.
+    assert interview_advance_known(interview_id=interview_id).turns == []
 
 
 def test_known__another_socket_moved_the_transcript__answers_the_question_pending_now() -> None:

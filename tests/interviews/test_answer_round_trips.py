@@ -24,10 +24,11 @@ from tests.interviews.ws import connect, until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("postgres_required")]
 
-# The first answer on a socket: BEGIN, lock and read, one INSERT, one UPDATE, COMMIT.
+# An answer on a socket that knows nothing yet (opened again with a question pending): BEGIN,
+# lock and read, one INSERT, one UPDATE, COMMIT.
 MAX_ROUND_TRIPS = 5
-# Every later one, from what the previous answer left: BEGIN, the compare-and-set UPDATE, one
-# INSERT, COMMIT (interviews/services/turns.py).
+# Every other, from what the socket's previous answer or advance left: BEGIN, the
+# compare-and-set UPDATE, one INSERT, COMMIT (interviews/services/turns.py).
 MAX_ROUND_TRIPS_KNOWN = 4
 GROUNDING, GROUNDED = "-- grounding", "-- grounded"
 
@@ -77,6 +78,17 @@ async def _answered(comm: Any) -> list[dict[str, Any]]:
     return frames + await until(comm, "status")
 
 
+async def _answer_counted(comm: Any, trips: RoundTrips, replies: list[str]) -> list[str]:
+    """Answer the pending question; the round trips it took, and its reply's type noted."""
+    trips.take()
+    frames = await _answered(comm)
+    types = [f["type"] for f in frames]
+    assert types[0] == "ack"
+    assert types[1] in ("question", "follow_up")
+    replies.append(types[1])
+    return trips.take()
+
+
 async def test_offline_answer__stored_with_its_reply_in_at_most_five_round_trips(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -85,25 +97,28 @@ async def test_offline_answer__stored_with_its_reply_in_at_most_five_round_trips
     await comm.send_json_to({"type": "hello", "last_seq": 0})
     await until(comm, "question")
     await until(comm, "status")  # the "ok" after the first question
-    per_answer, replies = [], []
+    per_answer: list[list[str]] = []
+    replies: list[str] = []
     with pg_round_trips() as trips:
         _marking_grounding(monkeypatch, trips)
-        for _ in range(4):  # answers to questions and to follow-ups alike
-            trips.take()
-            frames = await _answered(comm)
-            types = [f["type"] for f in frames]
-            assert types[0] == "ack"
-            assert types[1] in ("question", "follow_up")
-            replies.append(types[1])
-            per_answer.append(trips.take())
+        # Question 1 came from this socket's own advance: every answer is stored from what
+        # the socket knew, answers to questions and to follow-ups alike.
+        for _ in range(3):
+            per_answer.append(await _answer_counted(comm, trips, replies))
+        # A socket opened again knows nothing yet: its first answer locks and reads.
+        await comm.disconnect()
+        comm = await connect(created.ws_path)
+        await comm.send_json_to({"type": "hello", "last_seq": 7})
+        await until(comm, "question", "follow_up")  # the pending one, shown again
+        per_answer.append(await _answer_counted(comm, trips, replies))
     await comm.disconnect()
-    first, *later = [_answer_own(sent) for sent in per_answer]
-    assert len(first) <= MAX_ROUND_TRIPS, first
-    assert first[1].startswith("SELECT"), first  # the lock and read
-    for own in later:
+    *known, reopened = [_answer_own(sent) for sent in per_answer]
+    for own in known:
         assert len(own) <= MAX_ROUND_TRIPS_KNOWN, own
         assert not any(text.startswith("SELECT") for text in own), own  # nothing read
         assert own[1].startswith("UPDATE"), own  # the compare-and-set comes first
+    assert len(reopened) <= MAX_ROUND_TRIPS, reopened
+    assert reopened[1].startswith("SELECT"), reopened  # the lock and read
     # Whether the offline interviewer follows up depends on the questions drawn, so the
     # grounding is checked per reply: every next question is grounded, no follow-up is.
     for reply, sent in zip(replies, per_answer, strict=True):
