@@ -149,6 +149,13 @@ def _update_sql(
     return f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {pk} = %s{guard}"  # noqa: S608 (names: the model's)
 
 
+@functools.cache
+def _guarded(model: type[Model], ignoring: tuple[str, ...]) -> tuple[str, ...]:
+    """The fields a compare-and-set compares: every concrete one but the key and `ignoring`."""
+    skip = {model._meta.pk.name, *ignoring}
+    return tuple(f.name for f in model._meta.concrete_fields if f.name not in skip)
+
+
 def update(
     obj: Model, names: Iterable[str], *, was: Model | None = None, ignoring: Iterable[str] = ()
 ) -> bool:
@@ -162,14 +169,10 @@ def update(
     conn = default_connection
     fields = _concrete(type(obj), names)
     params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in fields]
-    unchanged: tuple[str, ...] = ()
-    if was is not None:
-        skip = {type(obj)._meta.pk.name, *ignoring}
-        unchanged = tuple(f.name for f in type(obj)._meta.concrete_fields if f.name not in skip)
-        guard = _concrete(type(obj), unchanged)
-        params += [obj.pk] + [f.get_db_prep_value(getattr(was, f.attname), conn) for f in guard]
-    else:
-        params.append(obj.pk)
+    params.append(obj.pk)
+    unchanged = _guarded(type(obj), tuple(ignoring)) if was is not None else ()
+    for f in _concrete(type(obj), unchanged):
+        params.append(f.get_db_prep_value(getattr(was, f.attname), conn))
     with conn.cursor() as cursor:
         cursor.execute(_update_sql(type(obj), names, conn.vendor, unchanged), params)
         return cursor.rowcount == 1

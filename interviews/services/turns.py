@@ -160,10 +160,8 @@ def _answer_store(
             interviewers_move=not replies and move_after.interviewers,
         )
     # The common case: the answer and the interviewer's next turn in one INSERT, one UPDATE.
-    turn = turn_of(interview, plan)
-    turns_store(interview, [answer, turn], broadcast=broadcast)
-    interview.current_index = plan.move.index
-    interview_touch(interview, "current_index")
+    turn = _asked_and_stored(interview, plan, [answer], broadcast)
+    assert turn is not None  # under the lock, nothing else moved the interview
     return AnswerOutcome(answer, False, (turn,), known=_known_after(answer, turn, tail.asked))
 
 
@@ -189,14 +187,12 @@ def _answer_known(
         plan = plan_next(interview, Recent(last=answer, before=last), known.asked)
     if plan is None or plan.move.kind is MoveKind.COMPLETE:
         return None  # the end, with its evaluation: once per interview, under the lock
-    turn = turn_of(interview, plan)
-    interview.current_index = plan.move.index
     try:
         with transaction.atomic():
-            if not interview_touch(interview, "current_index", was=known.interview):
-                return None
-            turns_store(interview, [answer, turn], broadcast=broadcast)
+            turn = _asked_and_stored(interview, plan, [answer], broadcast, was=known.interview)
     except IntegrityError:
+        return None
+    if turn is None:
         return None
     return AnswerOutcome(answer, False, (turn,), known=_known_after(answer, turn, known.asked))
 
@@ -226,10 +222,26 @@ def _plan_apply(interview: Interview, plan: Plan, broadcast: bool) -> Turn:
     if move.kind is MoveKind.COMPLETE:
         assert move.reason is not None
         return interview_finish(interview, reason=move.reason, broadcast=broadcast)
+    turn = _asked_and_stored(interview, plan, [], broadcast)
+    assert turn is not None  # the caller holds the lock: nothing else moved the interview
+    return turn
+
+
+def _asked_and_stored(
+    interview: Interview,
+    plan: Plan,
+    before: list[Turn],
+    broadcast: bool,
+    was: Interview | None = None,
+) -> Turn | None:
+    """Store the turn `plan` asks, after `before` (the answer it replies to, stored with it):
+    one UPDATE of the interview, then one INSERT. `was`: only if the interview is still as
+    it (interview_touch); None, with nothing stored, when it was not."""
     turn = turn_of(interview, plan)
-    turns_store(interview, [turn], broadcast=broadcast)
-    interview.current_index = move.index
-    interview_touch(interview, "current_index")
+    interview.current_index = plan.move.index
+    if not interview_touch(interview, "current_index", was=was):
+        return None
+    turns_store(interview, [*before, turn], broadcast=broadcast)
     return turn
 
 
