@@ -3,12 +3,15 @@
 import os
 
 from django.conf import settings
-from django.core.asgi import get_asgi_application
 
 from interviewsite.runtime import prepare_process
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "interviewsite.settings")
 prepare_process()  # before Django loads the apps (and with them prometheus_client)
+
+from interviewsite.http_handler import get_asgi_application  # noqa: E402
+
+# Django's ASGI handler, with a request for a sync view run in one hop to a thread.
 django_asgi_app = get_asgi_application()
 if settings.SERVE_STATIC:
     # No proxy in front of the embedded default, so Django serves /static/ itself; behind a

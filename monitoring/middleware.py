@@ -220,12 +220,11 @@ def release_database_connections(get_response: Any) -> Any:
 
 def sync_middleware_chain(get_response: Any) -> Any:
     """Last in MIDDLEWARE and sync-only, so every middleware runs in sync mode on the
-    request's one thread. Under ASGI Django's own handler is async, so without a sync-only
-    middleware at the bottom the chain below release_database_connections ran in async mode,
-    where each of Django's middleware (MiddlewareMixin) crosses to a thread and back for its
-    process_request and again for its process_response: 17 crossings for one request, most of
-    the several ms of CPU a GET /health/live/ cost (bench/http_cost.py). Now the chain is
-    entered once, an async view runs back on the event loop, and a sync view runs on the
-    request's thread (tests/monitoring/test_middleware_chain.py counts the crossings).
+    request's one thread, also for the coroutine views (the health reports) that keep Django's
+    async handler (interviewsite/http_handler.py serves every other view in one hop). Without
+    a sync-only middleware at the bottom, the chain below release_database_connections ran in
+    async mode there, where each of Django's middleware (MiddlewareMixin) crosses to a thread
+    and back for its process_request and again for its process_response: 17 crossings for one
+    request.
     """
     return get_response

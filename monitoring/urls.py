@@ -27,7 +27,7 @@ OPERATIONS_CHECKS = (
 FULL_CHECKS = (*READY_CHECKS, *CELERY_CHECKS, *OPERATIONS_CHECKS)
 
 urlpatterns = [
-    path("health/live/", views.HealthView.as_view(checks=()), name="health_live"),
+    path("health/live/", views.LiveView.as_view(), name="health_live"),
     path("health/ready/", views.HealthView.as_view(checks=READY_CHECKS), name="health_ready"),
     path(
         "health/",

@@ -3,9 +3,13 @@
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.generic import View
 from health_check.views import HealthCheckView, MediaType
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -13,6 +17,20 @@ from monitoring import health
 from monitoring.access import metrics_allowed
 from monitoring.errors import ErrorInfo, error_response
 from monitoring.metrics import scrape_registry
+
+# The stock view's media types, each to its format, tried in the order the client lists them.
+MEDIA_FORMATS = {
+    "text/plain": "text",
+    **dict.fromkeys(("text/html", "application/xhtml+xml", "text/*", "*/*"), "html"),
+    **dict.fromkeys(("application/json", "application/*"), "json"),
+    "application/atom+xml": "atom",
+    "application/rss+xml": "rss",
+    "application/openmetrics-text": "openmetrics",
+}
+NOT_ACCEPTABLE = (
+    "Not Acceptable: Supported content types: text/plain, text/html, application/json,"
+    " application/atom+xml, application/rss+xml, application/openmetrics-text"
+)
 
 
 class HealthView(HealthCheckView):
@@ -22,16 +40,32 @@ class HealthView(HealthCheckView):
     template_name = "monitoring/health.html"
 
     async def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not request.GET.get("format"):
-            try:  # the stock view raises ValueError on a malformed Accept header: a 500
-                list(MediaType.parse_header(request.headers.get("accept", "*/*")))
-            except ValueError:
-                info = ErrorInfo.standard(400, "malformed Accept header")
-                return error_response(request, info)
-        response: HttpResponse = await super().get(request, *args, **kwargs)
-        if response.status_code == 500:  # the stock view's "some check raised"
-            response.status_code = health.http_status(self.summary())
-        return response
+        self.results = await health.run_checks(self.get_checks())
+        return self.respond(request, **kwargs)
+
+    def respond(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        """The results in the format asked for: the stock view's choice (?format=, then the
+        first Accept type it serves), with a malformed Accept a 400 instead of its 500."""
+        status = health.http_status(self.summary())
+        renderers = {
+            "json": lambda: self.render_to_response_json(status),
+            "text": lambda: self.render_to_response_text(status),
+            "atom": self.render_to_response_atom,
+            "rss": self.render_to_response_rss,
+            "openmetrics": self.render_to_response_openmetrics,
+            "html": lambda: self.render_to_response(self.get_context_data(**kwargs), status=status),
+        }
+        chosen = request.GET.get("format")
+        if chosen in renderers:
+            return renderers[chosen]()
+        try:
+            accepted = list(MediaType.parse_header(request.headers.get("accept", "*/*")))
+        except ValueError:
+            return error_response(request, ErrorInfo.standard(400, "malformed Accept header"))
+        for media in accepted:
+            if media.mime_type in MEDIA_FORMATS:
+                return renderers[MEDIA_FORMATS[media.mime_type]]()
+        return HttpResponse(NOT_ACCEPTABLE, status=406, content_type="text/plain")
 
     def summary(self) -> str:
         return health.overall(health.result_status(r) for r in self.results)
@@ -46,6 +80,25 @@ class HealthView(HealthCheckView):
     def render_to_response_json(self, status: int) -> JsonResponse:
         payload = health.health_payload(self.results)
         return JsonResponse(payload, status=health.http_status(payload["status"]))
+
+
+class LiveView(HealthView):
+    """/health/live/: the process answers. No checks, so nothing to wait for: a sync view,
+    served start to end on one thread (interviewsite/http_handler.py), as cheap as a probe
+    polled every few seconds should be."""
+
+    checks = ()
+
+    @method_decorator(transaction.non_atomic_requests)
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response = View.dispatch(self, request, *args, **kwargs)
+        patch_vary_headers(response, ["Accept"])  # as the stock (async) dispatch does
+        add_never_cache_headers(response)
+        return response
+
+    def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
+        self.results = []
+        return self.respond(request, **kwargs)
 
 
 class InfrastructureView(HealthView):

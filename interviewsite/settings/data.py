@@ -22,11 +22,14 @@ WS_DB_THREADS = env.int(
     "WS_DB_THREADS",
     default=min(8, (os.cpu_count() or 1) + 4) if DATABASE_URL.startswith("postgres") else 1,
 )
+# HTTP requests for sync views (all but the health reports) run on a pool of this many threads,
+# each request start to end on one of them (interviewsite/http_handler.py).
+HTTP_THREADS = env.int("HTTP_THREADS", default=8)
 # A web process's threads that hold a connection at once: the sockets' database threads, the
 # interviewer moves on their own pool (interviews/shutdown.py: min(32, CPUs + 4) threads, each
-# holding its connection while the LLM answers), and room for HTTP requests
-# (docs/architecture.md, "Sizing connections").
-DB_POOL_MAX_SIZE_DEFAULT = WS_DB_THREADS + min(32, (os.cpu_count() or 1) + 4) + 8
+# holding its connection while the LLM answers), and the HTTP threads (docs/architecture.md,
+# "Sizing connections").
+DB_POOL_MAX_SIZE_DEFAULT = WS_DB_THREADS + min(32, (os.cpu_count() or 1) + 4) + HTTP_THREADS
 if DATABASE_URL:
     DATABASES = {"default": env.db_url_config(DATABASE_URL)}
     # Health checks let a restarted PostgreSQL be survived without restarting processes.
