@@ -1,5 +1,6 @@
-"""uvicorn CPU per plain HTTP request: the project's GET /health/live/ beside a bare ASGI
-response served by the same uvicorn process, in alternating rounds of one run.
+"""uvicorn CPU per plain HTTP request: the project's GET /health/live/ and GET /admin/login/
+beside a bare ASGI response served by the same uvicorn process, in alternating rounds of one
+run.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/interviewsite_bench \\
     REDIS_URL=redis://127.0.0.1:6379/8 .venv/bin/python bench/http_cost.py [--requests 2000]
@@ -34,7 +35,13 @@ from harness.procfs import cpu_seconds, load1  # noqa: E402
 from harness.stack import free_tcp_port  # noqa: E402
 
 BIN = Path(sys.executable).parent
-PATHS = {"project /health/live/": "/health/live/", "bare ASGI": "/bench/bare/"}
+BARE = "bare ASGI"
+# The liveness probe, and a page with a template, a form and the CSRF cookie (no database).
+PATHS = {
+    "project /health/live/": "/health/live/",
+    "project /admin/login/": "/admin/login/",
+    BARE: "/bench/bare/",
+}
 
 
 async def _round(port: int, path: str, requests: int, concurrency: int) -> int:
@@ -123,11 +130,14 @@ def main() -> None:
     for name, values in per_request.items():
         rounds = " ".join(f"{v:.3f}" for v in values)
         print(f"  {name:<22} median {statistics.median(values):7.3f} ms   rounds: {rounds}")
-    project, bare = (statistics.median(v) for v in per_request.values())
-    print(
-        f"  ratio project / bare: {project / bare:.1f}x;"
-        f" the project's own cost: {project - bare:.3f} ms per request"
-    )
+    bare = statistics.median(per_request[BARE])
+    for name, values in per_request.items():
+        if name != BARE:
+            project = statistics.median(values)
+            print(
+                f"  {name}: {project / bare:.1f}x bare;"
+                f" the project's own cost {project - bare:.3f} ms per request"
+            )
 
 
 if __name__ == "__main__":
