@@ -47,7 +47,9 @@ class OneHopASGIHandler(ASGIHandler):
         # asgiref types `executor` as a ThreadPoolExecutor; it only calls submit().
         pool = cast(ThreadPoolExecutor, HTTP_POOL)
         self._respond_on_pool = sync_to_async(self._respond, thread_sensitive=False, executor=pool)
-        self._close_on_pool = sync_to_async(_close, thread_sensitive=False, executor=pool)
+        self._close_on_pool = sync_to_async(
+            HttpResponseBase.close, thread_sensitive=False, executor=pool
+        )
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] != "http" or self.view_is_async(scope):
@@ -95,10 +97,6 @@ class OneHopASGIHandler(ASGIHandler):
         if not response.streaming:
             response.close()  # request_finished: the content is in memory
         return response
-
-
-def _close(response: HttpResponseBase) -> None:
-    response.close()
 
 
 def get_asgi_application() -> ASGIHandler:

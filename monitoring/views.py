@@ -4,11 +4,11 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
-from django.utils.cache import add_never_cache_headers, patch_vary_headers
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 from django.views.generic import View
 from health_check.views import HealthCheckView, MediaType
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -82,19 +82,18 @@ class HealthView(HealthCheckView):
         return JsonResponse(payload, status=health.http_status(payload["status"]))
 
 
+@method_decorator(
+    # What the stock (async) dispatch adds, on the sync one.
+    [transaction.non_atomic_requests, vary_on_headers("Accept"), never_cache],
+    name="dispatch",
+)
 class LiveView(HealthView):
     """/health/live/: the process answers. No checks, so nothing to wait for: a sync view,
     served start to end on one thread (interviewsite/http_handler.py), as cheap as a probe
     polled every few seconds should be."""
 
     checks = ()
-
-    @method_decorator(transaction.non_atomic_requests)
-    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        response = View.dispatch(self, request, *args, **kwargs)
-        patch_vary_headers(response, ["Accept"])  # as the stock (async) dispatch does
-        add_never_cache_headers(response)
-        return response
+    dispatch = View.dispatch  # the stock one is a coroutine
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
         self.results = []
