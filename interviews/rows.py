@@ -131,6 +131,31 @@ def insert(objs: Sequence[Model]) -> None:
 
 
 @functools.cache
+def _insert_absent_sql(model: type[Model], unique: str, vendor: str) -> str:
+    # `vendor` keys the cache, as in _insert_sql.
+    (field,) = _concrete(model, (unique,))
+    column = default_connection.ops.quote_name(field.column)
+    return _insert_sql(model, 1, vendor, False) + f" ON CONFLICT ({column}) DO NOTHING"
+
+
+def insert_absent(obj: Model, unique: str) -> bool:
+    """Save `obj` in one INSERT unless a row with the same `unique` field exists (its
+    constraint decides, so two concurrent callers create one row); returns whether it was
+    saved. For a row created once, where get_or_create's SELECT, savepoint and INSERT would
+    be four round trips. The primary key is not read back."""
+    conn = default_connection
+    model = type(obj)
+    fields = _insert_fields(model)
+    params = [f.get_db_prep_save(f.pre_save(obj, True), conn) for f in fields]
+    with conn.cursor() as cursor:
+        cursor.execute(_insert_absent_sql(model, unique, conn.vendor), params)
+        saved = cursor.rowcount == 1
+    obj._state.adding = not saved
+    obj._state.db = conn.alias
+    return saved
+
+
+@functools.cache
 def _concrete(model: type[Model], names: tuple[str, ...]) -> tuple[Field, ...]:
     by_name = {f.name: f for f in model._meta.concrete_fields}
     return tuple(by_name[n] for n in names)

@@ -23,6 +23,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from interviews import rows
 from interviews.conf import interviews_settings
 from interviews.llm.base import AnsweredQuestion
 from interviews.llm.gateway import get_interviewer
@@ -73,14 +74,16 @@ def evaluation_is_running(evaluation: Evaluation) -> bool:
     )
 
 
-def evaluation_request(*, interview: Interview) -> Evaluation:
-    """Create the pending evaluation (once) and enqueue its task after commit."""
+def evaluation_request(*, interview: Interview) -> bool:
+    """Create the pending evaluation (once) and enqueue its task after commit; returns whether
+    this call created it. One INSERT that the one-per-interview constraint turns into a no-op
+    where the row exists: every interview's end runs it, on the answer path."""
     from interviews.tasks import evaluate_interview  # tasks import services: import late
 
-    evaluation, created = Evaluation.objects.get_or_create(interview=interview)
+    created = rows.insert_absent(Evaluation(interview=interview), "interview")
     if created:
         enqueue_on_commit(evaluate_interview, interview_id=interview.pk)
-    return evaluation
+    return created
 
 
 def interview_transcript(*, interview: Interview) -> tuple[QuestionTranscript, ...]:

@@ -44,13 +44,6 @@ def turns_store(interview: Interview, turns: list[Turn], *, broadcast: bool = Tr
             broadcast_on_commit(group, turn_event(turn, total=interview.question_count))
 
 
-def turn_append(interview: Interview, *, broadcast: bool = True, **fields: Any) -> Turn:
-    """Persist one turn with the next seq."""
-    turn = turn_next(interview, **fields)
-    turns_store(interview, [turn], broadcast=broadcast)
-    return turn
-
-
 def interview_touch(interview: Interview, *extra_fields: str, was: Interview | None = None) -> bool:
     """Save the counters (and `extra_fields`) with the activity time. `was`: only if the row
     still is as `was` read it, activity time aside (a liveness mark, not the interview's
@@ -68,9 +61,25 @@ def interview_finish(
     broadcast: bool = True,
 ) -> Turn:
     """End the interview with a `completed` event; evaluate it if the candidate answered."""
-    turn = turn_append(
+    turn = interview_finish_after(interview, [], reason=reason, status=status, broadcast=broadcast)
+    assert turn is not None  # no `was`: the caller holds the lock, the UPDATE applies
+    return turn
+
+
+def interview_finish_after(
+    interview: Interview,
+    before: list[Turn],
+    *,
+    reason: str,
+    status: str = InterviewStatus.COMPLETED,
+    broadcast: bool = True,
+    was: Interview | None = None,
+) -> Turn | None:
+    """interview_finish after `before` (the answer that ends it, from turn_next), stored in
+    the same INSERT: one UPDATE of the interview, one INSERT, the evaluation's row. `was`: only
+    if the interview is still as it (interview_touch); None, with nothing stored, when not."""
+    turn = turn_next(
         interview,
-        broadcast=broadcast,
         role=TurnRole.SYSTEM,
         kind=TurnKind.SYSTEM,
         question_index=interview.current_index,
@@ -79,8 +88,11 @@ def interview_finish(
     )
     interview.status = status
     interview.completed_at = timezone.now()
-    interview_touch(interview, "status", "completed_at")
-    if interview.turns.filter(kind=TurnKind.ANSWER).exists():
+    if not interview_touch(interview, "status", "completed_at", was=was):
+        return None
+    turns_store(interview, [*before, turn], broadcast=broadcast)
+    answered = any(t.kind == TurnKind.ANSWER for t in before)
+    if answered or interview.turns.filter(kind=TurnKind.ANSWER).exists():
         evaluation_request(interview=interview)
     logger.info("interview %s finished: %s (%s)", interview.pk, status, reason)
     return turn

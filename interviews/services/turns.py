@@ -34,6 +34,7 @@ from interviews.services.planner import Plan, plan_next, turn_of
 from interviews.services.rejections import Rejected
 from interviews.services.transcript import (
     interview_finish,
+    interview_finish_after,
     interview_touch,
     turn_next,
     turns_store,
@@ -148,29 +149,24 @@ def _answer_store(
     if reply:
         with interviewer_step():
             plan = plan_next(interview, after, tail.asked)
-    if plan is None or plan.move.kind is MoveKind.COMPLETE:
+    if plan is None:
         turns_store(interview, [answer], broadcast=broadcast)
         interview_touch(interview)
-        replies = (_plan_apply(interview, plan, broadcast),) if plan is not None else ()
         move_after = interview_move(interview=interview, tip=after.tip)
-        return AnswerOutcome(
-            answer=answer,
-            duplicate=False,
-            replies=replies,
-            interviewers_move=not replies and move_after.interviewers,
-        )
-    # The common case: the answer and the interviewer's next turn in one INSERT, one UPDATE.
-    turn = _asked_and_stored(interview, plan, [answer], broadcast)
-    assert turn is not None  # under the lock, nothing else moved the interview
+        return AnswerOutcome(answer, False, interviewers_move=move_after.interviewers)
+    # The answer and the interviewer's reply (the next turn, or the end) in one INSERT, one
+    # UPDATE; under the lock nothing else moved the interview.
+    turn = _reply_stored(interview, plan, answer, broadcast, was=None)
+    assert turn is not None
     return AnswerOutcome(answer, False, (turn,), known=_known_after(answer, turn, tail.asked))
 
 
 def _answer_known(
     known: Tail, text: str, client_msg_id: uuid.UUID, broadcast: bool, code: bool
 ) -> AnswerOutcome | None:
-    """The answer and the interviewer's reply stored from `known`, or None where `known`
-    cannot decide: the move is not a plain answer and reply (a refusal, the interview's end),
-    the interview or its transcript moved since `known` (the UPDATE matched no row), or the
+    """The answer and the interviewer's reply (the next turn, or the interview's end) stored
+    from `known`, or None where `known` cannot decide: the answer would be refused, the
+    interview or its transcript moved since `known` (the UPDATE matched no row), or the
     client_msg_id was stored before (the INSERT broke its unique constraint). The caller then
     locks and reads, which decides each of those as for any answer; nothing was stored."""
     last = known.recent.last
@@ -185,16 +181,28 @@ def _answer_known(
     answer = _answer_turn(interview, last, text, client_msg_id)
     with interviewer_step():
         plan = plan_next(interview, Recent(last=answer, before=last), known.asked)
-    if plan is None or plan.move.kind is MoveKind.COMPLETE:
-        return None  # the end, with its evaluation: once per interview, under the lock
+    if plan is None:
+        return None
     try:
         with transaction.atomic():
-            turn = _asked_and_stored(interview, plan, [answer], broadcast, was=known.interview)
+            turn = _reply_stored(interview, plan, answer, broadcast, was=known.interview)
     except IntegrityError:
         return None
     if turn is None:
         return None
     return AnswerOutcome(answer, False, (turn,), known=_known_after(answer, turn, known.asked))
+
+
+def _reply_stored(
+    interview: Interview, plan: Plan, answer: Turn, broadcast: bool, was: Interview | None
+) -> Turn | None:
+    """The answer and what `plan` replies to it, stored together (see _asked_and_stored)."""
+    if plan.move.kind is MoveKind.COMPLETE:
+        assert plan.move.reason is not None
+        return interview_finish_after(
+            interview, [answer], reason=plan.move.reason, broadcast=broadcast, was=was
+        )
+    return _asked_and_stored(interview, plan, [answer], broadcast, was=was)
 
 
 def _answer_turn(interview: Interview, asked: Turn, text: str, client_msg_id: uuid.UUID) -> Turn:
@@ -209,8 +217,11 @@ def _answer_turn(interview: Interview, asked: Turn, text: str, client_msg_id: uu
     )
 
 
-def _known_after(before: Turn | None, reply: Turn, asked: tuple[str, ...]) -> Tail:
-    """The transcript's end once the interviewer's `reply` followed `before`."""
+def _known_after(before: Turn | None, reply: Turn, asked: tuple[str, ...]) -> Tail | None:
+    """The transcript's end once the interviewer's `reply` followed `before`; None after the
+    interview's end, where there is nothing more to answer."""
+    if reply.kind == TurnKind.SYSTEM:
+        return None
     if reply.kind == TurnKind.QUESTION:
         asked = (*asked, reply.text)
     return Tail(reply.interview, Recent(last=reply, before=before), asked, existing=None)
@@ -273,8 +284,6 @@ def interview_advance_known(*, interview_id: int, broadcast: bool = True) -> Adv
             if plan is None:
                 return Advanced([])
             turn = _plan_apply(tail.interview, plan, broadcast)
-        if turn.kind == TurnKind.SYSTEM:
-            return Advanced([turn])  # the end: nothing more to answer
         return Advanced([turn], _known_after(tail.recent.last, turn, tail.asked))
     interview = Interview.objects.get(pk=interview_id)
     # May call the LLM twice (a follow-up check, then the next question): one step, so both

@@ -241,3 +241,39 @@ def test_known__two_sockets_answer_at_once_from_the_same_snapshot__one_turn_each
         (6, "answer", 3),
         (7, "question", 4),
     ]
+
+
+@pytest.mark.usefixtures("postgres_required")
+def test_known__two_sockets_send_the_last_answer_at_once__one_ends_it_one_evaluation() -> None:
+    from interviews.models import Evaluation
+
+    interview_id, first = _started(question_count=2)  # question 2 pending: the last
+    barrier = threading.Barrier(2)
+    outcomes: list[AnswerOutcome] = []
+    refusals: list[str] = []
+    errors: list[BaseException] = []
+
+    def answer() -> None:
+        try:
+            barrier.wait(timeout=10)
+            outcomes.append(_answer(interview_id, first.known))
+        except AnswerRejected as exc:
+            refusals.append(exc.code)
+        except BaseException as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=answer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not errors, errors
+    # One compare-and-set won and ended the interview; the other, under the lock, found it
+    # finished: stored nothing, and no second evaluation.
+    assert [o.replies[0].kind for o in outcomes] == ["system"]
+    assert refusals == ["interview_finished"]
+    assert _transcript(interview_id)[3:] == [(4, "answer", 2), (5, "system", 2)]
+    assert Interview.objects.get(pk=interview_id).status == InterviewStatus.COMPLETED
+    assert Evaluation.objects.filter(interview_id=interview_id).count() == 1

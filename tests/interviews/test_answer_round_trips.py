@@ -198,3 +198,53 @@ async def test_search_failing_inside_the_answer_transaction__answer_and_question
     turns = await _answer_whose_question_search_fails(monkeypatch)
     assert [(t.seq, t.kind) for t in turns[1:]] == [(2, "answer"), (3, "question")]
     assert turns[2].meta["grounding"] == "ungrounded"
+
+
+# The answer that ends the interview, from what the socket knew: BEGIN, the compare-and-set
+# UPDATE (status and end time with the counters), one INSERT (the answer and the `completed`
+# turn), the evaluation's row (INSERT ... ON CONFLICT DO NOTHING), COMMIT.
+MAX_ROUND_TRIPS_END = 5
+
+
+async def test_offline_last_answer__ends_the_interview_in_five_round_trips_reading_nothing(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from interviews.models import Evaluation
+    from interviews.services import evaluation
+
+    queued: list[int] = []
+    monkeypatch.setattr(
+        evaluation, "enqueue_on_commit", lambda task, *, interview_id: queued.append(interview_id)
+    )
+    monkeypatch.setattr(get_interviewer(), "follow_up_question", lambda *args: None)
+    created = await _create(question_count=2)
+    comm = await connect(created.ws_path)
+    await comm.send_json_to({"type": "hello", "last_seq": 0})
+    await until(comm, "question")
+    await until(comm, "status")
+    await _answered(comm)  # question 2, from what the socket knew
+    with pg_round_trips() as trips:
+        await comm.send_json_to(
+            {"type": "answer", "text": STRONG_ANSWER, "client_msg_id": str(uuid.uuid4())}
+        )
+        frames = await until(comm, "completed")
+        sent = _answer_own(trips.take())
+    await comm.disconnect()
+    assert [f["type"] for f in frames] == ["ack", "completed"]
+    assert len(sent) <= MAX_ROUND_TRIPS_END, sent
+    assert not any(text.startswith("SELECT") for text in sent), sent  # nothing read
+    assert sent[1].startswith("UPDATE"), sent  # the compare-and-set comes first
+    interview = created.interview
+    evaluations = await database_sync_to_async(
+        lambda: list(
+            Evaluation.objects.filter(interview=interview).values_list("status", flat=True)
+        )
+    )()
+    assert evaluations == ["pending"]
+    assert queued == [interview.pk]  # its task, once
+    kinds = await database_sync_to_async(
+        lambda: list(
+            Turn.objects.filter(interview=interview).order_by("seq").values_list("kind", flat=True)
+        )
+    )()
+    assert kinds == ["question", "answer", "question", "answer", "system"]
