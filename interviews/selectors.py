@@ -101,8 +101,12 @@ def interview_question_labels(*, interview: Interview) -> dict[int, list[TurnLab
     return labels
 
 
+def interview_turns_since(*, interview: Interview, last_seq: int) -> list[Turn]:
+    return list(interview.turns.filter(seq__gt=last_seq).order_by("seq"))
+
+
 def interview_events_since(*, interview: Interview, last_seq: int) -> list[Event]:
-    turns = interview.turns.filter(seq__gt=last_seq).order_by("seq")
+    turns = interview_turns_since(interview=interview, last_seq=last_seq)
     return [turn_event(t, total=interview.question_count) for t in turns]
 
 
@@ -122,9 +126,12 @@ class Recent:
         return Tip(last_kind=last.kind, last_index=last.question_index, answered_kind=answered)
 
 
-def interview_recent(*, interview: Interview) -> Recent:
-    """The last two turns, in one query."""
-    turns = list(interview.turns.order_by("-seq")[:2])
+def interview_recent(*, interview: Interview, transcript: list[Turn] | None = None) -> Recent:
+    """The last two turns, in one query; `transcript`: every turn, in order, read already."""
+    if transcript is not None:
+        turns = transcript[:-3:-1]
+    else:
+        turns = list(interview.turns.order_by("-seq")[:2])
     return Recent(last=turns[0] if turns else None, before=turns[1] if len(turns) > 1 else None)
 
 
@@ -200,9 +207,18 @@ def interviews_time_over(*, now: datetime) -> list[Interview]:
     return [i for i in candidates if interview_time_over(interview=i, now=now)]
 
 
-def interview_state(*, interview: Interview) -> dict[str, Any]:
-    """The `interview` object of the welcome frame."""
+def interview_answered(*, interview: Interview, transcript: list[Turn] | None = None) -> int:
+    """How many questions have at least one answer; `transcript`: every turn, read already."""
+    if transcript is not None:
+        return len({t.question_index for t in transcript if t.kind == TurnKind.ANSWER})
     answered = interview.turns.filter(kind=TurnKind.ANSWER).values("question_index").distinct()
+    return answered.count()
+
+
+def interview_state(
+    *, interview: Interview, transcript: list[Turn] | None = None
+) -> dict[str, Any]:
+    """The `interview` object of the welcome frame; `transcript` as in interview_answered."""
     return {
         "room_id": interview.room_id,
         "candidate_name": interview.candidate_name,
@@ -210,7 +226,7 @@ def interview_state(*, interview: Interview) -> dict[str, Any]:
         "topic": interview.topic,
         "status": interview.status,
         "total": interview.question_count,
-        "answered": answered.count(),
+        "answered": interview_answered(interview=interview, transcript=transcript),
         "current_index": interview.current_index,
         "last_seq": interview.last_seq,
         "time_remaining": interview_time_remaining(interview=interview),
@@ -239,10 +255,9 @@ def interview_ending(*, interview: Interview) -> Ending | None:
     end = interview.turns.filter(kind=TurnKind.SYSTEM, meta__event="completed").last()
     if end is None:
         return None
-    answered = interview.turns.filter(kind=TurnKind.ANSWER).values("question_index").distinct()
     return Ending(
         reason=str(end.meta.get("reason", "")),
-        answered=answered.count(),
+        answered=interview_answered(interview=interview),
         total=interview.question_count,
     )
 

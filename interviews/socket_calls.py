@@ -85,15 +85,17 @@ def join(interview_id: int, last_seq: int) -> Join:
     # Too far behind to replay frame by frame, or ahead of the server (its history is not
     # ours): one snapshot frame with everything instead.
     snapshot = last_seq > 0 and (missed > settings.WS_REPLAY_CAP or missed < 0)
-    events = selectors.interview_events_since(
-        interview=interview, last_seq=0 if snapshot else last_seq
-    )
-    recent = selectors.interview_recent(interview=interview)
+    since = 0 if snapshot else last_seq
+    turns = selectors.interview_turns_since(interview=interview, last_seq=since)
+    # From the start, the turns are the whole transcript: its end and the questions answered
+    # come from them rather than from two more queries.
+    transcript = turns if since == 0 else None
+    recent = selectors.interview_recent(interview=interview, transcript=transcript)
     move = selectors.interview_move(interview=interview, tip=recent.tip)
     pending = selectors.interview_pending_question(recent=recent, move=move)
     return Join(
-        state=selectors.interview_state(interview=interview),
-        events=events,
+        state=selectors.interview_state(interview=interview, transcript=transcript),
+        events=[selectors.turn_event(t, total=interview.question_count) for t in turns],
         pending=selectors.turn_event(pending, total=interview.question_count) if pending else None,
         snapshot=snapshot,
         interviewers_move=move.interviewers,
