@@ -18,6 +18,15 @@ _clients: dict[str, RedisCacheClient] = {}
 _lock = threading.Lock()
 
 
+# Django's contract for incr and decr: a missing key is a ValueError, never a new counter.
+# Its client sends EXISTS, then INCRBY: two round trips, and a key that expires in between
+# comes back as a counter with no expiry. One script does both, atomically.
+_INCR_EXISTING = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('INCRBY', KEYS[1], ARGV[1]) end
+return false
+"""
+
+
 class _ReusedClient(RedisCacheClient):
     """Django's client builds a new redis.Redis around the pool for every cache call (its
     constructor copies options and sets up callbacks: most of a frame count's CPU). One per
@@ -30,6 +39,7 @@ class _ReusedClient(RedisCacheClient):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._redis_by_pool: dict[int, Any] = {}
+        self._incr_by_client: dict[int, Any] = {}
 
     def get_client(self, key: Any = None, *, write: bool = False) -> Any:
         pool = self._get_connection_pool(write)
@@ -37,6 +47,19 @@ class _ReusedClient(RedisCacheClient):
         if client is None:
             client = self._redis_by_pool.setdefault(id(pool), self._client(connection_pool=pool))
         return client
+
+    def incr(self, key: Any, delta: int = 1) -> Any:
+        client = self.get_client(key, write=True)
+        script = self._incr_by_client.get(id(client))
+        if script is None:
+            # EVALSHA, with the script loaded on the first NOSCRIPT (redis-py's Script).
+            script = self._incr_by_client.setdefault(
+                id(client), client.register_script(_INCR_EXISTING)
+            )
+        value = script(keys=[key], args=[delta])
+        if value is None:
+            raise ValueError(f"Key '{key}' not found.")
+        return value
 
 
 class SharedPoolRedisCache(RedisCache):

@@ -28,6 +28,7 @@ from django.core.cache import cache
 from redis.exceptions import RedisError
 
 from interviews.models import Interview
+from interviews.services.rate_limits import CounterUnavailable, window_count, window_key
 from interviews.services.tokens import (
     InviteProblem,
     InviteRejected,
@@ -81,7 +82,7 @@ def _window(now: float) -> tuple[int, float]:
 
 
 def _cache_key(client: str, window: int) -> str:
-    return f"{KEY_PREFIX}:{client}:{window}"
+    return window_key(f"{KEY_PREFIX}:{client}", window)
 
 
 def token_attempt_admit(*, client: str, clock: Clock = time.time) -> str | None:
@@ -96,26 +97,25 @@ def token_attempt_admit(*, client: str, clock: Clock = time.time) -> str | None:
     limit = settings.TOKEN_FAILURES_PER_MINUTE
     if limit <= 0:
         return None
-    window, left = _window(clock())
-    key = _cache_key(client, window)
     try:
-        # add() then incr(): the key expires with its window (plus slack for clocks that
-        # differ a little between web processes).
-        cache.add(key, 0, timeout=WINDOW_SECONDS * 2)
-        attempts = int(cache.incr(key))
-    except (RedisError, OSError, ValueError):
+        # One round trip: the count and the key's expiry with its window (plus slack for
+        # clocks that differ a little between web processes), services/rate_limits.py.
+        counted = window_count(
+            key=f"{KEY_PREFIX}:{client}", window_seconds=WINDOW_SECONDS, now=clock()
+        )
+    except CounterUnavailable:
         # A cache outage must not lock every candidate out: fail open, and say so.
         logger.warning("token failure count unavailable; not limiting", exc_info=True)
         return None
-    if attempts > limit:
+    if counted.count > limit:
         logger.warning(
             "invite token attempt refused: %s has reached %s failures this minute",
             client,
             limit,
-            extra={"client": client, "failures": attempts},
+            extra={"client": client, "failures": counted.count},
         )
-        raise TooManyTokenFailures(retry_after=left)
-    return key
+        raise TooManyTokenFailures(retry_after=counted.retry_after)
+    return counted.key
 
 
 def token_attempt_settle(

@@ -23,13 +23,20 @@ class CounterUnavailable(Exception):
 class WindowCount:
     count: int  # hits in the current window, this one included
     retry_after: float  # seconds until the window ends
+    key: str  # the window's key in the cache (window_key)
 
 
-def window_count(*, key: str, window_seconds: float) -> WindowCount:
-    """Count one hit on `key` in the current fixed window (aligned to the clock)."""
-    now = time.time()
+def window_key(key: str, window: int) -> str:
+    """The cache key of `key`'s counter in window number `window`."""
+    return f"{key}:{window}"
+
+
+def window_count(*, key: str, window_seconds: float, now: float | None = None) -> WindowCount:
+    """Count one hit on `key` in the current fixed window (aligned to the clock; `now`: the
+    time to count at, by default the clock's), stored as `key:<window number>`."""
+    now = time.time() if now is None else now
     window = int(now // window_seconds)
-    full_key = f"{key}:{window}"
+    full_key = window_key(key, window)
     # Kept for two windows, so it never expires inside its own.
     timeout = math.ceil(window_seconds * 2)
     try:
@@ -37,7 +44,7 @@ def window_count(*, key: str, window_seconds: float) -> WindowCount:
         # counted here.
         if (incr_window := getattr(cache, "incr_window", None)) is not None:
             count = incr_window(full_key, timeout)
-            return WindowCount(count=count, retry_after=(window + 1) * window_seconds - now)
+            return WindowCount(count, (window + 1) * window_seconds - now, full_key)
         try:
             count = cache.incr(full_key)
         except ValueError:  # the window's first hit: no key yet
@@ -46,4 +53,4 @@ def window_count(*, key: str, window_seconds: float) -> WindowCount:
             count = 1 if cache.add(full_key, 1, timeout=timeout) else cache.incr(full_key)
     except (RedisError, OSError) as exc:
         raise CounterUnavailable(str(exc)) from exc
-    return WindowCount(count=int(count), retry_after=(window + 1) * window_seconds - now)
+    return WindowCount(int(count), (window + 1) * window_seconds - now, full_key)

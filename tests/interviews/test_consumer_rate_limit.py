@@ -164,3 +164,34 @@ def test_window_count_on_redis__one_round_trip_and_the_key_expires_after_two_win
     assert len(sent) == 3  # one connection use (one pipelined exchange) per hit
     [stored] = client.keys(f"*{key}*")
     assert 30 < client.ttl(stored) <= 60  # outlives its window, gone after the next
+
+
+@pytest.mark.services
+def test_shared_redis_cache_incr__one_round_trip_and_a_missing_key_stays_missing(
+    redis_url: str,
+) -> None:
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    assert isinstance(backend, SharedPoolRedisCache)
+    key = f"test-{uuid.uuid4().hex}"
+    client = backend._cache.get_client(None, write=True)
+    backend.add(key, 5, timeout=60)
+    sent: list[str] = []
+    real = client.connection_pool.get_connection
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        sent.append("round trip")
+        return real(*args, **kwargs)
+
+    backend.incr(key)  # the script loaded once, outside the count
+    client.connection_pool.get_connection = counted
+    try:
+        assert backend.incr(key, 2) == 8
+        assert backend.decr(key) == 7
+        with pytest.raises(ValueError, match="not found"):
+            backend.decr(f"{key}-missing")
+    finally:
+        del client.connection_pool.get_connection
+    assert len(sent) == 3  # one exchange each: Django's own client makes two
+    assert backend.get(key) == 7
+    assert 0 < client.ttl(backend.make_key(key)) <= 60  # the counter keeps its expiry
+    assert not client.exists(backend.make_key(f"{key}-missing"))  # no counter created

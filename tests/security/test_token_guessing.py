@@ -275,3 +275,29 @@ def test_concurrent_guesses__at_most_the_limit_are_checked(
 
     assert outcomes == {"checked": 20, "refused": 180}
     assert len(checked) == 20
+
+
+def test_a_real_link__counted_and_given_back_in_two_redis_round_trips(redis_url: str) -> None:
+    client = guessing.client_key(fresh_address())
+    redis = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    guessing.token_attempt_settle(  # loads the give-back's script, outside the count
+        key=guessing.token_attempt_admit(client=client), client=client, where="t", problem=None
+    )
+    sent: list[str] = []
+    real = redis.connection_pool.get_connection
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        sent.append("round trip")
+        return real(*args, **kwargs)
+
+    redis.connection_pool.get_connection = counted
+    try:
+        key = guessing.token_attempt_admit(client=client)
+        guessing.token_attempt_settle(key=key, client=client, where="t", problem=None)
+    finally:
+        del redis.connection_pool.get_connection
+    # The count (SET NX EX and INCR, pipelined), then the give-back (one script): every
+    # WebSocket connect and invite page pays these.
+    assert len(sent) == 2
+    assert key is not None
+    assert int(redis.get(cache.make_key(key))) == 0
