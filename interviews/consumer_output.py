@@ -111,10 +111,13 @@ class SocketOutput:
             return  # a handler that finishes after the close: the client replays on reconnect
         # A client that stops reading must not hold this socket's events (or the process)
         # hostage: past WS_SEND_TIMEOUT the socket is dropped and the client resumes later.
+        text = json.dumps(payload)
         try:
-            await asyncio.wait_for(
-                self._send_unless_closed(json.dumps(payload)), timeout=settings.WS_SEND_TIMEOUT
-            )
+            # A deadline on this task, not wait_for's task per frame; and with no await
+            # between the check above and the send, a close (going_away at SIGTERM) cannot
+            # come in between.
+            async with asyncio.timeout(settings.WS_SEND_TIMEOUT):
+                await self.send(text_data=text)
         except TimeoutError:
             logger.warning("send timed out on interview %s; dropping socket", self.interview_id)
             metrics.ERROR_CLOSES.labels(code=metrics.close_code(1011)).inc()
@@ -127,10 +130,3 @@ class SocketOutput:
             self.closed = True
             return
         metrics.FRAMES_OUT.labels(type=payload.get("type", "")).inc()
-
-    async def _send_unless_closed(self, text: str) -> None:
-        # wait_for runs this in a task of its own, scheduled after _send's check: a close
-        # (going_away at SIGTERM) may come in between, so the check is made again here, with
-        # no await between it and the send.
-        if not self.closed:
-            await self.send(text_data=text)

@@ -7,6 +7,7 @@ traceback and tried to close a socket that was gone. The answer is stored either
 page resumes from the transcript.
 """
 
+import asyncio
 import logging
 import uuid
 from typing import Any
@@ -63,3 +64,36 @@ async def test_client_gone_mid_turn__answer_stored__no_error_logged(
 
     assert await _answers(created.interview) == [text]
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+async def test_a_client_that_stops_reading__dropped_after_ws_send_timeout(
+    settings: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    from channels.exceptions import StopConsumer
+
+    from interviews.consumers import InterviewConsumer
+
+    settings.WS_SEND_TIMEOUT = 0.2
+    consumer = InterviewConsumer()
+    consumer.timers = {}  # as __call__ sets them
+    consumer.interview_id = 7
+    stuck = asyncio.Event()
+    closes: list[int] = []
+
+    async def base_send(message: dict[str, Any]) -> None:
+        await stuck.wait()  # a full send buffer that never drains (uvicorn's writable)
+
+    async def disconnect(code: int) -> None:
+        closes.append(code)
+
+    consumer.base_send = base_send
+    consumer.disconnect = disconnect  # type: ignore[method-assign]
+    started = asyncio.get_running_loop().time()
+    with caplog.at_level(logging.WARNING), pytest.raises(StopConsumer):
+        await consumer._send({"type": "status", "state": "ok"})
+    waited = asyncio.get_running_loop().time() - started
+    assert 0.2 <= waited < 2
+    assert closes == [1011]
+    assert "send timed out on interview 7" in caplog.text
+    # The task itself was not left cancelled: the consumer's loop can end cleanly.
+    assert asyncio.current_task().cancelling() == 0  # type: ignore[union-attr]
