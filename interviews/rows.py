@@ -161,9 +161,30 @@ def _concrete(model: type[Model], names: tuple[str, ...]) -> tuple[Field, ...]:
     return tuple(by_name[n] for n in names)
 
 
+# PostgreSQL's `xmin`: the transaction that wrote a row's current version. Every UPDATE of
+# the row, by anyone, gives it a new one (a lock alone does not), so "xmin is still what I
+# read" is "nothing changed the row": a compare-and-set on one value, where comparing every
+# column sends and compares them all (most of an answer's UPDATE, in psycopg's quoting).
+VERSION = "_row_version"
+
+
+def version_column(alias: str) -> str | None:
+    """The SELECT expression of a row's version (read it into `VERSION` with version_set),
+    or None where the backend has none (SQLite: a compare-and-set compares every column)."""
+    return f"{alias}.xmin::text" if default_connection.vendor == "postgresql" else None
+
+
+def version_set(obj: Model, version: str | None) -> None:
+    setattr(obj, VERSION, version)
+
+
 @functools.cache
 def _update_sql(
-    model: type[Model], names: tuple[str, ...], vendor: str, unchanged: tuple[str, ...] = ()
+    model: type[Model],
+    names: tuple[str, ...],
+    vendor: str,
+    unchanged: tuple[str, ...] = (),
+    by_version: bool = False,
 ) -> str:
     # `vendor` keys the cache, as in _insert_sql, and picks the NULL-safe equality.
     qn = default_connection.ops.quote_name
@@ -171,7 +192,10 @@ def _update_sql(
     pk = qn(model._meta.pk.column)
     same = "IS NOT DISTINCT FROM" if vendor == "postgresql" else "IS"
     guard = "".join(f" AND {qn(f.column)} {same} %s" for f in _concrete(model, unchanged))
-    return f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {pk} = %s{guard}"  # noqa: S608 (names: the model's)
+    if by_version:
+        guard += " AND xmin = %s::xid"
+    returning = " RETURNING xmin::text" if vendor == "postgresql" else ""
+    return f"UPDATE {qn(model._meta.db_table)} SET {sets} WHERE {pk} = %s{guard}{returning}"  # noqa: S608 (names: the model's)
 
 
 @functools.cache
@@ -186,18 +210,30 @@ def update(
 ) -> bool:
     """`obj.save(update_fields=names)` as one UPDATE, without the ORM's per-call compilation.
 
-    `was`: the row as the caller last read it. The UPDATE then applies only if every column
-    but the primary key and `ignoring` still holds `was`'s value (a compare-and-set, which
-    also locks the row until the transaction ends). Returns whether a row was updated.
+    `was`: the row as the caller last read it. The UPDATE then applies only if the row is
+    still as `was` read it (a compare-and-set, which also locks the row until the transaction
+    ends): its version, where `was` was read with one (version_column), else every column but
+    the primary key and `ignoring`. Returns whether a row was updated; on PostgreSQL `obj`
+    then holds the row's new version.
     """
     names = tuple(dict.fromkeys(names))  # in order, once each
     conn = default_connection
     fields = _concrete(type(obj), names)
     params = [f.get_db_prep_save(f.pre_save(obj, False), conn) for f in fields]
     params.append(obj.pk)
-    unchanged = _guarded(type(obj), tuple(ignoring)) if was is not None else ()
+    version = getattr(was, VERSION, None) if was is not None else None
+    unchanged: tuple[str, ...] = ()
+    if was is not None and version is None:
+        unchanged = _guarded(type(obj), tuple(ignoring))
     for f in _concrete(type(obj), unchanged):
         params.append(f.get_db_prep_value(getattr(was, f.attname), conn))
+    if version is not None:
+        params.append(version)
+    sql = _update_sql(type(obj), names, conn.vendor, unchanged, version is not None)
     with conn.cursor() as cursor:
-        cursor.execute(_update_sql(type(obj), names, conn.vendor, unchanged), params)
-        return cursor.rowcount == 1
+        cursor.execute(sql, params)
+        if conn.vendor != "postgresql":
+            return cursor.rowcount == 1
+        row = cursor.fetchone()
+    version_set(obj, row[0] if row else None)
+    return row is not None

@@ -55,10 +55,12 @@ def tail_locked(
     """Lock the interview and read what an answer needs (see the module's docstring).
     Interview.DoesNotExist when there is no such interview."""
     i, p, t = rows.width(Interview), rows.width(Position), rows.width(Turn)
+    version = rows.version_column("i")  # for the next answer's compare-and-set (`known`)
     # Every name comes from the models' metadata, every value is a parameter.
     sql = (
         f"SELECT {rows.columns(Interview, 'i')}, {rows.columns(Position, 'p')}, "  # noqa: S608
-        f"{rows.columns(Turn, 't')} FROM {rows.table(Interview)} i "
+        f"{rows.columns(Turn, 't')}{f', {version}' if version else ''} "
+        f"FROM {rows.table(Interview)} i "
         f"LEFT JOIN {rows.table(Position)} p ON p.id = i.position_id "
         f"LEFT JOIN {rows.table(Turn)} t ON t.interview_id = i.id "
         f"AND ({_wanted('i.last_seq', with_questions)}) "
@@ -70,6 +72,8 @@ def tail_locked(
     if not found:
         raise Interview.DoesNotExist(f"Interview {interview_id} does not exist.")
     interview = rows.from_row(Interview, found[0][:i])
+    if version:
+        rows.version_set(interview, found[0][-1])
     if found[0][i] is not None:
         interview.position = rows.from_row(Position, found[0][i : i + p])
     turns = [rows.from_row(Turn, row[i + p : i + p + t]) for row in found if row[i + p] is not None]

@@ -1,7 +1,9 @@
 """interviews/rows.py writes and reads what the ORM would, on whichever database runs the suite
 (SQLite without DATABASE_URL, PostgreSQL with it): JSON, UUIDs, datetimes, nullable fields."""
 
+import threading
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -61,3 +63,58 @@ def test_update__writes_only_the_named_fields() -> None:
         when,
         stored.token_expires_at,
     )
+
+
+def _versioned(interview_id: int) -> Interview:
+    """The interview as the answer path reads it: with its row version where there is one."""
+    from interviews.services.answer_tail import tail_locked
+
+    return tail_locked(interview_id, None, with_questions=False).interview
+
+
+def _elsewhere(work: Callable[[], object]) -> None:
+    """`work` in another thread: its own connection, its own committed transaction."""
+    from django.db import connections, transaction
+
+    def run() -> None:
+        try:
+            with transaction.atomic():
+                work()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(timeout=30)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("moved", ["nothing", "a column the update does not write", "locked"])
+def test_update_with_was__applies_exactly_when_nothing_changed_the_row(moved: str) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    interview_id = make_interview().interview.pk
+    was = _versioned(interview_id)
+    rows_of = Interview.objects.filter(pk=interview_id)
+    if moved == "a column the update does not write":
+        # A staff edit in between: the compare-and-set must see it, whatever the column.
+        _elsewhere(lambda: rows_of.update(candidate_name="Edited"))
+    elif moved == "locked":
+        # Another transaction that only locked the row changed nothing.
+        _elsewhere(lambda: list(rows_of.select_for_update()))
+    mine = Interview.objects.get(pk=interview_id)
+    mine.last_seq = was.last_seq + 1
+    with CaptureQueriesContext(connection) as queries:
+        applied = rows.update(mine, ["last_seq"], was=was)
+    assert applied is (moved != "a column the update does not write")
+    [sql] = [q["sql"] for q in queries.captured_queries]
+    if connection.vendor == "postgresql":
+        # One value compared, the version, not every column; the new one comes back.
+        assert "xmin = " in sql
+        assert "candidate_name" not in sql
+        assert (getattr(mine, rows.VERSION) is not None) is applied
+        again = Interview.objects.get(pk=interview_id)
+        again.last_seq = mine.last_seq + 1
+        assert rows.update(again, ["last_seq"], was=mine) is applied  # chained from it
+    else:
+        assert "candidate_name" in sql  # SQLite: every column compared
