@@ -46,8 +46,8 @@ def turns_store(interview: Interview, turns: list[Turn], *, broadcast: bool = Tr
 
 def interview_touch(interview: Interview, *extra_fields: str, was: Interview | None = None) -> bool:
     """Save the counters (and `extra_fields`) with the activity time. `was`: only if the row
-    still is as `was` read it, activity time aside (a liveness mark, not the interview's
-    state); returns whether it was saved (rows.update)."""
+    still is as `was` read it (rows.update: its version, else every column but the activity
+    time, a liveness mark written only with the counters); returns whether it was saved."""
     interview.last_activity_at = timezone.now()
     names = ["last_seq", "last_activity_at", *extra_fields]
     return rows.update(interview, names, was=was, ignoring=("last_activity_at",))
