@@ -53,7 +53,7 @@ from interviews.services.answer_tail import Tail
 from interviews.services.effects import interview_group
 from interviews.services.guessing import TooManyTokenFailures
 from interviews.services.interviews import AnswerRejected
-from interviews.services.rate_limits import CounterUnavailable, window_count_async
+from interviews.services.rate_limits import CounterUnavailable
 from interviews.services.tokens import InviteRejected
 
 logger = logging.getLogger(__name__)
@@ -320,11 +320,7 @@ class InterviewConsumer(CodeFrames, SocketOutput, AsyncWebsocketConsumer):
         """The frame's number in its window: per interview, so reconnecting does not reset it."""
         assert self.interview_id is not None
         try:
-            window = settings.WS_RATE_LIMIT_WINDOW_SECONDS
-            # By room id, random per interview: an id repeats across databases sharing one
-            # Redis (test runs, a restored copy), and their counts must not mix.
-            key = f"ws-frames:{self.room_id}"
-            return (await window_count_async(key=key, window_seconds=window)).count
+            return await calls.count_frame(self.interview_id)
         except CounterUnavailable:
             # Limiting nothing would let a flood through; refusing every frame would lock
             # candidates out over a cache outage. This socket's own count still bounds it.

@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
+from asgiref.sync import sync_to_async
 from channels.db import DatabaseSyncToAsync
 from django.conf import settings
 
@@ -26,6 +27,7 @@ from interviews.services.interviews import (
     interview_answer_submit,
     interview_start,
 )
+from interviews.services.rate_limits import window_count
 from interviews.services.submissions import submission_create
 from interviews.services.tokens import InviteProblem, InviteRejected, interview_authenticate
 from interviews.shutdown import DaemonThreadPool, default_workers
@@ -189,6 +191,15 @@ def code_latest(interview_id: int, question_seq: int) -> tuple[int, Event] | Non
     interview = Interview.objects.get(pk=interview_id)
     submission = pending_question_submission(interview=interview, question_seq=question_seq)
     return (submission.pk, submission_event(submission)) if submission else None
+
+
+# Off the thread-sensitive thread every socket's database work queues on: a cache round trip
+# per frame must not wait behind other candidates' queries.
+@sync_to_async(thread_sensitive=False)
+def count_frame(interview_id: int) -> int:
+    """This frame's number in the interview's current window, across all its sockets."""
+    window = settings.WS_RATE_LIMIT_WINDOW_SECONDS
+    return window_count(key=f"ws-frames:{interview_id}", window_seconds=window).count
 
 
 @db_call

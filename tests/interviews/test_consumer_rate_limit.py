@@ -161,7 +161,7 @@ def test_window_count_on_redis__one_round_trip_and_the_key_expires_after_two_win
         ]
     finally:
         del client.connection_pool.get_connection
-    assert len(sent) == 3  # one connection use (one script, one exchange) per hit
+    assert len(sent) == 3  # one connection use (one pipelined exchange) per hit
     [stored] = client.keys(f"*{key}*")
     assert 30 < client.ttl(stored) <= 60  # outlives its window, gone after the next
 
@@ -195,54 +195,3 @@ def test_shared_redis_cache_incr__one_round_trip_and_a_missing_key_stays_missing
     assert backend.get(key) == 7
     assert 0 < client.ttl(backend.make_key(key)) <= 60  # the counter keeps its expiry
     assert not client.exists(backend.make_key(f"{key}-missing"))  # no counter created
-
-
-async def test_window_count_async__counts_from_the_loop_into_the_same_counter(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # Every socket frame is counted: on Redis and in local memory alike, the count is made
-    # without a thread (a hop there and back cost more than the count itself).
-    import asyncio
-
-    loop = asyncio.get_running_loop()
-
-    def no_thread(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("the frame count went to a thread")
-
-    key = f"test-{uuid.uuid4().hex}"
-    first = rate_limits.window_count(key=key, window_seconds=60)
-    monkeypatch.setattr(loop, "run_in_executor", no_thread)
-    counted = [
-        (await rate_limits.window_count_async(key=key, window_seconds=60)).count for _ in range(3)
-    ]
-    monkeypatch.undo()
-    last = rate_limits.window_count(key=key, window_seconds=60)
-    assert [first.count, *counted, last.count] == [1, 2, 3, 4, 5]
-    assert last.key == first.key
-
-
-async def test_window_count_async__is_atomic_under_concurrent_hits() -> None:
-    import asyncio
-
-    key = f"test-{uuid.uuid4().hex}"
-    counts = await asyncio.gather(
-        *(rate_limits.window_count_async(key=key, window_seconds=60) for _ in range(100))
-    )
-    assert sorted(c.count for c in counts) == list(range(1, 101))
-
-
-@pytest.mark.services
-async def test_window_count_async__a_redis_that_stops_answering_fails_within_the_timeout(
-    redis_url: str, settings: Any
-) -> None:
-    with socket.socket() as silent:
-        silent.bind(("127.0.0.1", 0))
-        silent.listen(16)
-        port = silent.getsockname()[1]
-        cache = dict(settings.CACHES["default"])
-        cache["LOCATION"] = f"redis://127.0.0.1:{port}/0"
-        settings.CACHES = {"default": cache}
-        started = time.monotonic()
-        with pytest.raises(rate_limits.CounterUnavailable):
-            await rate_limits.window_count_async(key=f"test-{uuid.uuid4().hex}", window_seconds=60)
-        assert time.monotonic() - started < settings.CACHE_TIMEOUT_SECONDS * 3

@@ -296,7 +296,7 @@ def test_a_real_link__counted_and_given_back_in_two_redis_round_trips(redis_url:
         guessing.token_attempt_settle(key=key, client=client, where="t", problem=None)
     finally:
         del redis.connection_pool.get_connection
-    # The count (SET NX EX and INCR, one script), then the give-back (another): every
+    # The count (SET NX EX and INCR, pipelined), then the give-back (one script): every
     # WebSocket connect and invite page pays these.
     assert len(sent) == 2
     assert key is not None
