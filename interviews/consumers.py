@@ -320,7 +320,7 @@ class InterviewConsumer(CodeFrames, SocketOutput, AsyncWebsocketConsumer):
         """The frame's number in its window: per interview, so reconnecting does not reset it."""
         assert self.interview_id is not None
         try:
-            return await calls.count_frame(self.interview_id)
+            return await calls.count_frame(self.room_id)
         except CounterUnavailable:
             # Limiting nothing would let a flood through; refusing every frame would lock
             # candidates out over a cache outage. This socket's own count still bounds it.

@@ -196,10 +196,12 @@ def code_latest(interview_id: int, question_seq: int) -> tuple[int, Event] | Non
 # Off the thread-sensitive thread every socket's database work queues on: a cache round trip
 # per frame must not wait behind other candidates' queries.
 @sync_to_async(thread_sensitive=False)
-def count_frame(interview_id: int) -> int:
-    """This frame's number in the interview's current window, across all its sockets."""
+def count_frame(room_id: str) -> int:
+    """This frame's number in the interview's current window, across all its sockets. By
+    room id, random per interview: an interview id repeats across databases sharing one
+    Redis (test runs, a restored copy), and their counts must not mix."""
     window = settings.WS_RATE_LIMIT_WINDOW_SECONDS
-    return window_count(key=f"ws-frames:{interview_id}", window_seconds=window).count
+    return window_count(key=f"ws-frames:{room_id}", window_seconds=window).count
 
 
 @db_call
