@@ -210,17 +210,20 @@ def test_known__staff_edited_the_job_description__the_next_question_grounds_on_t
     assert "React" not in quotes
 
 
-@pytest.mark.usefixtures("postgres_required")
-def test_known__two_sockets_answer_at_once_from_the_same_snapshot__one_turn_each() -> None:
-    interview_id, first = _started(question_count=6)
+def _twice_at_once(interview_id: int, known: Any) -> tuple[list[AnswerOutcome], list[str]]:
+    """The same answer from the same `known`, sent by two sockets at once (two threads, each
+    with its own connection): the outcomes, and the codes of the answers refused."""
     barrier = threading.Barrier(2)
     outcomes: list[AnswerOutcome] = []
+    refusals: list[str] = []
     errors: list[BaseException] = []
 
     def answer() -> None:
         try:
             barrier.wait(timeout=10)
-            outcomes.append(_answer(interview_id, first.known))
+            outcomes.append(_answer(interview_id, known))
+        except AnswerRejected as exc:
+            refusals.append(exc.code)
         except BaseException as exc:
             errors.append(exc)
         finally:
@@ -232,8 +235,16 @@ def test_known__two_sockets_answer_at_once_from_the_same_snapshot__one_turn_each
     for thread in threads:
         thread.join(timeout=30)
     assert not errors, errors
+    return outcomes, refusals
+
+
+@pytest.mark.usefixtures("postgres_required")
+def test_known__two_sockets_answer_at_once_from_the_same_snapshot__one_turn_each() -> None:
+    interview_id, first = _started(question_count=6)
+    outcomes, refusals = _twice_at_once(interview_id, first.known)
     # One compare-and-set won; the other found the row moved and answered what was pending
     # then, under the lock: question 2 and question 3 answered once each.
+    assert refusals == []
     assert sorted(o.answer.seq for o in outcomes) == [4, 6]
     assert _transcript(interview_id)[3:] == [
         (4, "answer", 2),
@@ -248,28 +259,7 @@ def test_known__two_sockets_send_the_last_answer_at_once__one_ends_it_one_evalua
     from interviews.models import Evaluation
 
     interview_id, first = _started(question_count=2)  # question 2 pending: the last
-    barrier = threading.Barrier(2)
-    outcomes: list[AnswerOutcome] = []
-    refusals: list[str] = []
-    errors: list[BaseException] = []
-
-    def answer() -> None:
-        try:
-            barrier.wait(timeout=10)
-            outcomes.append(_answer(interview_id, first.known))
-        except AnswerRejected as exc:
-            refusals.append(exc.code)
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=answer) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    assert not errors, errors
+    outcomes, refusals = _twice_at_once(interview_id, first.known)
     # One compare-and-set won and ended the interview; the other, under the lock, found it
     # finished: stored nothing, and no second evaluation.
     assert [o.replies[0].kind for o in outcomes] == ["system"]

@@ -20,6 +20,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from interviews.services import rate_limits
 from interviewsite.redis_cache import SharedPoolRedisCache
 from tests.factories import make_interview
+from tests.interviews.redis_round_trips import redis_round_trips
 from tests.interviews.ws import closed_with, connect, recv
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -137,30 +138,21 @@ def test_a_redis_that_stops_answering__fails_the_count_within_the_cache_timeout(
         assert time.monotonic() - started < settings.CACHE_TIMEOUT_SECONDS * 3
 
 
+def _shared_cache() -> tuple[SharedPoolRedisCache, Any, str]:
+    """The deployment's Redis cache, its client, and a key no other test uses."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    assert isinstance(backend, SharedPoolRedisCache)
+    return backend, backend._cache.get_client(None, write=True), f"test-{uuid.uuid4().hex}"
+
+
 @pytest.mark.services
 def test_window_count_on_redis__one_round_trip_and_the_key_expires_after_two_windows(
     redis_url: str,
 ) -> None:
-    backend = caches[DEFAULT_CACHE_ALIAS]
-    assert isinstance(backend, SharedPoolRedisCache)
-    key = f"test-{uuid.uuid4().hex}"
-    client = backend._cache.get_client(None, write=True)
-    sent: list[str] = []
-    real = client.connection_pool.get_connection
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        sent.append("round trip")
-        return real(*args, **kwargs)
-
-    client.connection_pool.get_connection = counted
-    try:
-        assert [rate_limits.window_count(key=key, window_seconds=30).count for _ in range(3)] == [
-            1,
-            2,
-            3,
-        ]
-    finally:
-        del client.connection_pool.get_connection
+    _, client, key = _shared_cache()
+    with redis_round_trips(client) as sent:
+        counts = [rate_limits.window_count(key=key, window_seconds=30).count for _ in range(3)]
+    assert counts == [1, 2, 3]
     assert len(sent) == 3  # one connection use (one pipelined exchange) per hit
     [stored] = client.keys(f"*{key}*")
     assert 30 < client.ttl(stored) <= 60  # outlives its window, gone after the next
@@ -170,27 +162,14 @@ def test_window_count_on_redis__one_round_trip_and_the_key_expires_after_two_win
 def test_shared_redis_cache_incr__one_round_trip_and_a_missing_key_stays_missing(
     redis_url: str,
 ) -> None:
-    backend = caches[DEFAULT_CACHE_ALIAS]
-    assert isinstance(backend, SharedPoolRedisCache)
-    key = f"test-{uuid.uuid4().hex}"
-    client = backend._cache.get_client(None, write=True)
+    backend, client, key = _shared_cache()
     backend.add(key, 5, timeout=60)
-    sent: list[str] = []
-    real = client.connection_pool.get_connection
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        sent.append("round trip")
-        return real(*args, **kwargs)
-
     backend.incr(key)  # the script loaded once, outside the count
-    client.connection_pool.get_connection = counted
-    try:
+    with redis_round_trips(client) as sent:
         assert backend.incr(key, 2) == 8
         assert backend.decr(key) == 7
         with pytest.raises(ValueError, match="not found"):
             backend.decr(f"{key}-missing")
-    finally:
-        del client.connection_pool.get_connection
     assert len(sent) == 3  # one exchange each: Django's own client makes two
     assert backend.get(key) == 7
     assert 0 < client.ttl(backend.make_key(key)) <= 60  # the counter keeps its expiry

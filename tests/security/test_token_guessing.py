@@ -24,6 +24,7 @@ from interviews.services.interviews import interview_revoke_token
 from interviews.services.tokens import InviteProblem, InviteRejected
 from tests.e2e.stack import free_port, stack
 from tests.factories import make_interview
+from tests.interviews.redis_round_trips import redis_round_trips
 from tests.interviews.ws import WAIT
 from tests.monitoring.helpers import services_env
 from tests.security.helpers import communicator, fresh_address
@@ -283,19 +284,9 @@ def test_a_real_link__counted_and_given_back_in_two_redis_round_trips(redis_url:
     guessing.token_attempt_settle(  # loads the give-back's script, outside the count
         key=guessing.token_attempt_admit(client=client), client=client, where="t", problem=None
     )
-    sent: list[str] = []
-    real = redis.connection_pool.get_connection
-
-    def counted(*args: Any, **kwargs: Any) -> Any:
-        sent.append("round trip")
-        return real(*args, **kwargs)
-
-    redis.connection_pool.get_connection = counted
-    try:
+    with redis_round_trips(redis) as sent:
         key = guessing.token_attempt_admit(client=client)
         guessing.token_attempt_settle(key=key, client=client, where="t", problem=None)
-    finally:
-        del redis.connection_pool.get_connection
     # The count (SET NX EX and INCR, pipelined), then the give-back (one script): every
     # WebSocket connect and invite page pays these.
     assert len(sent) == 2
