@@ -72,20 +72,31 @@ def from_row(model: type[M], values: Sequence[Any], conn: BaseDatabaseWrapper | 
 
 
 @functools.cache
-def _get_sql(model: type[Model], vendor: str) -> str:
+def _get_sql(model: type[Model], vendor: str, unique: str) -> str:
     # `vendor` keys the cache only, as in _insert_sql.
-    pk = default_connection.ops.quote_name(model._meta.pk.column)
-    return f"SELECT {columns(model, 't')} FROM {table(model)} t WHERE t.{pk} = %s"  # noqa: S608 (names: the model's)
+    (field,) = _concrete(model, (unique,))
+    column = default_connection.ops.quote_name(field.column)
+    return f"SELECT {columns(model, 't')} FROM {table(model)} t WHERE t.{column} = %s"  # noqa: S608 (names: the model's)
+
+
+def find(model: type[M], unique: str, value: Any) -> M | None:
+    """The row whose `unique` field (the primary key or a unique field) holds `value`, as
+    `model.objects.filter(...).first()` would find it, in one SELECT without the ORM's
+    per-call compilation; None when there is none."""
+    (field,) = _concrete(model, (unique,))
+    with default_connection.cursor() as cursor:
+        sql = _get_sql(model, default_connection.vendor, unique)
+        cursor.execute(sql, [field.get_db_prep_value(value, default_connection)])
+        row = cursor.fetchone()
+    return from_row(model, row) if row is not None else None
 
 
 def get(model: type[M], pk: Any) -> M:
     """`model.objects.get(pk=pk)` as one SELECT, without the ORM's per-call compilation."""
-    with default_connection.cursor() as cursor:
-        cursor.execute(_get_sql(model, default_connection.vendor), [pk])
-        row = cursor.fetchone()
-    if row is None:
+    found = find(model, model._meta.pk.name, pk)
+    if found is None:
         raise model.DoesNotExist(f"{model.__name__} {pk} does not exist.")  # type: ignore[attr-defined]
-    return from_row(model, row)
+    return found
 
 
 @functools.cache

@@ -118,3 +118,17 @@ def test_update_with_was__applies_exactly_when_nothing_changed_the_row(moved: st
         assert rows.update(again, ["last_seq"], was=mine) is applied  # chained from it
     else:
         assert "candidate_name" in sql  # SQLite: every column compared
+
+
+def test_find__the_row_the_orm_finds_by_a_unique_field_or_none() -> None:
+    interview = make_interview().interview
+    found = rows.find(Interview, "room_id", interview.room_id)
+    assert found is not None
+    orm = Interview.objects.get(room_id=interview.room_id)
+    assert [getattr(found, f.attname) for f in Interview._meta.concrete_fields] == [
+        getattr(orm, f.attname) for f in Interview._meta.concrete_fields
+    ]
+    assert rows.find(Interview, "room_id", "0" * 32) is None
+    assert rows.get(Interview, interview.pk).room_id == interview.room_id
+    with pytest.raises(Interview.DoesNotExist):
+        rows.get(Interview, interview.pk + 1000)
