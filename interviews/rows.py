@@ -72,28 +72,32 @@ def from_row(model: type[M], values: Sequence[Any], conn: BaseDatabaseWrapper | 
 
 
 @functools.cache
-def _get_sql(model: type[Model], vendor: str, unique: str) -> str:
-    # `vendor` keys the cache only, as in _insert_sql.
+def _get_sql(model: type[Model], vendor: str, unique: str, lock: bool) -> str:
+    # `vendor` keys the cache, as in _insert_sql.
     (field,) = _concrete(model, (unique,))
     column = default_connection.ops.quote_name(field.column)
-    return f"SELECT {columns(model, 't')} FROM {table(model)} t WHERE t.{column} = %s"  # noqa: S608 (names: the model's)
+    # SQLite has no row locks: a write transaction is already the only one.
+    locking = " FOR UPDATE" if lock and default_connection.features.has_select_for_update else ""
+    return f"SELECT {columns(model, 't')} FROM {table(model)} t WHERE t.{column} = %s{locking}"  # noqa: S608 (names: the model's)
 
 
-def find(model: type[M], unique: str, value: Any) -> M | None:
+def find(model: type[M], unique: str, value: Any, *, lock: bool = False) -> M | None:
     """The row whose `unique` field (the primary key or a unique field) holds `value`, as
     `model.objects.filter(...).first()` would find it, in one SELECT without the ORM's
-    per-call compilation; None when there is none."""
+    per-call compilation; None when there is none. `lock`: SELECT ... FOR UPDATE, as
+    select_for_update() (inside a transaction)."""
     (field,) = _concrete(model, (unique,))
     with default_connection.cursor() as cursor:
-        sql = _get_sql(model, default_connection.vendor, unique)
+        sql = _get_sql(model, default_connection.vendor, unique, lock)
         cursor.execute(sql, [field.get_db_prep_value(value, default_connection)])
         row = cursor.fetchone()
     return from_row(model, row) if row is not None else None
 
 
-def get(model: type[M], pk: Any) -> M:
-    """`model.objects.get(pk=pk)` as one SELECT, without the ORM's per-call compilation."""
-    found = find(model, model._meta.pk.name, pk)
+def get(model: type[M], pk: Any, *, lock: bool = False) -> M:
+    """`model.objects.get(pk=pk)` as one SELECT, without the ORM's per-call compilation;
+    `lock` as in find."""
+    found = find(model, model._meta.pk.name, pk, lock=lock)
     if found is None:
         raise model.DoesNotExist(f"{model.__name__} {pk} does not exist.")  # type: ignore[attr-defined]
     return found

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from interviews import rows
 from interviews.models import Interview, InterviewStatus, Position
 from interviews.selectors import interview_time_over
 from interviews.services.effects import invite_changed_on_commit
@@ -148,7 +149,8 @@ def interview_start(*, interview_id: int, notice_version: str = "") -> Interview
     so a socket opened before the start page was submitted starts nothing.
     """
     with transaction.atomic():
-        interview = Interview.objects.select_for_update().get(pk=interview_id)
+        # Every hello runs this: one SELECT ... FOR UPDATE built once (interviews/rows.py).
+        interview = rows.get(Interview, interview_id, lock=True)
         if interview.status != InterviewStatus.SCHEDULED:
             return interview
         now = timezone.now()

@@ -2,6 +2,7 @@
 (SQLite without DATABASE_URL, PostgreSQL with it): JSON, UUIDs, datetimes, nullable fields."""
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
@@ -132,3 +133,49 @@ def test_find__the_row_the_orm_finds_by_a_unique_field_or_none() -> None:
     assert rows.get(Interview, interview.pk).room_id == interview.room_id
     with pytest.raises(Interview.DoesNotExist):
         rows.get(Interview, interview.pk + 1000)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.usefixtures("postgres_required")  # SQLite has no row locks
+def test_find_with_lock__waits_for_another_transaction_s_lock() -> None:
+    # As select_for_update(): a second locker waits until the first commits, then reads the
+    # row as that transaction left it.
+    from django.db import transaction
+
+    interview_id = make_interview().interview.pk
+    locked, release = threading.Event(), threading.Event()
+    seen: list[str] = []
+
+    def first() -> None:
+        with transaction.atomic():
+            rows.get(Interview, interview_id, lock=True)
+            Interview.objects.filter(pk=interview_id).update(candidate_name="Changed")
+            locked.set()
+            release.wait(timeout=10)
+
+    def second() -> None:
+        locked.wait(timeout=10)
+        with transaction.atomic():
+            seen.append(rows.get(Interview, interview_id, lock=True).candidate_name)
+
+    threads = [threading.Thread(target=_closing(first)), threading.Thread(target=_closing(second))]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.3)
+    assert seen == []  # still waiting on the lock
+    release.set()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert seen == ["Changed"]
+
+
+def _closing(work: Callable[[], None]) -> Callable[[], None]:
+    from django.db import connections
+
+    def run() -> None:
+        try:
+            work()
+        finally:
+            connections.close_all()
+
+    return run
