@@ -5,6 +5,7 @@ when the service is not configured; with REQUIRE_SERVICES=1 (set by .ci/run) a m
 is a failure, so CI can never go green by skipping the tests that matter.
 """
 
+import shutil
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,9 @@ def process_prepared() -> None:
     # folders exist before any test reads a queue, whichever test a worker runs first.
     from interviewsite.runtime import prepare_process
 
+    # Tasks a previous run left on the embedded broker (tests/settings.py) are not this run's.
+    if (broker := getattr(settings, "TEST_BROKER_DIR", None)) is not None:
+        shutil.rmtree(broker, ignore_errors=True)
     prepare_process()
 
 

@@ -52,3 +52,17 @@ os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", os.path.join(VAR_DIR, "prometh
 # Made now, not by prepare_process (tests/conftest.py): unlabelled series open their files as
 # their modules load.
 os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+
+# The embedded default's broker is a folder under VAR_DIR: tasks the tests enqueue there would
+# wait for the next `make run` worker, which logs each test task as unregistered. The run (each
+# pytest-xdist worker, and the processes its tests start) queues in a folder of its own, which
+# tests/conftest.py empties as the worker starts.
+if CELERY_BROKER_URL.startswith("filesystem://"):  # noqa: F405
+    TEST_BROKER_DIR = VAR_DIR / "test-broker" / (_worker or "main")
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        **CELERY_BROKER_TRANSPORT_OPTIONS,  # noqa: F405
+        "data_folder_in": str(TEST_BROKER_DIR / "queue"),
+        "data_folder_out": str(TEST_BROKER_DIR / "queue"),
+        "processed_folder": str(TEST_BROKER_DIR / "processed"),
+        "control_folder": str(TEST_BROKER_DIR / "control"),
+    }
