@@ -28,7 +28,7 @@ from django.core.cache import cache
 from redis.exceptions import RedisError
 
 from interviews.models import Interview
-from interviews.services.rate_limits import CounterUnavailable, window_count, window_key
+from interviews.services.rate_limits import CounterUnavailable, window_count
 from interviews.services.tokens import (
     InviteProblem,
     InviteRejected,
@@ -76,13 +76,9 @@ def client_key(address: str | None) -> str:
 Clock = Callable[[], float]
 
 
-def _window(now: float) -> tuple[int, float]:
-    """The current window's number and the seconds left in it."""
-    return int(now // WINDOW_SECONDS), WINDOW_SECONDS - now % WINDOW_SECONDS
-
-
-def _cache_key(client: str, window: int) -> str:
-    return window_key(f"{KEY_PREFIX}:{client}", window)
+def attempts_key(client: str) -> str:
+    """The counter `client`'s attempts are kept under, one per window (rate_limits.window_key)."""
+    return f"{KEY_PREFIX}:{client}"
 
 
 def token_attempt_admit(*, client: str, clock: Clock = time.time) -> str | None:
@@ -100,9 +96,7 @@ def token_attempt_admit(*, client: str, clock: Clock = time.time) -> str | None:
     try:
         # One round trip: the count and the key's expiry with its window (plus slack for
         # clocks that differ a little between web processes), services/rate_limits.py.
-        counted = window_count(
-            key=f"{KEY_PREFIX}:{client}", window_seconds=WINDOW_SECONDS, now=clock()
-        )
+        counted = window_count(key=attempts_key(client), window_seconds=WINDOW_SECONDS, now=clock())
     except CounterUnavailable:
         # A cache outage must not lock every candidate out: fail open, and say so.
         logger.warning("token failure count unavailable; not limiting", exc_info=True)

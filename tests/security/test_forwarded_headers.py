@@ -10,6 +10,7 @@ explicitly: empty (trust nobody) unless FORWARDED_ALLOW_IPS names the proxy.
 import secrets
 import shlex
 import subprocess
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +19,7 @@ import pytest
 from django.core.cache import cache
 
 from interviews.services import guessing
+from interviews.services.rate_limits import window_key
 from tests.e2e.stack import ROOT, Proc, free_port, stop, wait_http
 from tests.factories import make_interview
 from tests.monitoring.helpers import services_env
@@ -60,8 +62,9 @@ def web_as_in_procfile(
         stop(proc)
         # The guesses below counted against 127.0.0.1: forget them, or the next test's
         # servers would refuse this address for the rest of the minute.
-        window, _ = guessing._window(guessing.time.time())
-        cache.delete_many([guessing._cache_key("127.0.0.1", w) for w in (window - 1, window)])
+        window = int(time.time() // guessing.WINDOW_SECONDS)
+        key = guessing.attempts_key("127.0.0.1")
+        cache.delete_many([window_key(key, w) for w in (window - 1, window)])
 
 
 def test_procfile_web__sets_forwarded_allow_ips_explicitly() -> None:
